@@ -1,0 +1,151 @@
+/**
+ * The resource documents users write and every plane passes along:
+ * Kubernetes-shaped `{kind, metadata, spec}` (shared/design.md section 2).
+ * The API validates them (resource-schema.ts); the zone and the bridge only
+ * ever see documents that passed.
+ */
+
+export const KINDS = ["Mesh", "Zone", "Service", "Workload", "HTTPRoute"] as const;
+export type Kind = (typeof KINDS)[number];
+
+/** Mesh and Zone live outside any mesh; everything else belongs to one. */
+export const GLOBAL_KINDS: ReadonlySet<Kind> = new Set<Kind>(["Mesh", "Zone"]);
+
+/** URL segment for each kind (`/v1/meshes/{mesh}/{plural}/{name}`). */
+export const KIND_PLURALS: Readonly<Record<Kind, string>> = {
+  Mesh: "meshes",
+  Zone: "zones",
+  Service: "services",
+  Workload: "workloads",
+  HTTPRoute: "httproutes",
+};
+
+export type Labels = Record<string, string>;
+
+export interface Metadata {
+  name: string;
+  /** Empty for global kinds. */
+  mesh?: string;
+  labels?: Labels;
+  /** Set by the server: the journal sequence number of the last write. */
+  revision?: number;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface MeshSpec {
+  mtls?: { mode: "disabled" | "permissive" | "strict" };
+}
+
+export interface ZoneSpec {
+  /** Where other zones reach this zone's services (issue 4). */
+  ingress?: { address: string; port: number };
+}
+
+export type Protocol = "http" | "grpc" | "tcp";
+
+export interface ServicePort {
+  port: number;
+  name?: string;
+  protocol?: Protocol;
+  /** Port the workloads listen on; defaults to `port`. */
+  targetPort?: number;
+}
+
+export interface ServiceSpec {
+  ports: ServicePort[];
+}
+
+export type Health = "healthy" | "unhealthy";
+
+export interface WorkloadSpec {
+  service: string;
+  /** IP literal: proxyless gRPC clients refuse host names in EDS. */
+  address: string;
+  port: number;
+  zone: string;
+  labels?: Labels;
+  health?: Health;
+}
+
+export interface PathMatch {
+  type: "PathPrefix" | "Exact";
+  value: string;
+}
+
+export interface HeaderMatch {
+  type: "Exact" | "RegularExpression";
+  name: string;
+  value: string;
+}
+
+export interface RouteMatch {
+  path?: PathMatch;
+  headers?: HeaderMatch[];
+}
+
+export interface BackendRef {
+  name: string;
+  port?: number;
+  /** Relative weight, 0..1,000,000; 1 when omitted (Gateway API). */
+  weight?: number;
+}
+
+export interface RouteRule {
+  matches?: RouteMatch[];
+  backendRefs: BackendRef[];
+  /** Gateway API durations such as "10s" or "1m30s". */
+  timeouts?: { request?: string };
+}
+
+export interface ParentRef {
+  /** Only Services can be parents (GAMMA, mesh routing). */
+  kind?: "Service";
+  name: string;
+  port?: number;
+}
+
+export interface HTTPRouteSpec {
+  parentRefs: ParentRef[];
+  rules: RouteRule[];
+}
+
+export interface SpecByKind {
+  Mesh: MeshSpec;
+  Zone: ZoneSpec;
+  Service: ServiceSpec;
+  Workload: WorkloadSpec;
+  HTTPRoute: HTTPRouteSpec;
+}
+
+export interface ResourceOf<K extends Kind> {
+  kind: K;
+  metadata: Metadata;
+  spec: SpecByKind[K];
+}
+
+export type Resource = { [K in Kind]: ResourceOf<K> }[Kind];
+
+/** Identity of a stored resource. `mesh` is "" for global kinds. */
+export interface ResourceKey {
+  kind: Kind;
+  mesh: string;
+  name: string;
+}
+
+export function resourceKey(r: Resource): ResourceKey {
+  return { kind: r.kind, mesh: r.metadata.mesh ?? "", name: r.metadata.name };
+}
+
+/** A stable string form of a key, for maps: `Service/default/echo`. */
+export function keyString(k: ResourceKey): string {
+  return `${k.kind}/${k.mesh}/${k.name}`;
+}
+
+export function isKind(value: unknown): value is Kind {
+  return typeof value === "string" && (KINDS as readonly string[]).includes(value);
+}
+
+export function kindFromPlural(plural: string): Kind | undefined {
+  return KINDS.find((k) => KIND_PLURALS[k] === plural);
+}
