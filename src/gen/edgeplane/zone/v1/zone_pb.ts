@@ -6,6 +6,11 @@
 // say to each other. It is carried over one hibernatable WebSocket per bridge,
 // one encoded BridgeMessage or ZoneMessage per binary frame (see
 // src/contract/README.md for why frames rather than a Connect transport).
+//
+// Liveness is not in these messages: the bridge sends the text frame "ping"
+// and the Workers runtime answers "pong" without waking the hibernated zone
+// object (setWebSocketAutoResponse); the zone's alarm reads the time of the
+// last auto-response to find bridges that went silent.
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
@@ -15,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file edgeplane/zone/v1/zone.proto.
  */
 export const file_edgeplane_zone_v1_zone: GenFile = /*@__PURE__*/
-  fileDesc("ChxlZGdlcGxhbmUvem9uZS92MS96b25lLnByb3RvEhFlZGdlcGxhbmUuem9uZS52MSJYCghSZXNvdXJjZRIMCgRraW5kGAEgASgJEgwKBG1lc2gYAiABKAkSDAoEbmFtZRgDIAEoCRIQCghyZXZpc2lvbhgEIAEoAxIQCghkb2N1bWVudBgFIAEoDCI3CgtSZXNvdXJjZUtleRIMCgRraW5kGAEgASgJEgwKBG1lc2gYAiABKAkSDAoEbmFtZRgDIAEoCSKDAQoFSGVsbG8SDAoEem9uZRgBIAEoCRIRCglicmlkZ2VfaWQYAiABKAkSDQoFdG9rZW4YAyABKAkSFQoNbGFzdF9yZXZpc2lvbhgEIAEoAxIQCghjaGVja3N1bRgFIAEoCRIQCghmZWF0dXJlcxgGIAMoCRIPCgd2ZXJzaW9uGAcgASgJIqIBCgtQcm94eVN0YXR1cxIQCghwcm94eV9pZBgBIAEoCRIMCgRtZXNoGAIgASgJEhAKCHR5cGVfdXJsGAMgASgJEioKBXN0YXRlGAQgASgOMhsuZWRnZXBsYW5lLnpvbmUudjEuQWNrU3RhdGUSEAoIcmV2aXNpb24YBSABKAMSFAoMZXJyb3JfZGV0YWlsGAYgASgJEg0KBWF0X21zGAcgASgDIlUKDFN0YXR1c1JlcG9ydBIvCgdwcm94aWVzGAEgAygLMh4uZWRnZXBsYW5lLnpvbmUudjEuUHJveHlTdGF0dXMSFAoMZGlzY29ubmVjdGVkGAIgAygJIhsKB0FwcGxpZWQSEAoIcmV2aXNpb24YASABKAMiGgoEUGluZxISCgpzZW50X2F0X21zGAEgASgDIhoKBFBvbmcSEgoKc2VudF9hdF9tcxgBIAEoAyL1AQoNQnJpZGdlTWVzc2FnZRIpCgVoZWxsbxgBIAEoCzIYLmVkZ2VwbGFuZS56b25lLnYxLkhlbGxvSAASMQoGc3RhdHVzGAIgASgLMh8uZWRnZXBsYW5lLnpvbmUudjEuU3RhdHVzUmVwb3J0SAASLQoHYXBwbGllZBgDIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLkFwcGxpZWRIABInCgRwaW5nGAQgASgLMhcuZWRnZXBsYW5lLnpvbmUudjEuUGluZ0gAEicKBHBvbmcYBSABKAsyFy5lZGdlcGxhbmUuem9uZS52MS5Qb25nSABCBQoDbXNnIjsKB1dlbGNvbWUSDAoEem9uZRgBIAEoCRIQCghyZXZpc2lvbhgCIAEoAxIQCghzbmFwc2hvdBgDIAEoCCLYAQoKWm9uZVVwZGF0ZRIQCghyZXZpc2lvbhgBIAEoAxIVCg1mcm9tX3JldmlzaW9uGAIgASgDEhAKCHNuYXBzaG90GAMgASgIEiwKB3Vwc2VydHMYBCADKAsyGy5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZRIwCghyZW1vdmFscxgFIAMoCzIeLmVkZ2VwbGFuZS56b25lLnYxLlJlc291cmNlS2V5EhAKCGNoZWNrc3VtGAYgASgJEg0KBWNodW5rGAcgASgNEg4KBmNodW5rcxgIIAEoDSJACgdSZWZ1c2VkEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIWCg5yZXRyeV9hZnRlcl9tcxgDIAEoAyL1AQoLWm9uZU1lc3NhZ2USLQoHd2VsY29tZRgBIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLldlbGNvbWVIABIvCgZ1cGRhdGUYAiABKAsyHS5lZGdlcGxhbmUuem9uZS52MS5ab25lVXBkYXRlSAASLQoHcmVmdXNlZBgDIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLlJlZnVzZWRIABInCgRwaW5nGAQgASgLMhcuZWRnZXBsYW5lLnpvbmUudjEuUGluZ0gAEicKBHBvbmcYBSABKAsyFy5lZGdlcGxhbmUuem9uZS52MS5Qb25nSABCBQoDbXNnKkwKCEFja1N0YXRlEhkKFUFDS19TVEFURV9VTlNQRUNJRklFRBAAEhEKDUFDS19TVEFURV9BQ0sQARISCg5BQ0tfU1RBVEVfTkFDSxACMlgKCFpvbmVTeW5jEkwKBFN5bmMSIC5lZGdlcGxhbmUuem9uZS52MS5CcmlkZ2VNZXNzYWdlGh4uZWRnZXBsYW5lLnpvbmUudjEuWm9uZU1lc3NhZ2UoATABYgZwcm90bzM");
+  fileDesc("ChxlZGdlcGxhbmUvem9uZS92MS96b25lLnByb3RvEhFlZGdlcGxhbmUuem9uZS52MSJYCghSZXNvdXJjZRIMCgRraW5kGAEgASgJEgwKBG1lc2gYAiABKAkSDAoEbmFtZRgDIAEoCRIQCghyZXZpc2lvbhgEIAEoAxIQCghkb2N1bWVudBgFIAEoDCI3CgtSZXNvdXJjZUtleRIMCgRraW5kGAEgASgJEgwKBG1lc2gYAiABKAkSDAoEbmFtZRgDIAEoCSKDAQoFSGVsbG8SDAoEem9uZRgBIAEoCRIRCglicmlkZ2VfaWQYAiABKAkSDQoFdG9rZW4YAyABKAkSFQoNbGFzdF9yZXZpc2lvbhgEIAEoAxIQCghjaGVja3N1bRgFIAEoCRIQCghmZWF0dXJlcxgGIAMoCRIPCgd2ZXJzaW9uGAcgASgJIqIBCgtQcm94eVN0YXR1cxIQCghwcm94eV9pZBgBIAEoCRIMCgRtZXNoGAIgASgJEhAKCHR5cGVfdXJsGAMgASgJEioKBXN0YXRlGAQgASgOMhsuZWRnZXBsYW5lLnpvbmUudjEuQWNrU3RhdGUSEAoIcmV2aXNpb24YBSABKAMSFAoMZXJyb3JfZGV0YWlsGAYgASgJEg0KBWF0X21zGAcgASgDIlUKDFN0YXR1c1JlcG9ydBIvCgdwcm94aWVzGAEgAygLMh4uZWRnZXBsYW5lLnpvbmUudjEuUHJveHlTdGF0dXMSFAoMZGlzY29ubmVjdGVkGAIgAygJIhsKB0FwcGxpZWQSEAoIcmV2aXNpb24YASABKAMiowEKDUJyaWRnZU1lc3NhZ2USKQoFaGVsbG8YASABKAsyGC5lZGdlcGxhbmUuem9uZS52MS5IZWxsb0gAEjEKBnN0YXR1cxgCIAEoCzIfLmVkZ2VwbGFuZS56b25lLnYxLlN0YXR1c1JlcG9ydEgAEi0KB2FwcGxpZWQYAyABKAsyGi5lZGdlcGxhbmUuem9uZS52MS5BcHBsaWVkSABCBQoDbXNnIjsKB1dlbGNvbWUSDAoEem9uZRgBIAEoCRIQCghyZXZpc2lvbhgCIAEoAxIQCghzbmFwc2hvdBgDIAEoCCLYAQoKWm9uZVVwZGF0ZRIQCghyZXZpc2lvbhgBIAEoAxIVCg1mcm9tX3JldmlzaW9uGAIgASgDEhAKCHNuYXBzaG90GAMgASgIEiwKB3Vwc2VydHMYBCADKAsyGy5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZRIwCghyZW1vdmFscxgFIAMoCzIeLmVkZ2VwbGFuZS56b25lLnYxLlJlc291cmNlS2V5EhAKCGNoZWNrc3VtGAYgASgJEg0KBWNodW5rGAcgASgNEg4KBmNodW5rcxgIIAEoDSJACgdSZWZ1c2VkEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIWCg5yZXRyeV9hZnRlcl9tcxgDIAEoAyKjAQoLWm9uZU1lc3NhZ2USLQoHd2VsY29tZRgBIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLldlbGNvbWVIABIvCgZ1cGRhdGUYAiABKAsyHS5lZGdlcGxhbmUuem9uZS52MS5ab25lVXBkYXRlSAASLQoHcmVmdXNlZBgDIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLlJlZnVzZWRIAEIFCgNtc2cqTAoIQWNrU3RhdGUSGQoVQUNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASEQoNQUNLX1NUQVRFX0FDSxABEhIKDkFDS19TVEFURV9OQUNLEAIyWAoIWm9uZVN5bmMSTAoEU3luYxIgLmVkZ2VwbGFuZS56b25lLnYxLkJyaWRnZU1lc3NhZ2UaHi5lZGdlcGxhbmUuem9uZS52MS5ab25lTWVzc2FnZSgBMAFiBnByb3RvMw");
 
 /**
  * One stored resource. The document travels as the JSON the API validated and
@@ -241,40 +246,6 @@ export const AppliedSchema: GenMessage<Applied> = /*@__PURE__*/
   messageDesc(file_edgeplane_zone_v1_zone, 5);
 
 /**
- * @generated from message edgeplane.zone.v1.Ping
- */
-export type Ping = Message<"edgeplane.zone.v1.Ping"> & {
-  /**
-   * @generated from field: int64 sent_at_ms = 1;
-   */
-  sentAtMs: bigint;
-};
-
-/**
- * Describes the message edgeplane.zone.v1.Ping.
- * Use `create(PingSchema)` to create a new message.
- */
-export const PingSchema: GenMessage<Ping> = /*@__PURE__*/
-  messageDesc(file_edgeplane_zone_v1_zone, 6);
-
-/**
- * @generated from message edgeplane.zone.v1.Pong
- */
-export type Pong = Message<"edgeplane.zone.v1.Pong"> & {
-  /**
-   * @generated from field: int64 sent_at_ms = 1;
-   */
-  sentAtMs: bigint;
-};
-
-/**
- * Describes the message edgeplane.zone.v1.Pong.
- * Use `create(PongSchema)` to create a new message.
- */
-export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_edgeplane_zone_v1_zone, 7);
-
-/**
  * @generated from message edgeplane.zone.v1.BridgeMessage
  */
 export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
@@ -299,18 +270,6 @@ export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
      */
     value: Applied;
     case: "applied";
-  } | {
-    /**
-     * @generated from field: edgeplane.zone.v1.Ping ping = 4;
-     */
-    value: Ping;
-    case: "ping";
-  } | {
-    /**
-     * @generated from field: edgeplane.zone.v1.Pong pong = 5;
-     */
-    value: Pong;
-    case: "pong";
   } | { case: undefined; value?: undefined };
 };
 
@@ -319,7 +278,7 @@ export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
  * Use `create(BridgeMessageSchema)` to create a new message.
  */
 export const BridgeMessageSchema: GenMessage<BridgeMessage> = /*@__PURE__*/
-  messageDesc(file_edgeplane_zone_v1_zone, 8);
+  messageDesc(file_edgeplane_zone_v1_zone, 6);
 
 /**
  * @generated from message edgeplane.zone.v1.Welcome
@@ -350,7 +309,7 @@ export type Welcome = Message<"edgeplane.zone.v1.Welcome"> & {
  * Use `create(WelcomeSchema)` to create a new message.
  */
 export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
-  messageDesc(file_edgeplane_zone_v1_zone, 9);
+  messageDesc(file_edgeplane_zone_v1_zone, 7);
 
 /**
  * A change of the zone's state. A snapshot replaces everything the bridge
@@ -409,7 +368,7 @@ export type ZoneUpdate = Message<"edgeplane.zone.v1.ZoneUpdate"> & {
  * Use `create(ZoneUpdateSchema)` to create a new message.
  */
 export const ZoneUpdateSchema: GenMessage<ZoneUpdate> = /*@__PURE__*/
-  messageDesc(file_edgeplane_zone_v1_zone, 10);
+  messageDesc(file_edgeplane_zone_v1_zone, 8);
 
 /**
  * The zone will not serve this bridge; `code` says why, and `retry_after_ms`
@@ -439,7 +398,7 @@ export type Refused = Message<"edgeplane.zone.v1.Refused"> & {
  * Use `create(RefusedSchema)` to create a new message.
  */
 export const RefusedSchema: GenMessage<Refused> = /*@__PURE__*/
-  messageDesc(file_edgeplane_zone_v1_zone, 11);
+  messageDesc(file_edgeplane_zone_v1_zone, 9);
 
 /**
  * @generated from message edgeplane.zone.v1.ZoneMessage
@@ -466,18 +425,6 @@ export type ZoneMessage = Message<"edgeplane.zone.v1.ZoneMessage"> & {
      */
     value: Refused;
     case: "refused";
-  } | {
-    /**
-     * @generated from field: edgeplane.zone.v1.Ping ping = 4;
-     */
-    value: Ping;
-    case: "ping";
-  } | {
-    /**
-     * @generated from field: edgeplane.zone.v1.Pong pong = 5;
-     */
-    value: Pong;
-    case: "pong";
   } | { case: undefined; value?: undefined };
 };
 
@@ -486,7 +433,7 @@ export type ZoneMessage = Message<"edgeplane.zone.v1.ZoneMessage"> & {
  * Use `create(ZoneMessageSchema)` to create a new message.
  */
 export const ZoneMessageSchema: GenMessage<ZoneMessage> = /*@__PURE__*/
-  messageDesc(file_edgeplane_zone_v1_zone, 12);
+  messageDesc(file_edgeplane_zone_v1_zone, 10);
 
 /**
  * @generated from enum edgeplane.zone.v1.AckState

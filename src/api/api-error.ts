@@ -1,0 +1,100 @@
+import { HTTPException } from "hono/http-exception";
+import { ValidationError } from "../contract/validation-error.js";
+import { StoreError } from "../store/store-error.js";
+
+/**
+ * The API's one error type. Every failure a client can see has a code from
+ * this closed set; `onError` in app.ts turns it into the JSON body
+ * `{code, message, field?, hint?}` with the status below, and nothing else
+ * writes error responses.
+ */
+const STATUS = {
+  invalid_body: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  missing_field: 422,
+  invalid_field: 422,
+  unknown_field: 422,
+  unknown_kind: 422,
+  too_large: 422,
+  missing_reference: 422,
+  name_mismatch: 422,
+  not_found: 404,
+  precondition_failed: 412,
+  precondition_required: 428,
+  conflict: 409,
+  zone_unavailable: 503,
+  internal: 500,
+} as const;
+
+export type ApiErrorCode = keyof typeof STATUS;
+
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
+  readonly field: string | undefined;
+  readonly hint: string | undefined;
+  /** Index of the document at fault in an /apply bundle. */
+  readonly document: number | undefined;
+
+  constructor(code: ApiErrorCode, message: string, opts: { field?: string; hint?: string; document?: number } = {}) {
+    super(message);
+    this.name = "ApiError";
+    this.code = code;
+    this.field = opts.field;
+    this.hint = opts.hint;
+    this.document = opts.document;
+  }
+
+  get status(): (typeof STATUS)[ApiErrorCode] {
+    return STATUS[this.code];
+  }
+
+  /** The same error, located in document `index` of a bundle. */
+  inDocument(index: number): ApiError {
+    const opts: { field?: string; hint?: string; document: number } = { document: index };
+    if (this.field !== undefined) opts.field = this.field;
+    if (this.hint !== undefined) opts.hint = this.hint;
+    return new ApiError(this.code, `document ${index}: ${this.message}`, opts);
+  }
+
+  /**
+   * Converts anything thrown inside a handler.
+   *
+   * @example app.onError((err, c) => ApiError.from(err).toResponse())
+   */
+  static from(err: unknown): ApiError {
+    if (err instanceof ApiError) return err;
+    if (err instanceof ValidationError) {
+      const opts: { field: string; hint?: string } = { field: err.field };
+      if (err.hint !== undefined) opts.hint = err.hint;
+      return new ApiError(err.code, err.message, opts);
+    }
+    if (err instanceof StoreError) {
+      const doc = { document: err.index };
+      if (err.expected === "present") return new ApiError("not_found", "the resource does not exist", doc);
+      if (err.expected === "absent") return new ApiError("conflict", "the resource already exists", doc);
+      return new ApiError("precondition_failed", `the resource is at revision ${err.actual ?? "(deleted)"}, not ${String(err.expected)}`, {
+        ...doc,
+        hint: "read it again, reapply your change and send the new revision in If-Match",
+      });
+    }
+    if (err instanceof HTTPException) {
+      if (err.status === 413) return new ApiError("payload_too_large", err.message || "request body too large");
+      if (err.status === 404) return new ApiError("not_found", err.message || "not found");
+      return new ApiError("invalid_body", err.message);
+    }
+    return new ApiError("internal", "internal error", { hint: "the server log has the details" });
+  }
+
+  toJSON(): Record<string, unknown> {
+    const body: Record<string, unknown> = { code: this.code, message: this.message };
+    if (this.field !== undefined) body.field = this.field;
+    if (this.hint !== undefined) body.hint = this.hint;
+    if (this.document !== undefined) body.document = this.document;
+    return body;
+  }
+
+  toResponse(): Response {
+    return Response.json(this.toJSON(), { status: this.status });
+  }
+}

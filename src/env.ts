@@ -1,0 +1,9 @@
+import type { ZoneDurableObject } from "./zone-do/zone-object.js";
+
+/** Bindings of the Worker (wrangler.toml), seen by the API, the global plane and zone objects. */
+export interface Env {
+  DB: D1Database;
+  ZONES: DurableObjectNamespace<ZoneDurableObject>;
+  /** Largest request body in bytes, as a string (wrangler vars are strings). */
+  MAX_BODY_BYTES?: string;
+}

@@ -1,0 +1,57 @@
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/**
+ * D1 is the source of truth (shared/design.md section 1). Two tables carry
+ * it: `resources` holds the current version of every resource, `journal` every
+ * write ever made, in order. A write adds one journal row and changes one
+ * resources row in the same batch, and the row's journal `seq` is the
+ * resource's revision, so "revision N" means the same thing everywhere: in
+ * the API, in every zone, and in xDS version_info.
+ */
+export const resources = sqliteTable(
+  "resources",
+  {
+    kind: text("kind").notNull(),
+    /** "" for global kinds (Mesh, Zone). */
+    mesh: text("mesh").notNull(),
+    name: text("name").notNull(),
+    revision: integer("revision").notNull(),
+    /** The validated document as JSON, without server-set metadata. */
+    document: text("document").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.mesh, t.name] }), index("resources_mesh_kind").on(t.mesh, t.kind)],
+);
+
+export const journal = sqliteTable(
+  "journal",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    kind: text("kind").notNull(),
+    mesh: text("mesh").notNull(),
+    name: text("name").notNull(),
+    /** "put" or "delete". */
+    op: text("op").notNull(),
+    /** The document written; the last document for a delete, so history keeps it. */
+    document: text("document").notNull(),
+    at: text("at").notNull(),
+  },
+  (t) => [index("journal_resource").on(t.kind, t.mesh, t.name, t.seq)],
+);
+
+/**
+ * Makes a batch all-or-nothing on a condition: a statement inserts NULL here
+ * when a precondition (If-Match, "must exist") does not hold, the NOT NULL
+ * constraint fails, and D1 rolls the whole batch back. No row is ever stored.
+ */
+export const writeGuard = sqliteTable("write_guard", {
+  ok: integer("ok").notNull(),
+});
+
+/** Zones that ever connected a bridge: the global plane wakes these on writes. */
+export const zonesSeen = sqliteTable("zones_seen", {
+  name: text("name").primaryKey(),
+  lastConnectAt: text("last_connect_at").notNull().default(sql`CURRENT_TIMESTAMP`),
+});

@@ -1,0 +1,214 @@
+import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import type { Kind, Resource, ResourceKey } from "../contract/resource-types.js";
+import { journal, resources } from "./d1-schema.js";
+import { StoreError } from "./store-error.js";
+
+/** A resource as stored, with the metadata the server owns. */
+export interface StoredDocument {
+  resource: Resource;
+  revision: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * One change inside a commit. `expect` makes it conditional:
+ * a revision number (If-Match), "absent" (create only) or "present".
+ */
+export interface Write {
+  op: "put" | "delete";
+  key: ResourceKey;
+  /** For put: the validated document. For delete: the last stored one. */
+  document: Resource;
+  expect?: number | "absent" | "present";
+}
+
+export interface JournalEntry {
+  seq: number;
+  kind: Kind;
+  mesh: string;
+  name: string;
+  op: "put" | "delete";
+  document: string;
+  at: string;
+}
+
+/**
+ * Reads and writes resources in D1. Every commit is one D1 batch (one
+ * transaction): per write a journal row and the change to `resources`, whose
+ * revision is that journal row's seq. Preconditions run inside the same batch
+ * (write_guard), so a concurrent writer can never slip in between the check
+ * and the write.
+ *
+ * @example
+ * const store = new ResourceStore(env.DB);
+ * const [rev] = await store.commit([{ op: "put", key, document }]);
+ */
+export class ResourceStore {
+  private readonly db: DrizzleD1Database;
+
+  constructor(d1: D1Database) {
+    this.db = drizzle(d1);
+  }
+
+  async get(key: ResourceKey): Promise<StoredDocument | undefined> {
+    const rows = await this.db.select().from(resources).where(keyWhere(key)).limit(1);
+    return rows[0] ? toStored(rows[0]) : undefined;
+  }
+
+  async getMany(keys: ResourceKey[]): Promise<Map<string, StoredDocument>> {
+    const out = new Map<string, StoredDocument>();
+    // D1 allows 100 bound parameters per statement; three per key.
+    for (let i = 0; i < keys.length; i += 30) {
+      const part = keys.slice(i, i + 30);
+      const rows = await this.db
+        .select()
+        .from(resources)
+        .where(sql.join(part.map((k) => sql`(${keyWhere(k)})`), sql` OR `));
+      for (const row of rows) out.set(`${row.kind}/${row.mesh}/${row.name}`, toStored(row));
+    }
+    return out;
+  }
+
+  async list(kind: Kind, mesh: string): Promise<StoredDocument[]> {
+    const rows = await this.db
+      .select()
+      .from(resources)
+      .where(and(eq(resources.kind, kind), eq(resources.mesh, mesh)))
+      .orderBy(asc(resources.name));
+    return rows.map(toStored);
+  }
+
+  /** Names of existing resources of one kind in a mesh, among `names`. */
+  async existingNames(kind: Kind, mesh: string, names: string[]): Promise<Set<string>> {
+    if (names.length === 0) return new Set();
+    const found = new Set<string>();
+    for (let i = 0; i < names.length; i += 90) {
+      const rows = await this.db
+        .select({ name: resources.name })
+        .from(resources)
+        .where(and(eq(resources.kind, kind), eq(resources.mesh, mesh), inArray(resources.name, names.slice(i, i + 90))));
+      for (const r of rows) found.add(r.name);
+    }
+    return found;
+  }
+
+  async countInMesh(mesh: string): Promise<number> {
+    const rows = await this.db.select({ n: sql<number>`count(*)` }).from(resources).where(eq(resources.mesh, mesh));
+    return rows[0]?.n ?? 0;
+  }
+
+  /** The newest revision in the journal (0 for an empty one). */
+  async head(): Promise<number> {
+    const rows = await this.db.select({ seq: sql<number>`coalesce(max(${journal.seq}), 0)` }).from(journal);
+    return rows[0]?.seq ?? 0;
+  }
+
+  /** Journal rows after `seq`, oldest first. */
+  async journalAfter(seq: number, limit: number): Promise<JournalEntry[]> {
+    const rows = await this.db.select().from(journal).where(gt(journal.seq, seq)).orderBy(asc(journal.seq)).limit(limit);
+    return rows as JournalEntry[];
+  }
+
+  /**
+   * Applies all writes or none, returning each write's revision in order.
+   * Throws StoreError("precondition_failed") naming the first write whose
+   * `expect` did not hold.
+   */
+  async commit(writes: Write[]): Promise<number[]> {
+    if (writes.length === 0) return [];
+    const at = new Date().toISOString();
+    const statements = writes.flatMap((w) => this.statementsFor(w, at));
+    const last = this.db.select({ seq: journal.seq }).from(journal).orderBy(desc(journal.seq)).limit(writes.length);
+    try {
+      // The tuple type drizzle wants for batch() cannot be built from a
+      // runtime list; every element is a batchable drizzle query.
+      const results = await this.db.batch([...statements, last] as unknown as Parameters<typeof this.db.batch>[0]);
+      const seqs = (results[results.length - 1] as { seq: number }[]).map((r) => r.seq);
+      return seqs.reverse();
+    } catch (err) {
+      if (!isGuardFailure(err)) throw err;
+      throw await this.explainGuardFailure(writes);
+    }
+  }
+
+  private statementsFor(w: Write, at: string) {
+    const out = [];
+    const guard = guardCondition(w);
+    if (guard) out.push(this.db.run(sql`INSERT INTO write_guard (ok) SELECT NULL WHERE NOT (${guard})`));
+    out.push(
+      this.db.insert(journal).values({
+        kind: w.key.kind,
+        mesh: w.key.mesh,
+        name: w.key.name,
+        op: w.op,
+        document: JSON.stringify(w.document),
+        at,
+      }),
+    );
+    if (w.op === "put") {
+      out.push(
+        this.db
+          .insert(resources)
+          .values({
+            kind: w.key.kind,
+            mesh: w.key.mesh,
+            name: w.key.name,
+            revision: sql`(SELECT max(seq) FROM journal)`,
+            document: JSON.stringify(w.document),
+            createdAt: at,
+            updatedAt: at,
+          })
+          .onConflictDoUpdate({
+            target: [resources.kind, resources.mesh, resources.name],
+            set: { revision: sql`excluded.revision`, document: sql`excluded.document`, updatedAt: sql`excluded.updated_at` },
+          }),
+      );
+    } else {
+      out.push(this.db.delete(resources).where(keyWhere(w.key)));
+    }
+    return out;
+  }
+
+  private async explainGuardFailure(writes: Write[]): Promise<StoreError> {
+    const current = await this.getMany(writes.map((w) => w.key));
+    for (const [index, w] of writes.entries()) {
+      const found = current.get(`${w.key.kind}/${w.key.mesh}/${w.key.name}`);
+      const actual = found?.revision;
+      const holds =
+        w.expect === undefined ||
+        (w.expect === "absent" && actual === undefined) ||
+        (w.expect === "present" && actual !== undefined) ||
+        (typeof w.expect === "number" && actual === w.expect);
+      if (!holds) return new StoreError("precondition_failed", { index, expected: w.expect, actual });
+    }
+    // The state changed again since the batch failed; the caller may retry.
+    return new StoreError("precondition_failed", { index: 0, expected: writes[0]?.expect, actual: undefined });
+  }
+}
+
+function keyWhere(key: ResourceKey) {
+  return and(eq(resources.kind, key.kind), eq(resources.mesh, key.mesh), eq(resources.name, key.name));
+}
+
+function guardCondition(w: Write) {
+  if (w.expect === undefined) return undefined;
+  const where = sql`kind = ${w.key.kind} AND mesh = ${w.key.mesh} AND name = ${w.key.name}`;
+  if (w.expect === "absent") return sql`NOT EXISTS (SELECT 1 FROM resources WHERE ${where})`;
+  if (w.expect === "present") return sql`EXISTS (SELECT 1 FROM resources WHERE ${where})`;
+  return sql`EXISTS (SELECT 1 FROM resources WHERE ${where} AND revision = ${w.expect})`;
+}
+
+function isGuardFailure(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e.message.includes("write_guard.ok")) return true;
+  }
+  return false;
+}
+
+function toStored(row: typeof resources.$inferSelect): StoredDocument {
+  const resource = JSON.parse(row.document) as Resource;
+  resource.metadata = { ...resource.metadata, revision: row.revision, createdAt: row.createdAt, updatedAt: row.updatedAt };
+  return { resource, revision: row.revision, createdAt: row.createdAt, updatedAt: row.updatedAt };
+}

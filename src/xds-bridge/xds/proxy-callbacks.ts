@@ -1,0 +1,98 @@
+import type { Node } from "../../gen/envoy/config/core/v3/base_pb.js";
+import type { DiscoveryRequest } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
+import { DEFAULT_MESH } from "./snapshot-cache.js";
+
+/** Who is on the other end of an ADS stream. */
+export interface ProxyInfo {
+  /** node.id from the stream's first request. */
+  readonly id: string;
+  /** node.metadata "mesh" (a string), or "default". */
+  readonly mesh: string;
+  /** Unique per server; two streams of one proxy (a reconnect) differ here. */
+  readonly streamId: number;
+  readonly node: Node;
+}
+
+/**
+ * Hooks the ADS server calls as streams live; status reporting and metrics
+ * plug in here instead of living in the protocol code. All optional. A hook
+ * that throws is reported through the server's onError and does not affect
+ * the stream.
+ */
+export interface ProxyCallbacks {
+  /** After the first request (the one carrying node) of a stream. */
+  onStreamOpen?(proxy: ProxyInfo): void;
+  /** Once per opened stream, however it ended. */
+  onStreamClosed?(proxy: ProxyInfo): void;
+  /** Every request, stale ones included, before it is acted on. */
+  onRequest?(proxy: ProxyInfo, request: DiscoveryRequest): void;
+  /**
+   * After a response is handed to gRPC. `bytes` is the size of the encoded
+   * resources it carries (the envelope's few dozen bytes are not counted:
+   * measuring them would mean encoding twice).
+   */
+  onResponse?(proxy: ProxyInfo, typeUrl: string, version: string, nonce: string, bytes: number): void;
+  /** The proxy accepted the response whose nonce it echoed; `version` is its version_info. */
+  onAck?(proxy: ProxyInfo, typeUrl: string, version: string): void;
+  /**
+   * The proxy refused `rejectedVersion` and keeps running `keptVersion`
+   * (its version_info: "" when it never accepted anything of this type).
+   */
+  onNack?(proxy: ProxyInfo, typeUrl: string, keptVersion: string, rejectedVersion: string, errorDetail: string): void;
+}
+
+/**
+ * The mesh a node belongs to: its metadata field "mesh" when that is a
+ * non-empty string, else "default".
+ *
+ * @example meshOfNode(create(NodeSchema, { id: "p1", metadata: { mesh: "payments" } })) // "payments"
+ */
+export function meshOfNode(node: Node): string {
+  const mesh = node.metadata?.["mesh"];
+  return typeof mesh === "string" && mesh !== "" ? mesh : DEFAULT_MESH;
+}
+
+/**
+ * Combines several callback sets into one, called in order (e.g. the status
+ * tracker and a metrics recorder).
+ *
+ * @example startAdsServer({ cache, callbacks: combineCallbacks(tracker, metrics) })
+ */
+export function combineCallbacks(...sets: ProxyCallbacks[]): ProxyCallbacks {
+  return {
+    onStreamOpen: (p) => sets.forEach((s) => s.onStreamOpen?.(p)),
+    onStreamClosed: (p) => sets.forEach((s) => s.onStreamClosed?.(p)),
+    onRequest: (p, r) => sets.forEach((s) => s.onRequest?.(p, r)),
+    onResponse: (p, t, v, n, b) => sets.forEach((s) => s.onResponse?.(p, t, v, n, b)),
+    onAck: (p, t, v) => sets.forEach((s) => s.onAck?.(p, t, v)),
+    onNack: (p, t, k, r, e) => sets.forEach((s) => s.onNack?.(p, t, k, r, e)),
+  };
+}
+
+/**
+ * Wraps callbacks so a throwing hook is reported instead of breaking the
+ * protocol code that called it. Every hook of the result is defined.
+ */
+export function guardCallbacks(
+  callbacks: ProxyCallbacks,
+  onError: (err: unknown, hook: string) => void,
+): Required<ProxyCallbacks> {
+  const guard =
+    <A extends unknown[]>(hook: keyof ProxyCallbacks, fn: ((...args: A) => void) | undefined) =>
+    (...args: A): void => {
+      if (!fn) return;
+      try {
+        fn.apply(callbacks, args);
+      } catch (err) {
+        onError(err, hook);
+      }
+    };
+  return {
+    onStreamOpen: guard("onStreamOpen", callbacks.onStreamOpen),
+    onStreamClosed: guard("onStreamClosed", callbacks.onStreamClosed),
+    onRequest: guard("onRequest", callbacks.onRequest),
+    onResponse: guard("onResponse", callbacks.onResponse),
+    onAck: guard("onAck", callbacks.onAck),
+    onNack: guard("onNack", callbacks.onNack),
+  };
+}

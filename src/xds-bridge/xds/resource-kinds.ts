@@ -1,0 +1,71 @@
+import { fromBinary, type Message } from "@bufbuild/protobuf";
+import type { GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { anyPack, type Any } from "@bufbuild/protobuf/wkt";
+import { ClusterSchema } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { ClusterLoadAssignmentSchema } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import { ListenerSchema } from "../../gen/envoy/config/listener/v3/listener_pb.js";
+import { RouteConfigurationSchema } from "../../gen/envoy/config/route/v3/route_pb.js";
+import { TYPE_URL, type XdsResources } from "../xds-resources.js";
+
+/**
+ * What the serving core needs to know about one xDS resource type: how to
+ * pull it out of an XdsResources, how to name it, and whether an empty first
+ * subscription means "everything" (LDS and CDS) or "nothing" (RDS and EDS).
+ * The generic message type is hidden behind closures so callers can iterate
+ * over the kinds without a union of schemas.
+ */
+export interface ResourceKind {
+  readonly typeUrl: string;
+  /** xDS legacy wildcard: an empty first request subscribes to all resources. */
+  readonly emptyMeansWildcard: boolean;
+  /** Packs every resource of this kind into an Any, with its name. */
+  encodeAll(resources: XdsResources): { name: string; any: Any }[];
+  /** The resource name inside an encoded resource of this kind. */
+  nameOfEncoded(value: Uint8Array): string;
+}
+
+function kind<T extends Message>(
+  typeUrl: string,
+  schema: GenMessage<T>,
+  pick: (resources: XdsResources) => readonly T[],
+  nameOf: (message: T) => string,
+  emptyMeansWildcard: boolean,
+): ResourceKind {
+  return {
+    typeUrl,
+    emptyMeansWildcard,
+    encodeAll: (resources) => pick(resources).map((m) => ({ name: nameOf(m), any: anyPack(schema, m) })),
+    nameOfEncoded: (value) => nameOf(fromBinary(schema, value)),
+  };
+}
+
+/** The four resource types the ADS server serves, in xDS dependency order. */
+export const RESOURCE_KINDS: readonly ResourceKind[] = [
+  kind(TYPE_URL.listener, ListenerSchema, (r) => r.listeners, (m) => m.name, true),
+  kind(TYPE_URL.route, RouteConfigurationSchema, (r) => r.routes, (m) => m.name, false),
+  kind(TYPE_URL.cluster, ClusterSchema, (r) => r.clusters, (m) => m.name, true),
+  kind(TYPE_URL.endpoint, ClusterLoadAssignmentSchema, (r) => r.endpoints, (m) => m.clusterName, false),
+];
+
+const BY_TYPE_URL = new Map(RESOURCE_KINDS.map((k) => [k.typeUrl, k]));
+
+/**
+ * The kind for a type_url, or undefined for a type this server does not serve.
+ *
+ * @example resourceKind(TYPE_URL.cluster)?.emptyMeansWildcard // true
+ */
+export function resourceKind(typeUrl: string): ResourceKind | undefined {
+  return BY_TYPE_URL.get(typeUrl);
+}
+
+/**
+ * The name of the resource an Any carries (decodes it; for tests and debugging,
+ * not for the serving path).
+ *
+ * @example resourceNameOf(response.resources[0]) // "echo"
+ */
+export function resourceNameOf(any: Any): string {
+  const k = resourceKind(any.typeUrl);
+  if (!k) throw new Error(`not an xDS resource type this server serves: ${any.typeUrl}`);
+  return k.nameOfEncoded(any.value);
+}

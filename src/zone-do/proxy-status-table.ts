@@ -1,0 +1,117 @@
+import { AckState, type StatusReport } from "../gen/edgeplane/zone/v1/zone_pb.js";
+
+export interface BridgeRow {
+  bridgeId: string;
+  connected: boolean;
+  connectedAtMs: number;
+  lastSeenMs: number;
+  revisionApplied: number;
+}
+
+export interface ProxyTypeStatus {
+  typeUrl: string;
+  state: "ACK" | "NACK";
+  revision: number;
+  errorDetail: string;
+  atMs: number;
+}
+
+export interface ProxyRow {
+  proxyId: string;
+  mesh: string;
+  bridgeId: string;
+  /** False once the proxy's stream closed or its bridge went away: "stale". */
+  connected: boolean;
+  types: ProxyTypeStatus[];
+}
+
+/**
+ * What the zone knows about its bridges and their proxies, in the zone's
+ * SQLite storage: per proxy and xDS type the last ACK or NACK (with Envoy's
+ * error_detail) and the revision it concerned. Proxies of a bridge that went
+ * away stay listed as not connected ("stale") rather than vanishing.
+ *
+ * @example table.recordReport("bridge-1", report, Date.now());
+ */
+export class ProxyStatusTable {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`
+      CREATE TABLE IF NOT EXISTS bridges (
+        bridge_id TEXT PRIMARY KEY, connected INTEGER NOT NULL, connected_at_ms INTEGER NOT NULL,
+        last_seen_ms INTEGER NOT NULL, revision_applied INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS proxy_status (
+        proxy_id TEXT NOT NULL, type_url TEXT NOT NULL, mesh TEXT NOT NULL, bridge_id TEXT NOT NULL,
+        state TEXT NOT NULL, revision INTEGER NOT NULL, error_detail TEXT NOT NULL, at_ms INTEGER NOT NULL,
+        connected INTEGER NOT NULL, PRIMARY KEY (proxy_id, type_url));
+    `);
+  }
+
+  bridgeConnected(bridgeId: string, nowMs: number): void {
+    this.sql.exec(
+      `INSERT INTO bridges (bridge_id, connected, connected_at_ms, last_seen_ms) VALUES (?, 1, ?, ?)
+       ON CONFLICT(bridge_id) DO UPDATE SET connected = 1, connected_at_ms = excluded.connected_at_ms, last_seen_ms = excluded.last_seen_ms`,
+      bridgeId, nowMs, nowMs,
+    );
+  }
+
+  bridgeDisconnected(bridgeId: string, nowMs: number): void {
+    this.sql.exec("UPDATE bridges SET connected = 0, last_seen_ms = ? WHERE bridge_id = ?", nowMs, bridgeId);
+    this.sql.exec("UPDATE proxy_status SET connected = 0 WHERE bridge_id = ?", bridgeId);
+  }
+
+  bridgeApplied(bridgeId: string, revision: number, nowMs: number): void {
+    this.sql.exec("UPDATE bridges SET revision_applied = ?, last_seen_ms = ? WHERE bridge_id = ?", revision, nowMs, bridgeId);
+  }
+
+  recordReport(bridgeId: string, report: StatusReport, nowMs: number): void {
+    for (const p of report.proxies) {
+      const state = p.state === AckState.NACK ? "NACK" : "ACK";
+      this.sql.exec(
+        `INSERT INTO proxy_status (proxy_id, type_url, mesh, bridge_id, state, revision, error_detail, at_ms, connected)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
+         ON CONFLICT(proxy_id, type_url) DO UPDATE SET mesh = excluded.mesh, bridge_id = excluded.bridge_id,
+           state = excluded.state, revision = excluded.revision, error_detail = excluded.error_detail,
+           at_ms = excluded.at_ms, connected = 1`,
+        p.proxyId, p.typeUrl, p.mesh, bridgeId, state, Number(p.revision), p.errorDetail, Number(p.atMs),
+      );
+    }
+    for (const id of report.disconnected) {
+      this.sql.exec("UPDATE proxy_status SET connected = 0 WHERE proxy_id = ? AND bridge_id = ?", id, bridgeId);
+    }
+    this.sql.exec("UPDATE bridges SET last_seen_ms = ? WHERE bridge_id = ?", nowMs, bridgeId);
+  }
+
+  bridges(): BridgeRow[] {
+    return this.sql
+      .exec<{ bridge_id: string; connected: number; connected_at_ms: number; last_seen_ms: number; revision_applied: number }>(
+        "SELECT * FROM bridges ORDER BY bridge_id",
+      )
+      .toArray()
+      .map((r) => ({
+        bridgeId: r.bridge_id,
+        connected: r.connected === 1,
+        connectedAtMs: r.connected_at_ms,
+        lastSeenMs: r.last_seen_ms,
+        revisionApplied: r.revision_applied,
+      }));
+  }
+
+  proxies(): ProxyRow[] {
+    const rows = this.sql
+      .exec<{
+        proxy_id: string; type_url: string; mesh: string; bridge_id: string; state: "ACK" | "NACK";
+        revision: number; error_detail: string; at_ms: number; connected: number;
+      }>("SELECT * FROM proxy_status ORDER BY proxy_id, type_url")
+      .toArray();
+    const byId = new Map<string, ProxyRow>();
+    for (const r of rows) {
+      let p = byId.get(r.proxy_id);
+      if (!p) {
+        p = { proxyId: r.proxy_id, mesh: r.mesh, bridgeId: r.bridge_id, connected: r.connected === 1, types: [] };
+        byId.set(r.proxy_id, p);
+      }
+      p.types.push({ typeUrl: r.type_url, state: r.state, revision: r.revision, errorDetail: r.error_detail, atMs: r.at_ms });
+    }
+    return [...byId.values()];
+  }
+}

@@ -1,0 +1,75 @@
+import { create, toBinary } from "@bufbuild/protobuf";
+import {
+  ResourceKeySchema,
+  ResourceSchema,
+  ZoneMessageSchema,
+  type Resource as WireResource,
+} from "../gen/edgeplane/zone/v1/zone_pb.js";
+import type { ZoneResourceRow } from "./zone-storage.js";
+
+/** Frames stay far below the 1 MiB WebSocket message limit of Workers. */
+export const MAX_FRAME_BYTES = 256 * 1024;
+
+export interface UpdateInput {
+  revision: number;
+  fromRevision: number;
+  snapshot: boolean;
+  checksum: string;
+  upserts: ZoneResourceRow[];
+  /** `kind/mesh/name` keys. */
+  removals: string[];
+}
+
+/**
+ * Encodes one zone change as ZoneMessage frames, splitting the upserts so no
+ * frame exceeds `maxFrameBytes`. The bridge applies the change only when the
+ * last chunk arrives, so a snapshot is never half-applied. Encoded once and
+ * sent as the same bytes to every bridge.
+ *
+ * @example for (const frame of encodeUpdate(input)) ws.send(frame);
+ */
+export function encodeUpdate(input: UpdateInput, maxFrameBytes = MAX_FRAME_BYTES): Uint8Array[] {
+  const encoder = new TextEncoder();
+  const groups: WireResource[][] = [[]];
+  let size = 0;
+  for (const row of input.upserts) {
+    const r = create(ResourceSchema, {
+      kind: row.kind,
+      mesh: row.mesh,
+      name: row.name,
+      revision: BigInt(row.revision),
+      document: encoder.encode(row.document),
+    });
+    const rsize = r.document.byteLength + row.key.length + 32;
+    if (size + rsize > maxFrameBytes && groups[groups.length - 1]!.length > 0) {
+      groups.push([]);
+      size = 0;
+    }
+    groups[groups.length - 1]!.push(r);
+    size += rsize;
+  }
+  const removals = input.removals.map((key) => {
+    const [kind = "", mesh = "", name = ""] = key.split("/");
+    return create(ResourceKeySchema, { kind, mesh, name });
+  });
+  return groups.map((upserts, chunk) =>
+    toBinary(
+      ZoneMessageSchema,
+      create(ZoneMessageSchema, {
+        msg: {
+          case: "update",
+          value: {
+            revision: BigInt(input.revision),
+            fromRevision: BigInt(input.fromRevision),
+            snapshot: input.snapshot,
+            upserts,
+            removals: chunk === groups.length - 1 ? removals : [],
+            checksum: input.checksum,
+            chunk,
+            chunks: groups.length,
+          },
+        },
+      }),
+    ),
+  );
+}
