@@ -10,7 +10,8 @@ export default defineConfig(async () => {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+        // A short zone change log, so "too old for a delta" is reachable in a test.
+        miniflare: { bindings: { TEST_MIGRATIONS: migrations, ZONE_CHANGE_LOG_ROWS: "5" } },
       }),
     ],
     test: {

@@ -6,4 +6,6 @@ export interface Env {
   ZONES: DurableObjectNamespace<ZoneDurableObject>;
   /** Largest request body in bytes, as a string (wrangler vars are strings). */
   MAX_BODY_BYTES?: string;
+  /** Change-log rows a zone keeps for deltas (default 10,000); tests set it small. */
+  ZONE_CHANGE_LOG_ROWS?: string;
 }

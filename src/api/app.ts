@@ -77,7 +77,9 @@ app.delete("/v1/meshes/:mesh/:kinds/:name", (c) => deleteOne(c, meshKey(c)));
 app.post("/v1/apply", async (c) => {
   const docs = await readDocuments(c.req.raw, { multi: true });
   const dryRun = c.req.query("dryRun") === "true";
-  const outcome = await service(c).applyDocuments(docs, dryRun);
+  const defaultMesh = c.req.query("mesh") ?? "default";
+  if (!NAME_PATTERN.test(defaultMesh)) throw new ApiError("invalid_field", `mesh "${defaultMesh}" is not a valid name`, { field: "mesh" });
+  const outcome = await service(c).applyDocuments(docs, { dryRun, defaultMesh });
   if (!dryRun) notify(c, outcome);
   return c.json({ dryRun, revision: outcome.revision ?? null, results: outcome.results });
 });

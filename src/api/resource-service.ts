@@ -67,13 +67,14 @@ export class ResourceService {
   }
 
   /**
-   * Applies a bundle of parsed documents atomically. With `dryRun`, answers
-   * what would happen and writes nothing.
+   * Applies a bundle of parsed documents atomically. Mesh-scoped documents
+   * without metadata.mesh go to `defaultMesh`. With `dryRun`, answers what
+   * would happen and writes nothing.
    */
-  async applyDocuments(docs: unknown[], dryRun: boolean): Promise<Outcome> {
+  async applyDocuments(docs: unknown[], opts: { dryRun: boolean; defaultMesh: string }): Promise<Outcome> {
     const resources = docs.map((d, i) => {
       try {
-        return validateResource(d);
+        return validateResource(d, opts.defaultMesh);
       } catch (err) {
         if (err instanceof ValidationError) throw ApiError.from(err).inDocument(i);
         throw err;
@@ -90,7 +91,7 @@ export class ResourceService {
       }
       seen.set(k, i);
     });
-    return this.apply(resources, undefined, dryRun);
+    return this.apply(resources, undefined, opts.dryRun);
   }
 
   private async apply(puts: Resource[], ifMatch?: number, dryRun = false): Promise<Outcome> {

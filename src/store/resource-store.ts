@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { Kind, Resource, ResourceKey } from "../contract/resource-types.js";
-import { journal, resources } from "./d1-schema.js";
+import { journal, resources, writeGuard } from "./d1-schema.js";
 import { StoreError } from "./store-error.js";
 
 /** A resource as stored, with the metadata the server owns. */
@@ -136,7 +136,7 @@ export class ResourceStore {
   private statementsFor(w: Write, at: string) {
     const out = [];
     const guard = guardCondition(w);
-    if (guard) out.push(this.db.run(sql`INSERT INTO write_guard (ok) SELECT NULL WHERE NOT (${guard})`));
+    if (guard) out.push(this.db.insert(writeGuard).select(sql`SELECT NULL AS ok WHERE NOT (${guard})`));
     out.push(
       this.db.insert(journal).values({
         kind: w.key.kind,

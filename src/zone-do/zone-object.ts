@@ -5,7 +5,7 @@ import { BridgeMessageSchema, ZoneMessageSchema, type BridgeMessage, type Hello 
 import { ResourceStore } from "../store/resource-store.js";
 import { ProxyStatusTable, type BridgeRow, type ProxyRow } from "./proxy-status-table.js";
 import { encodeUpdate } from "./zone-updates.js";
-import { ZoneStorage } from "./zone-storage.js";
+import { DEFAULT_CHANGE_LOG_ROWS, ZoneStorage } from "./zone-storage.js";
 
 /** Per-socket identity, kept across hibernation by serializeAttachment. */
 interface Attachment {
@@ -46,7 +46,7 @@ export class ZoneDurableObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.zone = new ZoneStorage(ctx.storage);
+    this.zone = new ZoneStorage(ctx.storage, Number(env.ZONE_CHANGE_LOG_ROWS ?? "") || DEFAULT_CHANGE_LOG_ROWS);
     this.status_ = new ProxyStatusTable(ctx.storage.sql);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
@@ -158,9 +158,11 @@ export class ZoneDurableObject extends DurableObject<Env> {
 
     const head = this.zone.head();
     const from = Number(hello.lastRevision);
-    const upToDate = from === head.revision && hello.checksum === head.checksum;
-    const changed = from > 0 && !upToDate ? this.zone.changedSince(from) : undefined;
-    const snapshot = !upToDate && changed === undefined;
+    // Same revision but another checksum: the bridge's copy diverged (a bug
+    // or a corrupt cache). Only a snapshot repairs that.
+    const diverged = from === head.revision && hello.checksum !== head.checksum;
+    const changed = from > 0 && !diverged ? this.zone.changedSince(from) : undefined;
+    const snapshot = changed === undefined;
 
     this.send(ws, { case: "welcome", value: { zone: att.zone, revision: BigInt(head.revision), snapshot } });
     const frames = snapshot

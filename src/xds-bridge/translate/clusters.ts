@@ -1,0 +1,35 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  ClusterSchema,
+  Cluster_DiscoveryType,
+  Cluster_LbPolicy,
+  type Cluster,
+} from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import type { MeshView } from "./mesh-view.js";
+import { clusterName } from "./names.js";
+import { adsConfigSource, durationFromMs } from "./proto-values.js";
+
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * One EDS cluster per service port, whose endpoints come over the same ADS
+ * stream under the cluster's own name. ROUND_ROBIN is the proto default, so
+ * it does not show in JSON dumps. Unsorted; the mesh translator sorts.
+ *
+ * @example buildClusters(view).map((c) => c.name) // ["outbound|50051||echo.default"]
+ */
+export function buildClusters(view: MeshView): Cluster[] {
+  return view.services.flatMap((service) =>
+    service.spec.ports.map((p) => edsCluster(clusterName(service.metadata.name, p.port, view.mesh))),
+  );
+}
+
+function edsCluster(name: string): Cluster {
+  return create(ClusterSchema, {
+    name,
+    clusterDiscoveryType: { case: "type", value: Cluster_DiscoveryType.EDS },
+    edsClusterConfig: { edsConfig: adsConfigSource(), serviceName: name },
+    connectTimeout: durationFromMs(CONNECT_TIMEOUT_MS),
+    lbPolicy: Cluster_LbPolicy.ROUND_ROBIN,
+  });
+}

@@ -1,0 +1,28 @@
+import type { ZoneModel } from "../../contract/zone-model.js";
+import type { XdsResources } from "../xds-resources.js";
+import { buildClusters } from "./clusters.js";
+import { compareStrings } from "./compare.js";
+import { buildLoadAssignments } from "./endpoints.js";
+import { buildListeners } from "./listeners.js";
+import { MeshView } from "./mesh-view.js";
+import { buildRouteConfigurations } from "./routes.js";
+
+/**
+ * Everything a proxyless gRPC client of `mesh` may ask for, from the zone
+ * model alone: pure (no I/O, no clock) and deterministic (each list sorted by
+ * resource name), so equal models give byte-identical snapshots and the ADS
+ * server can skip pushes when nothing changed.
+ *
+ * @example
+ *   const res = translateMesh(ZoneModel.of(resources), "default");
+ *   res.listeners.map((l) => l.name); // ["echo", "echo:50051"]
+ */
+export function translateMesh(model: ZoneModel, mesh: string): XdsResources {
+  const view = MeshView.of(model, mesh);
+  return {
+    listeners: buildListeners(view).sort((a, b) => compareStrings(a.name, b.name)),
+    routes: buildRouteConfigurations(view).sort((a, b) => compareStrings(a.name, b.name)),
+    clusters: buildClusters(view).sort((a, b) => compareStrings(a.name, b.name)),
+    endpoints: buildLoadAssignments(view).sort((a, b) => compareStrings(a.clusterName, b.clusterName)),
+  };
+}

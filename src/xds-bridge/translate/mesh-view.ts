@@ -1,0 +1,62 @@
+import type { ResourceOf, ServicePort } from "../../contract/resource-types.js";
+import type { ZoneModel } from "../../contract/zone-model.js";
+import { compareStrings } from "./compare.js";
+
+export type Service = ResourceOf<"Service">;
+export type Workload = ResourceOf<"Workload">;
+export type HTTPRoute = ResourceOf<"HTTPRoute">;
+
+/**
+ * The resources of one mesh, indexed the way the translators look them up.
+ * Built once per translation; every list is in code-point name order so the
+ * output does not depend on insertion order or on the host's locale.
+ */
+export class MeshView {
+  readonly services: readonly Service[];
+  readonly routes: readonly HTTPRoute[];
+  private readonly servicesByName: ReadonlyMap<string, Service>;
+  private readonly workloadsByService: ReadonlyMap<string, readonly Workload[]>;
+
+  private constructor(readonly mesh: string, services: Service[], workloads: Workload[], routes: HTTPRoute[]) {
+    const byName = (a: { metadata: { name: string } }, b: { metadata: { name: string } }) =>
+      compareStrings(a.metadata.name, b.metadata.name);
+    this.services = services.sort(byName);
+    this.routes = routes.sort(byName);
+    this.servicesByName = new Map(this.services.map((s) => [s.metadata.name, s]));
+    const grouped = new Map<string, Workload[]>();
+    for (const w of workloads.sort(byName)) {
+      const list = grouped.get(w.spec.service) ?? [];
+      list.push(w);
+      grouped.set(w.spec.service, list);
+    }
+    this.workloadsByService = grouped;
+  }
+
+  /**
+   * Only the resources whose metadata.mesh is `mesh`: meshes are isolated.
+   *
+   * @example MeshView.of(model, "default").service("echo")?.spec.ports
+   */
+  static of(model: ZoneModel, mesh: string): MeshView {
+    return new MeshView(mesh, model.list("Service", mesh), model.list("Workload", mesh), model.list("HTTPRoute", mesh));
+  }
+
+  /** @example view.service("echo") // undefined when the mesh has no such Service */
+  service(name: string): Service | undefined {
+    return this.servicesByName.get(name);
+  }
+
+  /**
+   * The workloads of `service` that serve `port`. A single-port service is
+   * served by all its workloads (whatever port they listen on); otherwise a
+   * workload serves the port whose `targetPort ?? port` is its own port.
+   *
+   * @example view.workloadsServing(echo, echo.spec.ports[0]!)
+   */
+  workloadsServing(service: Service, port: ServicePort): Workload[] {
+    const all = this.workloadsByService.get(service.metadata.name) ?? [];
+    if (service.spec.ports.length === 1) return [...all];
+    const target = port.targetPort ?? port.port;
+    return all.filter((w) => w.spec.port === target);
+  }
+}

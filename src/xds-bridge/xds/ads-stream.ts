@@ -1,0 +1,172 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  DiscoveryResponseSchema,
+  type DiscoveryRequest,
+  type DiscoveryResponse,
+} from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
+import { meshOfNode, type ProxyCallbacks, type ProxyInfo } from "./proxy-callbacks.js";
+import { resourceKind } from "./resource-kinds.js";
+import type { Snapshot } from "./snapshot.js";
+import type { SnapshotCache } from "./snapshot-cache.js";
+import { Subscription } from "./subscription.js";
+
+/** A client broke the protocol; the transport ends the stream with INVALID_ARGUMENT. */
+export class AdsProtocolError extends Error {
+  override readonly name = "AdsProtocolError";
+}
+
+export interface AdsStreamOptions {
+  readonly streamId: number;
+  readonly cache: SnapshotCache;
+  readonly callbacks: Required<ProxyCallbacks>;
+  /** Hands a response to the transport. */
+  send(response: DiscoveryResponse): void;
+  /** The stream cannot go on (protocol error or bug); the transport ends it. */
+  fail(err: unknown): void;
+}
+
+/** What the stream knows about one type_url. */
+interface TypeState {
+  subscription: Subscription;
+  /** Nonce of the last response sent; "" before the first. */
+  nonce: string;
+  /** version_info of the last response sent. */
+  version: string;
+  /** name -> hash the proxy last received; undefined until the first response. */
+  sent: ReadonlyMap<string, string> | undefined;
+}
+
+/**
+ * State-of-the-world ADS for one stream, independent of the transport: feed
+ * it requests, it calls `send` with responses (and pushes by itself when the
+ * mesh's snapshot changes). Rules, from the xDS protocol doc:
+ * - the first request carries node: it fixes the proxy and its mesh;
+ * - a non-empty response_nonce other than the last one sent for that type is
+ *   stale and ignored entirely;
+ * - the last nonce echoed back is an ACK, or a NACK when error_detail is set;
+ * - a type is (re)sent when its subscription changed, or when the resources
+ *   the proxy would get (names and hashes) differ from what it last got.
+ *
+ * @example
+ *   const s = new AdsStream({ streamId: 1, cache, callbacks, send: (r) => call.write(r), fail });
+ *   call.on("data", (req) => s.handleRequest(req));
+ *   call.on("close", () => s.close());
+ */
+export class AdsStream {
+  private proxyInfo: ProxyInfo | undefined;
+  private readonly types = new Map<string, TypeState>();
+  private nonceCounter = 0;
+  private unwatch: (() => void) | undefined;
+  private closed = false;
+
+  constructor(private readonly options: AdsStreamOptions) {}
+
+  /** The proxy, once its first request arrived. */
+  get proxy(): ProxyInfo | undefined {
+    return this.proxyInfo;
+  }
+
+  /** Acts on one request; never throws (failures go to options.fail). */
+  handleRequest(request: DiscoveryRequest): void {
+    if (this.closed) return;
+    try {
+      this.process(request);
+    } catch (err) {
+      this.options.fail(err);
+    }
+  }
+
+  /** Stops watching the cache and reports the close; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unwatch?.();
+    this.unwatch = undefined;
+    if (this.proxyInfo) this.options.callbacks.onStreamClosed(this.proxyInfo);
+  }
+
+  private process(request: DiscoveryRequest): void {
+    const { callbacks, cache } = this.options;
+    const proxy = this.proxyInfo ?? this.open(request);
+    callbacks.onRequest(proxy, request);
+    if (request.typeUrl === "") throw new AdsProtocolError("type_url is required on an aggregated (ADS) stream");
+    const kind = resourceKind(request.typeUrl);
+    // Types we do not serve (e.g. SDS secrets) are left unanswered, as a
+    // management server without such resources would.
+    if (!kind) return;
+
+    let state = this.types.get(request.typeUrl);
+    const nonce = request.responseNonce;
+    if (nonce !== "") {
+      if (!state || nonce !== state.nonce) return; // stale: a newer response is in flight
+      if (request.errorDetail) {
+        callbacks.onNack(proxy, request.typeUrl, request.versionInfo, state.version, request.errorDetail.message);
+      } else {
+        callbacks.onAck(proxy, request.typeUrl, request.versionInfo);
+      }
+    }
+
+    const subscription = Subscription.fromRequest(state?.subscription, request.resourceNames, kind.emptyMeansWildcard);
+    const changed = !state || !subscription.equals(state.subscription);
+    if (!state) {
+      state = { subscription, nonce: "", version: "", sent: undefined };
+      this.types.set(request.typeUrl, state);
+    }
+    // Always keep the latest spelling: it decides what a later empty list means.
+    state.subscription = subscription;
+    const snapshot = cache.getSnapshot(proxy.mesh);
+    // Without a snapshot there is nothing to say yet; onSnapshot answers later.
+    if (changed && snapshot) this.push(request.typeUrl, state, snapshot, true);
+  }
+
+  private open(request: DiscoveryRequest): ProxyInfo {
+    const node = request.node;
+    if (!node) throw new AdsProtocolError("the first DiscoveryRequest of a stream must carry node");
+    const proxy: ProxyInfo = { id: node.id, mesh: meshOfNode(node), streamId: this.options.streamId, node };
+    this.proxyInfo = proxy;
+    this.unwatch = this.options.cache.watch(proxy.mesh, (snapshot) => this.onSnapshot(snapshot));
+    this.options.callbacks.onStreamOpen(proxy);
+    return proxy;
+  }
+
+  private onSnapshot(snapshot: Snapshot): void {
+    if (this.closed) return;
+    try {
+      for (const [typeUrl, state] of this.types) this.push(typeUrl, state, snapshot, false);
+    } catch (err) {
+      this.options.fail(err);
+    }
+  }
+
+  /** Sends the type's current resources unless (when not forced) the proxy already has exactly them. */
+  private push(typeUrl: string, state: TypeState, snapshot: Snapshot, force: boolean): void {
+    const selected = snapshot.select(typeUrl, state.subscription);
+    const hashes = new Map(selected.map((r) => [r.name, r.hash]));
+    if (!force && state.sent && sameHashes(state.sent, hashes)) return;
+    const nonce = this.nextNonce();
+    const response = create(DiscoveryResponseSchema, {
+      versionInfo: snapshot.version,
+      typeUrl,
+      nonce,
+      resources: selected.map((r) => r.any),
+    });
+    state.nonce = nonce;
+    state.version = snapshot.version;
+    state.sent = hashes;
+    this.options.send(response);
+    const bytes = selected.reduce((sum, r) => sum + r.any.value.byteLength, 0);
+    if (this.proxyInfo) this.options.callbacks.onResponse(this.proxyInfo, typeUrl, snapshot.version, nonce, bytes);
+  }
+
+  /** The only place nonces are made: unique per stream, across types. */
+  private nextNonce(): string {
+    this.nonceCounter += 1;
+    return String(this.nonceCounter);
+  }
+}
+
+function sameHashes(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, hash] of a) if (b.get(name) !== hash) return false;
+  return true;
+}

@@ -1,0 +1,162 @@
+import { describe, expect, it } from "vitest";
+import { call, journalHead, route, service } from "./api-helpers.js";
+
+/** Every bad request gets {code, message, field?} and writes nothing. */
+async function expectRefused(
+  req: Promise<{ status: number; body: Record<string, unknown> }>,
+  status: number,
+  code: string,
+  field?: string,
+): Promise<Record<string, unknown>> {
+  const before = await journalHead();
+  const res = await req;
+  expect(res.status).toBe(status);
+  expect(res.body.code).toBe(code);
+  expect(typeof res.body.message).toBe("string");
+  if (field !== undefined) expect(res.body.field).toBe(field);
+  expect(await journalHead()).toBe(before);
+  return res.body;
+}
+
+describe("API validation", () => {
+  it("refuses malformed YAML with the line of the fault", async () => {
+    const body = await expectRefused(
+      call("PUT", "/v1/meshes/default/services/echo", "kind: Service\nmetadata:\n  name: echo\n spec: [", {
+        "content-type": "application/yaml",
+      }),
+      400,
+      "invalid_body",
+    );
+    expect(String(body.message)).toMatch(/line \d+/);
+  });
+
+  it("refuses malformed JSON", async () => {
+    await expectRefused(call("PUT", "/v1/meshes/default/services/echo", "{\"kind\":", { "content-type": "application/json" }), 400, "invalid_body");
+  });
+
+  it("refuses an unknown kind in a bundle and names the document", async () => {
+    const body = await expectRefused(
+      call("POST", "/v1/apply", [service("a"), { kind: "Gizmo", metadata: { name: "x" }, spec: {} }]),
+      422,
+      "unknown_kind",
+      "kind",
+    );
+    expect(body.document).toBe(1);
+    expect(String(body.hint)).toContain("Service");
+  });
+
+  it("refuses a missing required field", async () => {
+    await expectRefused(
+      call("PUT", "/v1/meshes/default/services/echo", { kind: "Service", metadata: { name: "echo" }, spec: {} }),
+      422,
+      "missing_field",
+      "spec.ports",
+    );
+  });
+
+  it("refuses a wrong-typed field with its path", async () => {
+    await expectRefused(
+      call("PUT", "/v1/meshes/default/services/echo", { kind: "Service", metadata: { name: "echo" }, spec: { ports: [{ port: "http" }] } }),
+      422,
+      "invalid_field",
+      "spec.ports[0].port",
+    );
+  });
+
+  it("refuses an unknown field instead of dropping it", async () => {
+    await expectRefused(
+      call("PUT", "/v1/meshes/default/services/echo", { kind: "Service", metadata: { name: "echo" }, spec: { ports: [{ port: 1 }], portz: [] } }),
+      422,
+      "unknown_field",
+      "spec.portz",
+    );
+  });
+
+  it("refuses a route to a missing Service", async () => {
+    await call("PUT", "/v1/meshes/default/services/echo", service("echo"));
+    const body = await expectRefused(
+      call("PUT", "/v1/meshes/default/httproutes/r", route("r", "echo", [{ name: "nope", weight: 1 }])),
+      422,
+      "missing_reference",
+      "spec.rules[0].backendRefs[0].name",
+    );
+    expect(String(body.hint)).toContain("create");
+  });
+
+  it("refuses weights that do not parse, and accepts numeric strings", async () => {
+    await call("PUT", "/v1/meshes/default/services/echo", service("echo"));
+    await expectRefused(
+      call("PUT", "/v1/meshes/default/httproutes/r", route("r", "echo", [{ name: "echo", weight: "eighty" }])),
+      422,
+      "invalid_field",
+      "spec.rules[0].backendRefs[0].weight",
+    );
+    await expectRefused(
+      call("PUT", "/v1/meshes/default/httproutes/r", route("r", "echo", [{ name: "echo", weight: -1 }])),
+      422,
+      "invalid_field",
+      "spec.rules[0].backendRefs[0].weight",
+    );
+    const ok = await call("PUT", "/v1/meshes/default/httproutes/r", route("r", "echo", [{ name: "echo", weight: "80" }]));
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({ spec: { rules: [{ backendRefs: [{ name: "echo", weight: 80 }] }] } });
+  });
+
+  it("refuses a document whose name differs from the URL", async () => {
+    await expectRefused(call("PUT", "/v1/meshes/default/services/other", service("echo")), 422, "name_mismatch", "metadata.name");
+  });
+
+  it("refuses bodies over the limit with 413", async () => {
+    const big = "x".repeat(1024 * 1024 + 10);
+    await expectRefused(call("POST", "/v1/apply", big, { "content-type": "application/yaml" }), 413, "payload_too_large");
+  });
+
+  it("refuses a single document over 64 KiB", async () => {
+    const labels: Record<string, string> = {};
+    for (let i = 0; i < 1500; i++) labels[`k${i}`] = "v".repeat(50);
+    const doc = { ...service("echo"), metadata: { name: "echo", mesh: "default", labels } };
+    await expectRefused(call("PUT", "/v1/meshes/default/services/echo", doc), 413, "payload_too_large");
+  });
+
+  it("refuses an unknown resource type in the URL", async () => {
+    await expectRefused(call("GET", "/v1/meshes/default/gizmos"), 404, "not_found");
+  });
+
+  it("refuses a mesh that does not exist", async () => {
+    await expectRefused(
+      call("PUT", "/v1/meshes/nomesh/services/echo", service("echo", 50051, "nomesh")),
+      422,
+      "missing_reference",
+      "metadata.mesh",
+    );
+  });
+
+  it("refuses an unsupported content type", async () => {
+    await expectRefused(call("POST", "/v1/apply", "<xml/>", { "content-type": "application/xml" }), 415, "unsupported_media_type");
+  });
+});
+
+describe("optimistic concurrency", () => {
+  it("writes with a matching If-Match and refuses a stale one with 412", async () => {
+    const created = await call("PUT", "/v1/meshes/default/services/echo", service("echo"));
+    const rev = (created.body.metadata as { revision: number }).revision;
+    const updated = await call("PUT", "/v1/meshes/default/services/echo", service("echo", 50052), { "if-match": `"${rev}"` });
+    expect(updated.status).toBe(200);
+    const body = await expectRefused(
+      call("PUT", "/v1/meshes/default/services/echo", service("echo", 50053), { "if-match": `"${rev}"` }),
+      412,
+      "precondition_failed",
+    );
+    expect(String(body.message)).toContain(String(rev));
+    await expectRefused(call("DELETE", "/v1/meshes/default/services/echo", undefined, { "if-match": `"${rev}"` }), 412, "precondition_failed");
+  });
+
+  it("does not create a new revision for an identical document", async () => {
+    const a = await call("PUT", "/v1/meshes/default/services/echo", service("echo"));
+    const before = await journalHead();
+    const b = await call("PUT", "/v1/meshes/default/services/echo", service("echo"));
+    expect(b.status).toBe(200);
+    expect((b.body.metadata as { revision: number }).revision).toBe((a.body.metadata as { revision: number }).revision);
+    expect(await journalHead()).toBe(before);
+  });
+});
