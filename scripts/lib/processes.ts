@@ -1,0 +1,179 @@
+/**
+ * Starting and stopping the real processes of a local Edgeplane: wrangler dev
+ * (workerd with local D1 and Durable Objects) and bridges. Used by
+ * `npm start`, the end-to-end tests and the benchmark, so all three run the
+ * system the same way.
+ *
+ * Every child runs in its own process group and is stopped by signalling the
+ * group: killing only wrangler's node process would leave workerd orphaned.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+
+const QUIET_ENV = {
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_LOG: "warn",
+  NO_COLOR: "1",
+  FORCE_COLOR: "0",
+};
+
+export interface Managed {
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Spawns a process in its own group; `stop()` signals the group and waits. */
+export function spawnGroup(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; onLine?: (line: string) => void; name: string }): Managed {
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, ...opts.env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines = (stream: NodeJS.ReadableStream, err: boolean) =>
+    createInterface({ input: stream }).on("line", (line) => {
+      if (opts.onLine) opts.onLine(line);
+      else if (err || process.env.EDGEPLANE_VERBOSE) process.stderr.write(`[${opts.name}] ${line}\n`);
+    });
+  lines(child.stdout!, false);
+  lines(child.stderr!, true);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }, 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Runs a command to completion, throwing with its output when it fails. */
+export async function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...QUIET_ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  if (code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${code}:\n${out}`);
+  return out;
+}
+
+export async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms (${last})`);
+}
+
+export interface Wrangler extends Managed {
+  url: string;
+}
+
+/**
+ * Applies migrations to the local D1 in `stateDir`, then starts wrangler dev
+ * on 127.0.0.1:`port` with that state, and waits until the API answers.
+ */
+export async function startWrangler(opts: { port: number; stateDir: string; vars?: Record<string, string> }): Promise<Wrangler> {
+  await run(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", opts.stateDir], { CI: "true" });
+  const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.stateDir, "--inspector-port", "0", "--show-interactive-dev-session=false"];
+  for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
+  const managed = spawnGroup(process.execPath, args, { env: QUIET_ENV, name: "wrangler" });
+  const url = `http://127.0.0.1:${opts.port}`;
+  try {
+    await waitForHttp(`${url}/healthz`, 60_000);
+  } catch (err) {
+    await managed.stop();
+    throw err;
+  }
+  return { ...managed, url };
+}
+
+export interface BridgeEvent {
+  t: number;
+  level: string;
+  event: string;
+  [field: string]: unknown;
+}
+
+export interface BridgeProcess extends Managed {
+  adsAddress: string;
+  events: BridgeEvent[];
+  /** Resolves with the first event (already seen or future) matching `pred`. */
+  waitFor(pred: (e: BridgeEvent) => boolean, timeoutMs?: number, since?: number): Promise<BridgeEvent>;
+}
+
+/** Starts `edgeplane-bridge` and follows its JSON event log. */
+export async function startBridge(opts: {
+  zone: string;
+  controlPlane: string;
+  adsPort: number;
+  cacheDir: string;
+  extraArgs?: string[];
+  waitForZone?: boolean;
+}): Promise<BridgeProcess> {
+  const events: BridgeEvent[] = [];
+  const waiters: { pred: (e: BridgeEvent) => boolean; resolve: (e: BridgeEvent) => void }[] = [];
+  const onLine = (line: string): void => {
+    let e: BridgeEvent;
+    try {
+      e = JSON.parse(line) as BridgeEvent;
+    } catch {
+      process.stderr.write(`[bridge ${opts.zone}] ${line}\n`);
+      return;
+    }
+    if (process.env.EDGEPLANE_VERBOSE) process.stderr.write(`[bridge ${opts.zone}] ${line}\n`);
+    events.push(e);
+    for (const w of [...waiters]) {
+      if (w.pred(e)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(e);
+      }
+    }
+  };
+  const args = [
+    "--import", "tsx", join(ROOT, "src/xds-bridge/main.ts"),
+    "--zone", opts.zone, "--control-plane", opts.controlPlane,
+    "--ads-port", String(opts.adsPort), "--cache-dir", opts.cacheDir,
+    ...(opts.extraArgs ?? []),
+  ];
+  const managed = spawnGroup(process.execPath, args, { onLine, name: `bridge ${opts.zone}` });
+  const waitFor = (pred: (e: BridgeEvent) => boolean, timeoutMs = 20_000, since = 0): Promise<BridgeEvent> => {
+    const seen = events.slice(since).find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`bridge ${opts.zone}: no matching event in ${timeoutMs} ms`)), timeoutMs);
+      waiters.push({ pred, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+    });
+  };
+  const listening = await waitFor((e) => e.event === "ads_listening");
+  if (opts.waitForZone !== false) await waitFor((e) => e.event === "zone_update_applied");
+  return { ...managed, adsAddress: String(listening.address), events, waitFor };
+}

@@ -1,0 +1,83 @@
+import { parseArgs } from "node:util";
+
+export interface BridgeConfig {
+  zone: string;
+  controlPlane: string;
+  token: string | undefined;
+  bridgeId: string | undefined;
+  adsHost: string;
+  adsPort: number;
+  cacheDir: string;
+  reportEveryMs: number;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+export const USAGE = `edgeplane-bridge: serves Envoy xDS (ADS) to the proxies of one cluster from its Edgeplane zone.
+
+Options (each also settable by the environment variable in brackets):
+  --zone NAME              zone this bridge belongs to            [EDGEPLANE_ZONE, default "default"]
+  --control-plane URL      Edgeplane API base URL                 [EDGEPLANE_CONTROL_PLANE, default http://127.0.0.1:8787]
+  --token-file FILE        file holding the zone token            [EDGEPLANE_TOKEN_FILE]
+  --bridge-id ID           stable id of this bridge               [EDGEPLANE_BRIDGE_ID, default: random per start]
+  --ads-host HOST          interface for the ADS server           [EDGEPLANE_ADS_HOST, default 127.0.0.1]
+  --ads-port N             port for the ADS server                [EDGEPLANE_ADS_PORT, default 18000]
+  --cache-dir DIR          where the last good zone state is kept [EDGEPLANE_CACHE_DIR, default .edgeplane/cache]
+  --report-every-ms N      how often ACK/NACK changes go upstream [EDGEPLANE_REPORT_EVERY_MS, default 50]
+  --log-level LEVEL        debug, info, warn or error             [EDGEPLANE_LOG_LEVEL, default info]
+  --help                   print this text
+`;
+
+export class ConfigError extends Error {}
+
+/**
+ * Reads the bridge's configuration from flags, then the environment, then
+ * defaults; refuses values that cannot work with a message naming the flag.
+ *
+ * @example parseBridgeConfig(["--zone", "west", "--ads-port", "18001"], process.env)
+ */
+export function parseBridgeConfig(argv: string[], env: NodeJS.ProcessEnv, readFile: (p: string) => string): BridgeConfig | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      zone: { type: "string" },
+      "control-plane": { type: "string" },
+      "token-file": { type: "string" },
+      "bridge-id": { type: "string" },
+      "ads-host": { type: "string" },
+      "ads-port": { type: "string" },
+      "cache-dir": { type: "string" },
+      "report-every-ms": { type: "string" },
+      "log-level": { type: "string" },
+      help: { type: "boolean" },
+    },
+    strict: true,
+  });
+  if (values.help) return "help";
+  const pick = (flag: keyof typeof values, envName: string, dflt?: string): string | undefined =>
+    (values[flag] as string | undefined) ?? env[envName] ?? dflt;
+
+  const zone = pick("zone", "EDGEPLANE_ZONE", "default")!;
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(zone)) throw new ConfigError(`--zone "${zone}" is not a valid zone name`);
+  const controlPlane = pick("control-plane", "EDGEPLANE_CONTROL_PLANE", "http://127.0.0.1:8787")!;
+  if (!/^https?:\/\//.test(controlPlane)) throw new ConfigError(`--control-plane "${controlPlane}" must be an http(s) URL`);
+  const tokenFile = pick("token-file", "EDGEPLANE_TOKEN_FILE");
+  const level = pick("log-level", "EDGEPLANE_LOG_LEVEL", "info")!;
+  if (!["debug", "info", "warn", "error"].includes(level)) throw new ConfigError(`--log-level "${level}" is not one of debug, info, warn, error`);
+  return {
+    zone,
+    controlPlane,
+    token: tokenFile ? readFile(tokenFile).trim() : undefined,
+    bridgeId: pick("bridge-id", "EDGEPLANE_BRIDGE_ID"),
+    adsHost: pick("ads-host", "EDGEPLANE_ADS_HOST", "127.0.0.1")!,
+    adsPort: int("--ads-port", pick("ads-port", "EDGEPLANE_ADS_PORT", "18000")!, 0, 65535),
+    cacheDir: pick("cache-dir", "EDGEPLANE_CACHE_DIR", ".edgeplane/cache")!,
+    reportEveryMs: int("--report-every-ms", pick("report-every-ms", "EDGEPLANE_REPORT_EVERY_MS", "50")!, 10, 60_000),
+    logLevel: level as BridgeConfig["logLevel"],
+  };
+}
+
+function int(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${flag} "${text}" must be a whole number from ${min} to ${max}`);
+  return n;
+}

@@ -1,0 +1,231 @@
+import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import WebSocket from "ws";
+import {
+  AckState,
+  BridgeMessageSchema,
+  ProxyStatusSchema,
+  ZoneMessageSchema,
+  type ProxyStatus,
+  type ZoneMessage,
+} from "../gen/edgeplane/zone/v1/zone_pb.js";
+import type { Logger } from "./logger.js";
+import type { TrackerChanges } from "./xds/proxy-tracker.js";
+import type { ApplyResult, ZoneMirror } from "./zone-mirror.js";
+
+export interface ZoneClientOptions {
+  /** Base URL of the control plane, e.g. http://127.0.0.1:8787. */
+  controlPlane: string;
+  zone: string;
+  bridgeId: string;
+  token?: string;
+  mirror: ZoneMirror;
+  log: Logger;
+  /** Called after each whole update was applied to the mirror. */
+  onApplied: (result: Extract<ApplyResult, { ok: true }>) => void;
+  pingEveryMs?: number;
+  /** No pong for this long: the connection is dead, reconnect. */
+  deadAfterMs?: number;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/**
+ * The bridge's one connection to its zone: Hello with the revision and
+ * checksum it holds, then updates into the mirror; reconnects with
+ * exponential backoff and jitter (never a hot loop, also when refused), and
+ * keeps status reports made while disconnected until the zone is back, so
+ * none is lost (only newer states of the same proxy and type replace older).
+ *
+ * @example
+ * const client = new ZoneClient({ controlPlane, zone: "default", bridgeId, mirror, log, onApplied });
+ * client.start();
+ */
+export class ZoneClient {
+  private ws: WebSocket | undefined;
+  private ready = false;
+  private stopped = false;
+  private attempt = 0;
+  private forceSnapshot = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private lastPong = 0;
+  private readonly pendingStatus = new Map<string, ProxyStatus>();
+  private readonly pendingDisconnected = new Set<string>();
+
+  constructor(private readonly opts: ZoneClientOptions) {}
+
+  get connected(): boolean {
+    return this.ready;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.pingTimer);
+    this.ws?.terminate();
+    this.ws = undefined;
+    this.ready = false;
+  }
+
+  /** Queues proxy ACK/NACK changes for the zone and sends them when connected. */
+  report(changes: TrackerChanges): void {
+    for (const s of changes.statuses) {
+      this.pendingDisconnected.delete(s.proxyId);
+      this.pendingStatus.set(
+        `${s.proxyId}\u0000${s.typeUrl}`,
+        create(ProxyStatusSchema, {
+          proxyId: s.proxyId,
+          mesh: s.mesh,
+          typeUrl: s.typeUrl,
+          state: s.state === "NACK" ? AckState.NACK : AckState.ACK,
+          revision: BigInt(Number(s.version) || 0),
+          errorDetail: s.errorDetail,
+          atMs: BigInt(s.atMs),
+        }),
+      );
+    }
+    for (const id of changes.disconnected) this.pendingDisconnected.add(id);
+    this.flushStatus();
+  }
+
+  private flushStatus(): void {
+    if (!this.ready || (this.pendingStatus.size === 0 && this.pendingDisconnected.size === 0)) return;
+    const proxies = [...this.pendingStatus.values()];
+    const disconnected = [...this.pendingDisconnected];
+    if (this.send({ case: "status", value: { proxies, disconnected } })) {
+      this.pendingStatus.clear();
+      this.pendingDisconnected.clear();
+    }
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const url = `${this.opts.controlPlane.replace(/^http/, "ws").replace(/\/$/, "")}/v1/zones/${encodeURIComponent(this.opts.zone)}/connect`;
+    const ws = new WebSocket(url, { handshakeTimeout: 10_000 });
+    this.ws = ws;
+    ws.binaryType = "nodebuffer";
+    ws.on("open", () => this.onOpen(ws));
+    ws.on("message", (data, isBinary) => {
+      if (!isBinary) {
+        if (data.toString() === "pong") this.lastPong = Date.now();
+        return;
+      }
+      try {
+        this.onMessage(fromBinary(ZoneMessageSchema, new Uint8Array(data as Buffer)));
+      } catch (err) {
+        this.opts.log.error("zone_frame_bad", { error: String(err) });
+        this.resync("undecodable frame");
+      }
+    });
+    ws.on("close", (code, reason) => this.onClose(ws, `closed ${code} ${reason.toString()}`));
+    ws.on("error", (err) => this.opts.log.warn("zone_error", { error: err.message }));
+  }
+
+  private onOpen(ws: WebSocket): void {
+    if (ws !== this.ws) return;
+    const m = this.opts.mirror;
+    const from = this.forceSnapshot ? 0 : m.revision;
+    this.opts.mirror.resetPending();
+    this.send({
+      case: "hello",
+      value: {
+        zone: this.opts.zone,
+        bridgeId: this.opts.bridgeId,
+        token: this.opts.token ?? "",
+        lastRevision: BigInt(from),
+        checksum: from === 0 ? "" : m.checksum,
+        version: "edgeplane-bridge/0.1",
+      },
+    });
+    this.lastPong = Date.now();
+    clearInterval(this.pingTimer);
+    const every = this.opts.pingEveryMs ?? 10_000;
+    const dead = this.opts.deadAfterMs ?? 3 * every;
+    this.pingTimer = setInterval(() => {
+      if (Date.now() - this.lastPong > dead) {
+        this.opts.log.warn("zone_silent", { silentMs: Date.now() - this.lastPong });
+        ws.terminate();
+        return;
+      }
+      if (ws.readyState === WebSocket.OPEN) ws.send("ping");
+    }, every);
+  }
+
+  private onMessage(msg: ZoneMessage): void {
+    switch (msg.msg.case) {
+      case "welcome":
+        this.ready = true;
+        this.attempt = 0;
+        this.forceSnapshot = false;
+        this.opts.log.info("zone_connected", {
+          zone: msg.msg.value.zone,
+          zoneRevision: Number(msg.msg.value.revision),
+          from: this.opts.mirror.revision,
+          snapshot: msg.msg.value.snapshot,
+        });
+        this.flushStatus();
+        return;
+      case "update": {
+        const result = this.opts.mirror.apply(msg.msg.value);
+        if (result === undefined) return;
+        if (!result.ok) return this.resync(result.reason);
+        for (const s of result.skipped) this.opts.log.error("resource_quarantined", s);
+        this.send({ case: "applied", value: { revision: BigInt(result.revision) } });
+        this.opts.onApplied(result);
+        return;
+      }
+      case "refused": {
+        const { code, message, retryAfterMs } = msg.msg.value;
+        this.opts.log.error("zone_refused", { code, message, retryAfterMs: Number(retryAfterMs) });
+        this.ready = false;
+        this.ws?.close(1000, "refused");
+        this.attempt = Math.max(this.attempt, 4);
+        this.scheduleRetry(Number(retryAfterMs));
+        return;
+      }
+      case undefined:
+        return;
+    }
+  }
+
+  /** The mirror cannot continue: drop the connection and ask for a snapshot. */
+  private resync(reason: string): void {
+    this.opts.log.warn("zone_resync", { reason });
+    this.forceSnapshot = true;
+    this.ws?.terminate();
+  }
+
+  private onClose(ws: WebSocket, reason: string): void {
+    if (ws !== this.ws) return;
+    clearInterval(this.pingTimer);
+    if (this.ready) this.opts.log.warn("zone_disconnected", { reason });
+    this.ready = false;
+    this.ws = undefined;
+    this.scheduleRetry(0);
+  }
+
+  private scheduleRetry(atLeastMs: number): void {
+    if (this.stopped || this.retryTimer) return;
+    const min = this.opts.minBackoffMs ?? 250;
+    const max = this.opts.maxBackoffMs ?? 30_000;
+    const base = Math.min(max, min * 2 ** this.attempt);
+    const delay = Math.max(atLeastMs, base * (0.8 + Math.random() * 0.4));
+    this.attempt += 1;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.connect();
+    }, delay);
+  }
+
+  private send(msg: MessageInitShape<typeof BridgeMessageSchema>["msg"]): boolean {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(toBinary(BridgeMessageSchema, create(BridgeMessageSchema, { msg })));
+    return true;
+  }
+}
