@@ -1,0 +1,110 @@
+import { register as registerXdsResolver } from "@grpc/grpc-js-xds";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Cluster_LbPolicy } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
+import { startAdsServer, type AdsServer } from "../../src/xds-bridge/xds/ads-server.js";
+import { combineCallbacks } from "../../src/xds-bridge/xds/proxy-callbacks.js";
+import { ProxyTracker, type TypeStatus } from "../../src/xds-bridge/xds/proxy-tracker.js";
+import { Snapshot } from "../../src/xds-bridge/xds/snapshot.js";
+import { SnapshotCache } from "../../src/xds-bridge/xds/snapshot-cache.js";
+import { TYPE_URL } from "../../src/xds-bridge/xds-resources.js";
+import { CallbackRecorder } from "./support/callback-recorder.js";
+import { EchoClient, startEchoBackend, type EchoBackend } from "./support/echo-backend.js";
+import { echoXdsResources } from "./support/echo-xds-resources.js";
+import { writeXdsBootstrap } from "./support/xds-bootstrap.js";
+import { waitFor } from "./support/wait.js";
+
+// The real proxyless client, @grpc/grpc-js-xds, against our ADS server. It
+// reads its bootstrap once per process, at the first xds: channel, so the
+// file and env are set up in beforeAll before any channel exists (vitest runs
+// each test file in its own process).
+
+const NODE_ID = "grpc-xds-client";
+const { listener: LDS, route: RDS, cluster: CDS, endpoint: EDS } = TYPE_URL;
+
+let a: EchoBackend;
+let b: EchoBackend;
+let cache: SnapshotCache;
+let tracker: ProxyTracker;
+let recorder: CallbackRecorder;
+let ads: AdsServer;
+let client: EchoClient;
+let removeBootstrap: () => Promise<void>;
+
+function typeStatus(typeUrl: string): TypeStatus | undefined {
+  return tracker.proxyStatus(NODE_ID)?.types[typeUrl];
+}
+
+function publish(version: string, backend: EchoBackend, lbPolicy?: Cluster_LbPolicy): void {
+  cache.setSnapshot("default", new Snapshot(echoXdsResources({ backends: [{ port: backend.port }], lbPolicy }), version));
+}
+
+beforeAll(async () => {
+  a = await startEchoBackend("backend-a");
+  b = await startEchoBackend("backend-b");
+  cache = new SnapshotCache();
+  tracker = new ProxyTracker();
+  recorder = new CallbackRecorder();
+  ads = await startAdsServer({ cache, callbacks: combineCallbacks(tracker, recorder) });
+  const bootstrap = await writeXdsBootstrap({ serverAddress: ads.address, nodeId: NODE_ID, mesh: "default" });
+  removeBootstrap = bootstrap.remove;
+  process.env["GRPC_XDS_BOOTSTRAP"] = bootstrap.path;
+  registerXdsResolver();
+});
+
+afterAll(async () => {
+  client?.close();
+  await ads?.close();
+  await a?.close();
+  await b?.close();
+  await removeBootstrap?.();
+});
+
+describe("grpc-js-xds against the ADS server", () => {
+  it("resolves xds:///echo through LDS, RDS, CDS and EDS, reaches the backend, and ACKs every type", async () => {
+    publish("v1", a);
+    client = new EchoClient("xds:///echo");
+    expect(await client.call()).toBe("backend-a");
+
+    const firstRequestOrder = [...new Set(recorder.of("request", NODE_ID).map((e) => e.request.typeUrl))];
+    expect(firstRequestOrder).toEqual([LDS, RDS, CDS, EDS]);
+    await waitFor(() => [LDS, RDS, CDS, EDS].every((t) => typeStatus(t)?.ackedVersion === "v1"), {
+      what: "ACKs of v1 for all four types",
+    });
+    for (const t of [LDS, RDS, CDS, EDS]) expect(typeStatus(t)?.state).toBe("ACK");
+    expect(tracker.proxyStatus(NODE_ID)?.mesh).toBe("default");
+  });
+
+  it("follows an endpoint change to another backend without restarting, and only EDS is re-sent", async () => {
+    const before = recorder.of("response", NODE_ID).length;
+    publish("v2", b);
+    await waitFor(async () => (await client.call()) === "backend-b", { what: "calls to reach backend-b" });
+    await waitFor(() => typeStatus(EDS)?.ackedVersion === "v2", { what: "EDS ACK of v2" });
+
+    expect(recorder.of("response", NODE_ID).slice(before).map((e) => e.typeUrl)).toEqual([EDS]);
+    expect(typeStatus(LDS)?.ackedVersion).toBe("v1");
+    expect(typeStatus(CDS)?.ackedVersion).toBe("v1");
+  });
+
+  it("NACKs a cluster with an unsupported lb_policy, keeps the last good config, and recovers", async () => {
+    publish("v3", b, Cluster_LbPolicy.LEAST_REQUEST);
+    const cds = await waitFor(() => (typeStatus(CDS)?.state === "NACK" ? typeStatus(CDS) : undefined), {
+      what: "CDS NACK",
+    });
+    expect(cds?.lastNack?.version).toBe("v3");
+    expect(cds?.lastNack?.errorDetail).toMatch(/lb_policy/);
+    expect(cds?.ackedVersion).toBe("v1");
+    const nack = tracker.drainChanges().statuses.find((s) => s.proxyId === NODE_ID && s.typeUrl === CDS);
+    expect(nack).toMatchObject({ state: "NACK", version: "v3", mesh: "default" });
+    expect(nack?.errorDetail).not.toBe("");
+
+    // Still routed by the previous, accepted configuration.
+    expect(await client.call()).toBe("backend-b");
+    expect(await client.call()).toBe("backend-b");
+
+    publish("v4", a);
+    await waitFor(() => typeStatus(CDS)?.state === "ACK" && typeStatus(CDS)?.ackedVersion === "v4", {
+      what: "CDS ACK of v4",
+    });
+    await waitFor(async () => (await client.call()) === "backend-a", { what: "calls back on backend-a" });
+  });
+});
