@@ -8,9 +8,9 @@ import { Snapshot } from "../../src/xds-bridge/xds/snapshot.js";
 import { SnapshotCache } from "../../src/xds-bridge/xds/snapshot-cache.js";
 import { TYPE_URL } from "../../src/xds-bridge/xds-resources.js";
 import { CallbackRecorder } from "./support/callback-recorder.js";
-import { EchoClient, startEchoBackend, type EchoBackend } from "./support/echo-backend.js";
+import { EchoClient, startEchoBackend, type EchoBackend } from "../../examples/echo/echo-backend.js";
 import { echoXdsResources } from "./support/echo-xds-resources.js";
-import { writeXdsBootstrap } from "./support/xds-bootstrap.js";
+import { writeXdsBootstrap } from "../../examples/echo/xds-bootstrap.js";
 import { waitFor } from "./support/wait.js";
 
 // The real proxyless client, @grpc/grpc-js-xds, against our ADS server. It

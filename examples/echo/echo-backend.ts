@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 
 /** The one method of the test echo service. */
-export const ECHO_METHOD_PATH = "/edgeplane.test.Echo/Call";
+export const ECHO_METHOD_PATH = "/edgeplane.demo.Echo/Call";
 
 export interface EchoRequest {
   message: string;

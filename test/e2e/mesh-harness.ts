@@ -1,0 +1,90 @@
+/**
+ * A whole local Edgeplane for end-to-end tests and the benchmark: wrangler
+ * dev (workerd, local D1 and Durable Objects), one bridge, real gRPC echo
+ * backends and the demo mesh pointed at them. Every process is real.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startEchoBackend, type EchoBackend } from "../../examples/echo/echo-backend.js";
+import { startBridge, startWrangler, type BridgeEvent, type BridgeProcess, type Wrangler } from "../../scripts/lib/processes.js";
+import { freePort } from "../../scripts/lib/ports.js";
+
+export interface Mesh {
+  dir: string;
+  wrangler: Wrangler;
+  bridge: BridgeProcess;
+  backends: EchoBackend[];
+  adsPort: number;
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** Replaces the bridge, keeping its cache directory and ADS port. */
+  restartBridge(controlPlane: string, waitForZone: boolean): Promise<BridgeProcess>;
+  stop(): Promise<void>;
+}
+
+/** The demo mesh of examples/demo.yaml, with workloads at the given backend ports. */
+export function demoBundle(v1Port: number, v2Port: number, weights: [number, number] = [80, 20]): unknown[] {
+  const service = (name: string) => ({ kind: "Service", metadata: { name }, spec: { ports: [{ port: 50051, protocol: "grpc" }] } });
+  const workload = (name: string, svc: string, port: number) => ({
+    kind: "Workload",
+    metadata: { name },
+    spec: { service: svc, address: "127.0.0.1", port, zone: "default" },
+  });
+  return [service("echo"), service("echo-v1"), service("echo-v2"), workload("echo-v1-a", "echo-v1", v1Port), workload("echo-v2-a", "echo-v2", v2Port), splitRoute(weights)];
+}
+
+export function splitRoute(weights: [number, number]) {
+  return {
+    kind: "HTTPRoute",
+    metadata: { name: "echo-split" },
+    spec: {
+      parentRefs: [{ name: "echo", port: 50051 }],
+      rules: [{ backendRefs: [{ name: "echo-v1", weight: weights[0] }, { name: "echo-v2", weight: weights[1] }], timeouts: { request: "5s" } }],
+    },
+  };
+}
+
+export async function startMesh(): Promise<Mesh> {
+  const dir = await mkdtemp(join(tmpdir(), "edgeplane-e2e-"));
+  const backends = [await startEchoBackend("echo-v1-a"), await startEchoBackend("echo-v2-a")];
+  const wrangler = await startWrangler({ port: await freePort(), stateDir: join(dir, "state") });
+  const api = async (method: string, path: string, body?: unknown) => {
+    const init: RequestInit = { method };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { "content-type": "application/json" };
+    }
+    const res = await fetch(`${wrangler.url}${path}`, init);
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const applied = await api("POST", "/v1/apply", demoBundle(backends[0]!.port, backends[1]!.port));
+  if (applied.status !== 200) throw new Error(`demo bundle refused: ${JSON.stringify(applied.body)}`);
+  const adsPort = await freePort();
+  const cacheDir = join(dir, "cache");
+  const mesh: Mesh = {
+    dir,
+    wrangler,
+    backends,
+    adsPort,
+    bridge: await startBridge({ zone: "default", controlPlane: wrangler.url, adsPort, cacheDir }),
+    api,
+    async restartBridge(controlPlane, waitForZone) {
+      await mesh.bridge.stop();
+      mesh.bridge = await startBridge({ zone: "default", controlPlane, adsPort, cacheDir, waitForZone });
+      return mesh.bridge;
+    },
+    async stop() {
+      await mesh.bridge.stop();
+      await wrangler.stop();
+      await Promise.all(backends.map((b) => b.close()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return mesh;
+}
+
+/** The bridge event saying `proxy` ACKed `typeSuffix` (e.g. "RouteConfiguration") at `revision` or later. */
+export function ackOf(proxy: string, typeSuffix: string, revision: number): (e: BridgeEvent) => boolean {
+  return (e) =>
+    e.event === "ack" && e.proxy === proxy && String(e.type).endsWith(`.${typeSuffix}`) && Number(e.version) >= revision;
+}
