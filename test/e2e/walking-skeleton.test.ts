@@ -11,7 +11,7 @@ import { EchoClient } from "../../examples/echo/echo-backend.js";
 import { writeXdsBootstrap } from "../../examples/echo/xds-bootstrap.js";
 import { ROOT } from "../../scripts/lib/processes.js";
 import { freePort } from "../../scripts/lib/ports.js";
-import { ackOf, splitRoute, startMesh, type Mesh } from "./mesh-harness.js";
+import { ackOf, splitRoute, startMesh, type Mesh } from "../../scripts/lib/local-mesh.js";
 
 const CLIENT = "e2e-client";
 let mesh: Mesh;

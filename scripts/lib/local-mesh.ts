@@ -1,5 +1,5 @@
 /**
- * A whole local Edgeplane for end-to-end tests and the benchmark: wrangler
+ * A whole local Edgeplane for end-to-end tests and benchmarks: wrangler
  * dev (workerd, local D1 and Durable Objects), one bridge, real gRPC echo
  * backends and the demo mesh pointed at them. Every process is real.
  */
@@ -7,8 +7,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEchoBackend, type EchoBackend } from "../../examples/echo/echo-backend.js";
-import { startBridge, startWrangler, type BridgeEvent, type BridgeProcess, type Wrangler } from "../../scripts/lib/processes.js";
-import { freePort } from "../../scripts/lib/ports.js";
+import { startBridge, startWrangler, type BridgeEvent, type BridgeProcess, type Wrangler } from "./processes.js";
+import { freePort } from "./ports.js";
 
 export interface Mesh {
   dir: string;
