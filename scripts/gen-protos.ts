@@ -33,5 +33,8 @@ if (!/ignore_empty\s*=\s*26/.test(validate)) {
   );
 }
 
-const buf = join(dirname(require.resolve("@bufbuild/buf/package.json")), "bin/buf");
-execFileSync(buf, ["generate"], { cwd: root, stdio: "inherit" });
+// buf is fetched on demand rather than pinned in package.json: the npm
+// registry this project installs from lacks buf's non-Linux binary packages,
+// and a lock file naming them makes `npm ci` fail. Generated code is
+// committed, so only `npm run gen` needs buf.
+execFileSync("npm", ["exec", "--yes", "--package=@bufbuild/buf@1.75.0", "--", "buf", "generate"], { cwd: root, stdio: "inherit" });
