@@ -102,13 +102,6 @@ describe("ADS server facing misbehaving clients", () => {
     expect(c.received.map((r) => r.typeUrl)).toEqual([TYPE_URL.route]);
   });
 
-  it("answers DeltaAggregatedResources with UNIMPLEMENTED", async () => {
-    const { ended } = rawBytesStream(adsServiceDefinition.DeltaAggregatedResources.path);
-    const status = await ended;
-    expect(status.code).toBe(grpc.status.UNIMPLEMENTED);
-    expect(status.details).toMatch(/delta/i);
-  });
-
   it("reports a throwing callback through onError and keeps the stream working", async () => {
     const errors: string[] = [];
     const fragile = await startAdsServer({

@@ -5,6 +5,7 @@ import type {
   DiscoveryRequest,
   DiscoveryResponse,
 } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
+import { DeltaAdsStream } from "./ads-delta-stream.js";
 import { adsServiceDefinition } from "./ads-service.js";
 import { AdsProtocolError, AdsStream } from "./ads-stream.js";
 import { guardCallbacks, type ProxyCallbacks } from "./proxy-callbacks.js";
@@ -35,9 +36,22 @@ export interface AdsServer {
 type AdsCall = grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>;
 type DeltaCall = grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
 
+/** What the transport needs from a protocol stream (AdsStream or DeltaAdsStream). */
+interface ProtocolStream<Req> {
+  handleRequest(request: Req): void;
+  close(): void;
+}
+
+/** Builds the protocol side of one call, given how to reply and how to give up. */
+type ProtocolFactory<Req, Res> = (
+  streamId: number,
+  send: (response: Res) => void,
+  fail: (err: unknown) => void,
+) => ProtocolStream<Req>;
+
 /**
- * Starts a gRPC server speaking state-of-the-world ADS from `cache`.
- * DeltaAggregatedResources answers UNIMPLEMENTED.
+ * Starts a gRPC server speaking ADS from `cache`: state of the world
+ * (StreamAggregatedResources) and incremental (DeltaAggregatedResources).
  *
  * @example
  *   const cache = new SnapshotCache();
@@ -56,17 +70,25 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
   server.addService(adsServiceDefinition, {
     StreamAggregatedResources: (call: AdsCall) => {
       nextStreamId += 1;
-      serveStream(call, nextStreamId);
+      serveStream(call, nextStreamId, "ADS", (streamId, send, fail) =>
+        new AdsStream({ streamId, cache: options.cache, callbacks, send, fail }),
+      );
     },
     DeltaAggregatedResources: (call: DeltaCall) => {
-      call.emit("error", {
-        code: grpc.status.UNIMPLEMENTED,
-        details: "incremental (delta) xDS is not implemented yet; use state-of-the-world StreamAggregatedResources",
-      });
+      // One id sequence for both variants: the tracker keys streams by id.
+      nextStreamId += 1;
+      serveStream(call, nextStreamId, "delta ADS", (streamId, send, fail) =>
+        new DeltaAdsStream({ streamId, cache: options.cache, callbacks, send, fail }),
+      );
     },
   });
 
-  function serveStream(call: AdsCall, streamId: number): void {
+  function serveStream<Req, Res>(
+    call: grpc.ServerDuplexStream<Req, Res>,
+    streamId: number,
+    label: string,
+    makeStream: ProtocolFactory<Req, Res>,
+  ): void {
     let ended = false;
     const finish = (): void => {
       if (ended) return;
@@ -77,27 +99,22 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
     const fail = (err: unknown): void => {
       if (ended) return;
       const protocol = err instanceof AdsProtocolError;
-      if (!protocol) onError(err, `ADS stream ${streamId}`);
+      if (!protocol) onError(err, `${label} stream ${streamId}`);
       finish();
       call.emit("error", {
         code: protocol ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL,
         details: err instanceof Error ? err.message : String(err),
       });
     };
-    const stream = new AdsStream({
-      streamId,
-      cache: options.cache,
-      callbacks,
-      send: (response) => {
-        if (!ended) call.write(response);
-      },
-      fail,
-    });
+    const send = (response: Res): void => {
+      if (!ended) call.write(response);
+    };
+    const stream = makeStream(streamId, send, fail);
     closers.set(streamId, () => {
       finish();
       call.end();
     });
-    call.on("data", (request: DiscoveryRequest) => stream.handleRequest(request));
+    call.on("data", (request: Req) => stream.handleRequest(request));
     // The client half-closed: it wants nothing more, so finish with OK.
     call.on("end", () => {
       const wasOpen = !ended;

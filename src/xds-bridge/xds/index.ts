@@ -6,6 +6,8 @@ export { RESOURCE_KINDS, resourceKind, resourceNameOf, type ResourceKind } from 
 export { startAdsServer, type AdsServer, type AdsServerOptions } from "./ads-server.js";
 export { adsServiceDefinition, ADS_SERVICE_NAME, type AdsServiceDefinition } from "./ads-service.js";
 export { AdsStream, AdsProtocolError, type AdsStreamOptions } from "./ads-stream.js";
+export { DeltaAdsStream, type DeltaAdsStreamOptions } from "./ads-delta-stream.js";
+export { DeltaSubscription, type DeltaChange } from "./delta-subscription.js";
 export {
   combineCallbacks,
   guardCallbacks,

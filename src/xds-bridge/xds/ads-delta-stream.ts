@@ -1,0 +1,210 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  DeltaDiscoveryResponseSchema,
+  DiscoveryRequestSchema,
+  ResourceSchema,
+  type DeltaDiscoveryRequest,
+  type DeltaDiscoveryResponse,
+  type DiscoveryRequest,
+} from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
+import { AdsProtocolError } from "./ads-stream.js";
+import { DeltaSubscription } from "./delta-subscription.js";
+import { meshOfNode, type ProxyCallbacks, type ProxyInfo } from "./proxy-callbacks.js";
+import { resourceKind } from "./resource-kinds.js";
+import type { Snapshot } from "./snapshot.js";
+import type { SnapshotCache } from "./snapshot-cache.js";
+
+export interface DeltaAdsStreamOptions {
+  /** Unique per server, shared with SotW streams (the tracker keys on it). */
+  readonly streamId: number;
+  readonly cache: SnapshotCache;
+  readonly callbacks: Required<ProxyCallbacks>;
+  /** Hands a response to the transport. */
+  send(response: DeltaDiscoveryResponse): void;
+  /** The stream cannot go on (protocol error or bug); the transport ends it. */
+  fail(err: unknown): void;
+}
+
+/**
+ * Unanswered responses remembered per type. A client that never answers must
+ * not grow the stream's memory; an answer to a forgotten nonce is stale.
+ */
+const MAX_PENDING_NONCES = 64;
+
+/** What the stream knows about one type_url. */
+interface DeltaTypeState {
+  readonly subscription: DeltaSubscription;
+  /** nonce -> system_version_info of responses not yet ACKed or NACKed, oldest first. */
+  readonly pending: Map<string, string>;
+  /** system_version_info of the last ACKed response; "" before the first. */
+  ackedVersion: string;
+}
+
+/**
+ * Incremental (delta) ADS for one stream, independent of the transport: feed
+ * it DeltaDiscoveryRequests, it calls `send` with DeltaDiscoveryResponses
+ * (and pushes by itself when the mesh's snapshot changes). Rules, from the
+ * xDS protocol doc's incremental section:
+ * - the first request carries node: it fixes the proxy and its mesh;
+ * - subscriptions change by resource_names_subscribe / _unsubscribe, always
+ *   applied, even on a request whose nonce is stale (they are deltas: dropping
+ *   one would lose it for good);
+ * - a response_nonce of a response not yet answered is an ACK of that
+ *   response's system_version_info, or a NACK when error_detail is set;
+ *   any other nonce is stale and neither;
+ * - a response carries only resources whose hash differs from what the client
+ *   has (per name), plus removed_resources for names it has that are gone.
+ *
+ * @example
+ *   const s = new DeltaAdsStream({ streamId: 1, cache, callbacks, send: (r) => call.write(r), fail });
+ *   call.on("data", (req) => s.handleRequest(req));
+ *   call.on("close", () => s.close());
+ */
+export class DeltaAdsStream {
+  private proxyInfo: ProxyInfo | undefined;
+  private readonly types = new Map<string, DeltaTypeState>();
+  private nonceCounter = 0;
+  private unwatch: (() => void) | undefined;
+  private closed = false;
+
+  constructor(private readonly options: DeltaAdsStreamOptions) {}
+
+  /** The proxy, once its first request arrived. */
+  get proxy(): ProxyInfo | undefined {
+    return this.proxyInfo;
+  }
+
+  /** Acts on one request; never throws (failures go to options.fail). */
+  handleRequest(request: DeltaDiscoveryRequest): void {
+    if (this.closed) return;
+    try {
+      this.process(request);
+    } catch (err) {
+      this.options.fail(err);
+    }
+  }
+
+  /** Stops watching the cache and reports the close; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unwatch?.();
+    this.unwatch = undefined;
+    if (this.proxyInfo) this.options.callbacks.onStreamClosed(this.proxyInfo);
+  }
+
+  private process(request: DeltaDiscoveryRequest): void {
+    const { callbacks, cache } = this.options;
+    const proxy = this.proxyInfo ?? this.open(request);
+    callbacks.onRequest(proxy, sotwView(request));
+    if (request.typeUrl === "") throw new AdsProtocolError("type_url is required on an aggregated (ADS) stream");
+    const kind = resourceKind(request.typeUrl);
+    // Types we do not serve (e.g. SDS secrets) are left unanswered, as a
+    // management server without such resources would.
+    if (!kind) return;
+
+    let state = this.types.get(request.typeUrl);
+    if (state && request.responseNonce !== "") this.answered(proxy, request, state);
+
+    let changed: boolean;
+    if (!state) {
+      const subscription = DeltaSubscription.first(
+        kind.emptyMeansWildcard,
+        request.resourceNamesSubscribe,
+        request.initialResourceVersions,
+      );
+      subscription.apply([], request.resourceNamesUnsubscribe);
+      state = { subscription, pending: new Map(), ackedVersion: "" };
+      this.types.set(request.typeUrl, state);
+      changed = true;
+    } else {
+      changed = state.subscription.apply(request.resourceNamesSubscribe, request.resourceNamesUnsubscribe);
+    }
+    const snapshot = cache.getSnapshot(proxy.mesh);
+    // Without a snapshot there is nothing to say yet; onSnapshot answers later.
+    if (changed && snapshot) this.push(request.typeUrl, state, snapshot);
+  }
+
+  /** Reports the ACK or NACK a request carries, unless its nonce is stale. */
+  private answered(proxy: ProxyInfo, request: DeltaDiscoveryRequest, state: DeltaTypeState): void {
+    const nonce = request.responseNonce;
+    const version = state.pending.get(nonce);
+    if (version === undefined) return;
+    // Clients answer in order, so anything older still pending was skipped
+    // and an answer to it later would be stale.
+    for (const older of state.pending.keys()) {
+      state.pending.delete(older);
+      if (older === nonce) break;
+    }
+    const { callbacks } = this.options;
+    if (request.errorDetail) {
+      callbacks.onNack(proxy, request.typeUrl, state.ackedVersion, version, request.errorDetail.message);
+    } else {
+      state.ackedVersion = version;
+      callbacks.onAck(proxy, request.typeUrl, version);
+    }
+  }
+
+  private open(request: DeltaDiscoveryRequest): ProxyInfo {
+    const node = request.node;
+    if (!node) throw new AdsProtocolError("the first DeltaDiscoveryRequest of a stream must carry node");
+    const proxy: ProxyInfo = { id: node.id, mesh: meshOfNode(node), streamId: this.options.streamId, node };
+    this.proxyInfo = proxy;
+    this.unwatch = this.options.cache.watch(proxy.mesh, (snapshot) => this.onSnapshot(snapshot));
+    this.options.callbacks.onStreamOpen(proxy);
+    return proxy;
+  }
+
+  private onSnapshot(snapshot: Snapshot): void {
+    if (this.closed) return;
+    try {
+      for (const [typeUrl, state] of this.types) this.push(typeUrl, state, snapshot);
+    } catch (err) {
+      this.options.fail(err);
+    }
+  }
+
+  /** Sends what changed for the type since the client's view, if anything did. */
+  private push(typeUrl: string, state: DeltaTypeState, snapshot: Snapshot): void {
+    const { updated, removed } = state.subscription.diff(snapshot.resources(typeUrl));
+    if (updated.length === 0 && removed.length === 0) return;
+    const nonce = this.nextNonce();
+    const response = create(DeltaDiscoveryResponseSchema, {
+      systemVersionInfo: snapshot.version,
+      typeUrl,
+      nonce,
+      // The snapshot's Any is reused as is: create() keeps message values.
+      resources: updated.map((r) => create(ResourceSchema, { name: r.name, version: r.hash, resource: r.any })),
+      removedResources: removed,
+    });
+    state.pending.set(nonce, snapshot.version);
+    if (state.pending.size > MAX_PENDING_NONCES) {
+      const oldest = state.pending.keys().next();
+      if (!oldest.done) state.pending.delete(oldest.value);
+    }
+    this.options.send(response);
+    const bytes = updated.reduce((sum, r) => sum + r.any.value.byteLength, 0);
+    if (this.proxyInfo) this.options.callbacks.onResponse(this.proxyInfo, typeUrl, snapshot.version, nonce, bytes);
+  }
+
+  /** The only place nonces are made: unique per stream, across types. */
+  private nextNonce(): string {
+    this.nonceCounter += 1;
+    return String(this.nonceCounter);
+  }
+}
+
+/**
+ * ProxyCallbacks.onRequest takes a SotW DiscoveryRequest, so delta requests
+ * are shown to it in that shape: node, type_url, response_nonce and
+ * error_detail as sent, resource_names = resource_names_subscribe.
+ */
+function sotwView(request: DeltaDiscoveryRequest): DiscoveryRequest {
+  return create(DiscoveryRequestSchema, {
+    node: request.node,
+    typeUrl: request.typeUrl,
+    resourceNames: request.resourceNamesSubscribe,
+    responseNonce: request.responseNonce,
+    errorDetail: request.errorDetail,
+  });
+}

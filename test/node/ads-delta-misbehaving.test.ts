@@ -1,0 +1,117 @@
+import * as grpc from "@grpc/grpc-js";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DeltaDiscoveryRequestSchema } from "../../src/gen/envoy/service/discovery/v3/discovery_pb.js";
+import { startAdsServer, type AdsServer } from "../../src/xds-bridge/xds/ads-server.js";
+import { adsServiceDefinition } from "../../src/xds-bridge/xds/ads-service.js";
+import { combineCallbacks } from "../../src/xds-bridge/xds/proxy-callbacks.js";
+import { ProxyTracker } from "../../src/xds-bridge/xds/proxy-tracker.js";
+import { Snapshot } from "../../src/xds-bridge/xds/snapshot.js";
+import { SnapshotCache } from "../../src/xds-bridge/xds/snapshot-cache.js";
+import { TYPE_URL } from "../../src/xds-bridge/xds-resources.js";
+import { CallbackRecorder } from "./support/callback-recorder.js";
+import { echoXdsResources, routeTo } from "./support/echo-xds-resources.js";
+import { deltaNamesOf, RawDeltaClient } from "./support/raw-delta-client.js";
+import { waitFor } from "./support/wait.js";
+
+let cache: SnapshotCache;
+let recorder: CallbackRecorder;
+let tracker: ProxyTracker;
+let ads: AdsServer;
+const serverErrors: unknown[] = [];
+const clients: RawDeltaClient[] = [];
+
+beforeAll(async () => {
+  cache = new SnapshotCache();
+  recorder = new CallbackRecorder();
+  tracker = new ProxyTracker();
+  const resources = echoXdsResources({ backends: [{ port: 1111 }] });
+  resources.routes.push(routeTo("barrier", "echo-c"));
+  cache.setSnapshot("default", new Snapshot(resources, "v1"));
+  ads = await startAdsServer({ cache, callbacks: combineCallbacks(tracker, recorder), onError: (err) => serverErrors.push(err) });
+});
+afterEach(() => {
+  for (const c of clients.splice(0)) c.cancel();
+});
+afterAll(async () => {
+  await ads.close();
+});
+
+function open(id: string | undefined, mesh?: string): RawDeltaClient {
+  const c = RawDeltaClient.connect(ads.address, id === undefined ? undefined : { id, mesh });
+  clients.push(c);
+  return c;
+}
+
+/** The server still serves a well-behaved delta client. */
+async function stillServes(id: string): Promise<void> {
+  const c = open(id);
+  c.subscribe(TYPE_URL.listener);
+  expect(deltaNamesOf(await c.next(TYPE_URL.listener))).toEqual(["echo"]);
+}
+
+describe("delta ADS facing misbehaving clients", () => {
+  it("ends a stream whose first request has no node with INVALID_ARGUMENT", async () => {
+    const c = open(undefined);
+    c.subscribe(TYPE_URL.listener);
+    const status = await c.ended;
+    expect(status.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(status.details).toMatch(/node/);
+    await stillServes("after-no-node");
+  });
+
+  it("ends a stream with an empty type_url with INVALID_ARGUMENT and reports it closed", async () => {
+    const c = open("delta-no-type");
+    c.subscribe("");
+    const status = await c.ended;
+    expect(status.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(status.details).toMatch(/type_url/);
+    await waitFor(() => recorder.of("closed", "delta-no-type").length === 1);
+    expect(serverErrors).toEqual([]);
+  });
+
+  it("survives bytes that are not a DeltaDiscoveryRequest, cleaning up the stream", async () => {
+    const client = new grpc.Client(ads.address, grpc.credentials.createInsecure());
+    const path = adsServiceDefinition.DeltaAggregatedResources.path;
+    const call = client.makeBidiStreamRequest(path, (b: Buffer) => b, (b: Buffer) => b);
+    call.on("error", () => {});
+    const ended = new Promise<grpc.StatusObject>((resolve) => call.on("status", resolve));
+    const hello = create(DeltaDiscoveryRequestSchema, { node: { id: "delta-garbler" }, typeUrl: TYPE_URL.listener });
+    call.write(Buffer.from(toBinary(DeltaDiscoveryRequestSchema, hello)));
+    await waitFor(() => recorder.of("response", "delta-garbler").length === 1);
+
+    call.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]));
+    expect((await ended).code).toBe(grpc.status.INTERNAL);
+    client.close();
+    await waitFor(() => recorder.of("closed", "delta-garbler").length === 1);
+    await stillServes("after-garbage");
+  });
+
+  it("leaves types it does not serve unanswered, and takes odd requests in its stride", async () => {
+    const c = open("delta-odd");
+    c.subscribe(TYPE_URL.secret, ["cert"]);
+    c.send({ typeUrl: TYPE_URL.route, responseNonce: "never-sent", unsubscribe: ["not-subscribed"] });
+    c.send({ typeUrl: TYPE_URL.route, subscribe: ["barrier", "barrier"] });
+    expect(deltaNamesOf(await c.next(TYPE_URL.route))).toEqual(["barrier"]);
+    expect(c.received.map((r) => r.typeUrl)).toEqual([TYPE_URL.route]);
+    expect(recorder.of("request", "delta-odd")).toHaveLength(3);
+    expect(serverErrors).toEqual([]);
+  });
+
+  it("reports a closed stream and drops its watcher, whether half-closed or cancelled", async () => {
+    cache.setSnapshot("delta-close", new Snapshot(echoXdsResources({ backends: [{ port: 1111 }] }), "v1"));
+    const polite = open("polite-delta", "delta-close");
+    const rude = open("rude-delta", "delta-close");
+    for (const c of [polite, rude]) {
+      c.subscribe(TYPE_URL.cluster);
+      c.ack(await c.next(TYPE_URL.cluster));
+    }
+    expect(cache.watcherCount("delta-close")).toBe(2);
+    polite.close();
+    expect((await polite.ended).code).toBe(grpc.status.OK);
+    rude.cancel();
+    await waitFor(() => recorder.of("closed", "polite-delta").length === 1 && recorder.of("closed", "rude-delta").length === 1);
+    expect(cache.watcherCount("delta-close")).toBe(0);
+    expect(tracker.drainChanges().disconnected).toEqual(expect.arrayContaining(["polite-delta", "rude-delta"]));
+  });
+});
