@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startBackendsFor } from "../examples/echo/backends.js";
 import { ROOT, startBridge, startWrangler } from "./lib/processes.js";
+import { issueZoneTokenFile } from "./lib/zone-token.js";
 
 const apiPort = Number(process.env.EDGEPLANE_API_PORT ?? 8787);
 const adsPort = Number(process.env.EDGEPLANE_ADS_PORT ?? 18000);
@@ -31,11 +32,16 @@ const applied = (await res.json()) as { revision?: number | null; results?: { ki
 if (!res.ok) throw new Error(`examples/demo.yaml was refused: ${JSON.stringify(applied)}`);
 say(`Applied examples/demo.yaml: ${applied.results?.map((r) => `${r.kind}/${r.name} ${r.action}`).join(", ")}`);
 
+// Zones require a token in the bridge's Hello: issue one as an operator would.
+const issued = await issueZoneTokenFile(wrangler.url, "default", join(ROOT, ".edgeplane", "zone-default.token"));
+say(`Issued zone token ${issued.id} for zone "default" into .edgeplane/zone-default.token`);
+
 const bridge = await startBridge({
   zone: "default",
   controlPlane: wrangler.url,
   adsPort,
   cacheDir: join(ROOT, ".edgeplane", "cache"),
+  extraArgs: ["--token-file", issued.file],
 });
 say(`Bridge for zone "default" serving ADS on ${bridge.adsAddress}`);
 say(`

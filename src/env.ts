@@ -8,4 +8,10 @@ export interface Env {
   MAX_BODY_BYTES?: string;
   /** Change-log rows a zone keeps for deltas (default 10,000); tests set it small. */
   ZONE_CHANGE_LOG_ROWS?: string;
+  /** HMAC key of zone tokens (src/global/zone-tokens.ts): a secret (`wrangler secret put`), a --var for wrangler dev. */
+  ZONE_TOKEN_SECRET?: string;
+  /** "false" lets bridges connect without a zone token; anything else (or unset) requires one. */
+  REQUIRE_ZONE_TOKENS?: string;
+  /** "on" lets tests cut a zone off from D1 and the global plane (zone-uplink.ts). Never set in production. */
+  EDGEPLANE_FAULTS?: string;
 }

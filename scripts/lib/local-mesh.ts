@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { startEchoBackend, type EchoBackend } from "../../examples/echo/echo-backend.js";
 import { startBridge, startWrangler, type BridgeEvent, type BridgeProcess, type Wrangler } from "./processes.js";
 import { freePort } from "./ports.js";
+import { issueZoneTokenFile } from "./zone-token.js";
 
 export interface Mesh {
   dir: string;
@@ -61,16 +62,18 @@ export async function startMesh(): Promise<Mesh> {
   if (applied.status !== 200) throw new Error(`demo bundle refused: ${JSON.stringify(applied.body)}`);
   const adsPort = await freePort();
   const cacheDir = join(dir, "cache");
+  // The zone requires a token in Hello; the bridge gets one issued through the API.
+  const tokenArgs = ["--token-file", (await issueZoneTokenFile(wrangler.url, "default", join(dir, "zone-default.token"))).file];
   const mesh: Mesh = {
     dir,
     wrangler,
     backends,
     adsPort,
-    bridge: await startBridge({ zone: "default", controlPlane: wrangler.url, adsPort, cacheDir }),
+    bridge: await startBridge({ zone: "default", controlPlane: wrangler.url, adsPort, cacheDir, extraArgs: tokenArgs }),
     api,
     async restartBridge(controlPlane, waitForZone) {
       await mesh.bridge.stop();
-      mesh.bridge = await startBridge({ zone: "default", controlPlane, adsPort, cacheDir, waitForZone });
+      mesh.bridge = await startBridge({ zone: "default", controlPlane, adsPort, cacheDir, waitForZone, extraArgs: tokenArgs });
       return mesh.bridge;
     },
     async stop() {

@@ -8,6 +8,7 @@
  * group: killing only wrangler's node process would leave workerd orphaned.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -104,7 +105,9 @@ export interface Wrangler extends Managed {
 export async function startWrangler(opts: { port: number; stateDir: string; vars?: Record<string, string> }): Promise<Wrangler> {
   await run(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", opts.stateDir], { CI: "true" });
   const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.stateDir, "--inspector-port", "0", "--show-interactive-dev-session=false"];
-  for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
+  // Zone tokens need a signing key; a fresh one per run is enough locally (start.ts issues a new token each run).
+  const vars = { ZONE_TOKEN_SECRET: randomBytes(32).toString("hex"), ...opts.vars };
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const managed = spawnGroup(process.execPath, args, { env: QUIET_ENV, name: "wrangler" });
   const url = `http://127.0.0.1:${opts.port}`;
   try {

@@ -24,6 +24,7 @@ const STATUS = {
   precondition_required: 428,
   conflict: 409,
   zone_unavailable: 503,
+  not_configured: 500,
   internal: 500,
 } as const;
 

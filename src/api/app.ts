@@ -6,8 +6,11 @@ import type { Env } from "../env.js";
 import { notifyZones, recordZoneSeen } from "../global/zone-notifier.js";
 import { ResourceStore } from "../store/resource-store.js";
 import { ApiError } from "./api-error.js";
+import { historyRoutes } from "./history-routes.js";
+import { inventoryRoutes } from "./inventory-routes.js";
 import { readDocuments } from "./request-body.js";
 import { ResourceService, type Outcome } from "./resource-service.js";
+import { zoneTokenRoutes } from "./zone-token-routes.js";
 
 type AppEnv = { Bindings: Env };
 const DEFAULT_MAX_BODY = 1024 * 1024;
@@ -41,6 +44,11 @@ app.get("/healthz", (c) => c.json({ ok: true }));
 
 app.get("/v1/revision", async (c) => c.json({ revision: await store(c).head() }));
 
+// Before the generic routes: "history", "diff" and "rollback" are not kinds or names.
+app.route("/", historyRoutes);
+app.route("/", inventoryRoutes);
+app.route("/", zoneTokenRoutes);
+
 // ---- zones: the bridge connection and the Zone resources -----------------
 
 app.get("/v1/zones/:zone/connect", async (c) => {
@@ -58,7 +66,6 @@ app.get("/v1/zones/:zone/status", async (c) => {
   return c.json(await c.env.ZONES.get(c.env.ZONES.idFromName(zone)).status());
 });
 
-app.get("/v1/zones", (c) => list(c, "Zone", ""));
 app.get("/v1/meshes", (c) => list(c, "Mesh", ""));
 app.get("/v1/zones/:name", (c) => getOne(c, { kind: "Zone", mesh: "", name: c.req.param("name") }));
 app.get("/v1/meshes/:name", (c) => getOne(c, { kind: "Mesh", mesh: "", name: c.req.param("name") }));
@@ -132,7 +139,7 @@ function meshKind(c: Context<AppEnv>): Kind {
   const plural = c.req.param("kinds") ?? "";
   const kind = kindFromPlural(plural);
   if (!kind || kind === "Mesh" || kind === "Zone") {
-    throw new ApiError("not_found", `unknown resource type "${plural}"`, { hint: "one of services, workloads, httproutes" });
+    throw new ApiError("not_found", `unknown resource type "${plural}"`, { hint: "one of services, workloads, httproutes, backendpolicies" });
   }
   return kind;
 }

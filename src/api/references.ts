@@ -67,6 +67,9 @@ function referencesOf(r: Resource, document: number): Reference[] {
         ),
       );
       break;
+    case "BackendPolicy":
+      out.push({ document, kind: "Service", mesh, name: r.spec.targetRef.name, field: "spec.targetRef.name" });
+      break;
     case "Service":
     case "Mesh":
     case "Zone":

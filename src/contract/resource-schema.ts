@@ -4,6 +4,7 @@ import {
   GLOBAL_KINDS,
   KINDS,
   isKind,
+  type BackendPolicySpec,
   type BackendRef,
   type HeaderMatch,
   type HTTPRouteSpec,
@@ -126,6 +127,8 @@ const SPEC_READERS: { [K in Kind]: (r: FieldReader) => SpecByKind[K] } = {
     if (labels) spec.labels = labels;
     const health = r.optionalOneOf("health", ["healthy", "unhealthy"] as const);
     if (health) spec.health = health;
+    const weight = r.optionalInt("weight", { min: 1, max: MAX_WEIGHT });
+    if (weight !== undefined) spec.weight = weight;
     return spec;
   },
 
@@ -134,6 +137,28 @@ const SPEC_READERS: { [K in Kind]: (r: FieldReader) => SpecByKind[K] } = {
       parentRefs: r.array("parentRefs", readParentRef, { min: 1, max: 16 }),
       rules: r.array("rules", readRule, { min: 1, max: 64 }),
     };
+  },
+
+  BackendPolicy(r): BackendPolicySpec {
+    const target = FieldReader.object(r.raw("targetRef"), "spec.targetRef");
+    target.raw("group");
+    target.oneOf("kind", ["Service"] as const);
+    const spec: BackendPolicySpec = { targetRef: { kind: "Service", name: target.string("name", { pattern: NAME_PATTERN, hint: NAME_HINT }) } };
+    target.done();
+    const loc = r.optionalObject("locality");
+    if (loc) {
+      const mode = loc.has("mode") ? loc.oneOf("mode", ["preferLocal", "failover", "any"] as const) : (loc.raw("mode"), "preferLocal" as const);
+      spec.locality = { mode };
+      const zones = loc.optionalArray("failoverZones", (v, p) => checkString(v, p, { pattern: NAME_PATTERN, hint: NAME_HINT }), { max: 32 });
+      if (zones) spec.locality.failoverZones = zones;
+      if (mode === "failover" && !zones?.length) {
+        throw new ValidationError("missing_field", "spec.locality.failoverZones", "mode failover needs the zones to fail over to, in order");
+      }
+      const min = loc.optionalInt("minHealthyLocal", { min: 0, max: 100_000 });
+      if (min !== undefined) spec.locality.minHealthyLocal = min;
+      loc.done();
+    }
+    return spec;
   },
 };
 

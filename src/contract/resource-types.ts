@@ -5,7 +5,7 @@
  * ever see documents that passed.
  */
 
-export const KINDS = ["Mesh", "Zone", "Service", "Workload", "HTTPRoute"] as const;
+export const KINDS = ["Mesh", "Zone", "Service", "Workload", "HTTPRoute", "BackendPolicy"] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Mesh and Zone live outside any mesh; everything else belongs to one. */
@@ -18,6 +18,7 @@ export const KIND_PLURALS: Readonly<Record<Kind, string>> = {
   Service: "services",
   Workload: "workloads",
   HTTPRoute: "httproutes",
+  BackendPolicy: "backendpolicies",
 };
 
 export type Labels = Record<string, string>;
@@ -66,6 +67,9 @@ export interface WorkloadSpec {
   zone: string;
   labels?: Labels;
   health?: Health;
+  /** How many instances this endpoint stands for (a remote zone's ingress
+   * stands for all its healthy endpoints of the service); 1 when omitted. */
+  weight?: number;
 }
 
 export interface PathMatch {
@@ -110,12 +114,32 @@ export interface HTTPRouteSpec {
   rules: RouteRule[];
 }
 
+/**
+ * Where a Service's traffic goes across zones. `preferLocal` (default): the
+ * caller's zone first, every other zone as the next priority. `failover`: the
+ * caller's zone, then `failoverZones` in order, no other zone. `any`: all zones
+ * alike, weighted by healthy endpoints. In every mode, fewer than
+ * `minHealthyLocal` healthy endpoints in the caller's zone spill its traffic
+ * over to the next priority.
+ */
+export interface LocalityPolicy {
+  mode: "preferLocal" | "failover" | "any";
+  failoverZones?: string[];
+  minHealthyLocal?: number;
+}
+
+export interface BackendPolicySpec {
+  targetRef: { kind: "Service"; name: string };
+  locality?: LocalityPolicy;
+}
+
 export interface SpecByKind {
   Mesh: MeshSpec;
   Zone: ZoneSpec;
   Service: ServiceSpec;
   Workload: WorkloadSpec;
   HTTPRoute: HTTPRouteSpec;
+  BackendPolicy: BackendPolicySpec;
 }
 
 export interface ResourceOf<K extends Kind> {

@@ -55,3 +55,38 @@ export const zonesSeen = sqliteTable("zones_seen", {
   name: text("name").primaryKey(),
   lastConnectAt: text("last_connect_at").notNull().default(sql`CURRENT_TIMESTAMP`),
 });
+
+/**
+ * Each zone's service inventory as it last reported it (issue 4): the
+ * workloads its bridges discovered, and its ingress address. `report_seq`
+ * only grows; a report with a sequence already stored is a retry and changes
+ * nothing, so a zone's queued reports arrive exactly once.
+ */
+export const zoneInventory = sqliteTable("zone_inventory", {
+  zone: text("zone").primaryKey(),
+  reportSeq: integer("report_seq").notNull(),
+  /** JSON array of {key, mesh, name, document}. */
+  workloads: text("workloads").notNull(),
+  /** JSON {address, port} or null. */
+  ingress: text("ingress"),
+  updatedAt: text("updated_at").notNull(),
+});
+
+/**
+ * Zone tokens (src/global/zone-tokens.ts). Only the SHA-256 of each token is
+ * kept: the token itself is shown once, when issued. Zones read `revoked_at`
+ * when a bridge says Hello.
+ */
+export const zoneTokens = sqliteTable(
+  "zone_tokens",
+  {
+    id: text("id").primaryKey(),
+    zone: text("zone").notNull(),
+    /** Hex SHA-256 of the token string. */
+    tokenHash: text("token_hash").notNull(),
+    createdAt: text("created_at").notNull(),
+    expiresAt: text("expires_at").notNull(),
+    revokedAt: text("revoked_at"),
+  },
+  (t) => [index("zone_tokens_zone").on(t.zone)],
+);

@@ -9,6 +9,9 @@ export interface BridgeConfig {
   adsPort: number;
   cacheDir: string;
   reportEveryMs: number;
+  workloadsDir: string | undefined;
+  proxyGraceMs: number;
+  proxyExpiryMs: number;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -23,6 +26,11 @@ Options (each also settable by the environment variable in brackets):
   --ads-port N             port for the ADS server                [EDGEPLANE_ADS_PORT, default 18000]
   --cache-dir DIR          where the last good zone state is kept [EDGEPLANE_CACHE_DIR, default .edgeplane/cache]
   --report-every-ms N      how often ACK/NACK changes go upstream [EDGEPLANE_REPORT_EVERY_MS, default 50]
+  --workloads-dir DIR      Workload documents (*.yaml, *.json) to register, watched
+                                                                  [EDGEPLANE_WORKLOADS_DIR]
+  --proxy-grace-ms N       a proxy-declared workload turns unhealthy this long after
+                           its proxy disconnects                  [EDGEPLANE_PROXY_GRACE_MS, default 10000]
+  --proxy-expiry-ms N      ... and is removed after this long     [EDGEPLANE_PROXY_EXPIRY_MS, default 600000]
   --log-level LEVEL        debug, info, warn or error             [EDGEPLANE_LOG_LEVEL, default info]
   --help                   print this text
 `;
@@ -47,6 +55,9 @@ export function parseBridgeConfig(argv: string[], env: NodeJS.ProcessEnv, readFi
       "ads-port": { type: "string" },
       "cache-dir": { type: "string" },
       "report-every-ms": { type: "string" },
+      "workloads-dir": { type: "string" },
+      "proxy-grace-ms": { type: "string" },
+      "proxy-expiry-ms": { type: "string" },
       "log-level": { type: "string" },
       help: { type: "boolean" },
     },
@@ -73,6 +84,9 @@ export function parseBridgeConfig(argv: string[], env: NodeJS.ProcessEnv, readFi
     cacheDir: pick("cache-dir", "EDGEPLANE_CACHE_DIR", ".edgeplane/cache")!,
     reportEveryMs: int("--report-every-ms", pick("report-every-ms", "EDGEPLANE_REPORT_EVERY_MS", "50")!, 10, 60_000),
     logLevel: level as BridgeConfig["logLevel"],
+    workloadsDir: pick("workloads-dir", "EDGEPLANE_WORKLOADS_DIR"),
+    proxyGraceMs: int("--proxy-grace-ms", pick("proxy-grace-ms", "EDGEPLANE_PROXY_GRACE_MS", "10000")!, 0, 86_400_000),
+    proxyExpiryMs: int("--proxy-expiry-ms", pick("proxy-expiry-ms", "EDGEPLANE_PROXY_EXPIRY_MS", "600000")!, 0, 604_800_000),
   };
 }
 

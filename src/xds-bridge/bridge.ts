@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { BridgeConfig } from "./bridge-config.js";
+import type { Resource } from "../contract/resource-types.js";
+import type { ZoneModel } from "../contract/zone-model.js";
+import { ProxyWorkloads } from "./discovery/proxy-workloads.js";
+import { WorkloadsDir } from "./discovery/workloads-dir.js";
+import { EndpointMirror } from "./endpoint-mirror.js";
 import type { Logger } from "./logger.js";
 import { StateCache } from "./state-cache.js";
 import { checkConsistency, translateMesh } from "./translate/index.js";
@@ -12,11 +17,14 @@ import { ZoneClient } from "./zone-client.js";
 import { ZoneMirror } from "./zone-mirror.js";
 
 /**
- * One bridge: wiring only. The zone client fills the mirror; each applied
- * update is translated for the meshes it touched and published to the
- * snapshot cache the ADS server serves from; the proxy tracker's ACK/NACK
- * changes go back to the zone; every good state is saved to disk, and
- * loaded from there at start so proxies get config before the zone answers.
+ * One bridge: wiring only. The zone client fills the mirror (journal
+ * resources) and the endpoint mirror (the zone's endpoint layer); each change
+ * is translated for the meshes it touched, seen from this bridge's zone, and
+ * published to the snapshot cache the ADS server serves from; the proxy
+ * tracker's ACK/NACK changes go back to the zone; workloads discovered here
+ * (a watched directory, proxies' node metadata) go to the zone and are
+ * served locally at once; every good state is saved to disk, and loaded from
+ * there at start so proxies get config before the zone answers.
  *
  * @example const bridge = await Bridge.start(config, jsonLogger()); ... await bridge.stop();
  */
@@ -24,6 +32,13 @@ export class Bridge {
   readonly mirror = new ZoneMirror();
   readonly snapshots = new SnapshotCache();
   readonly tracker = new ProxyTracker();
+  readonly endpoints = new EndpointMirror();
+  private proxyWorkloads!: ProxyWorkloads;
+  private workloadsDir: WorkloadsDir | undefined;
+  private dirWorkloads: Resource[] = [];
+  private discoveryTimer: NodeJS.Timeout | undefined;
+  /** Counts changes of this bridge's own discoveries, which it serves before the zone echoes them. */
+  private discoverySeq = 0;
   private zone!: ZoneClient;
   private ads!: AdsServer;
   private cache!: StateCache;
@@ -51,6 +66,7 @@ export class Bridge {
       const cached = await this.cache.load();
       if (cached) {
         this.mirror.restore(cached.model, cached.checksum, cached.quarantine);
+        this.endpoints.restore(cached.endpoints.version, cached.endpoints.workloads);
         this.publish(new Set(cached.model.meshes()));
         log.info("cache_loaded", { path: this.cache.path, revision: cached.model.revision });
       }
@@ -58,11 +74,12 @@ export class Bridge {
       log.error("cache_unreadable", { error: String(err) });
     }
 
+    this.proxyWorkloads = new ProxyWorkloads(config.zone, log, () => this.discoveryChanged(), config.proxyGraceMs, config.proxyExpiryMs);
     this.ads = await startAdsServer({
       host: config.adsHost,
       port: config.adsPort,
       cache: this.snapshots,
-      callbacks: combineCallbacks(this.tracker, this.logCallbacks()),
+      callbacks: combineCallbacks(this.tracker, this.proxyWorkloads, this.logCallbacks()),
       onError: (err, context) => log.error("ads_error", { context, error: String(err) }),
     });
     log.info("ads_listening", { address: this.ads.address });
@@ -76,20 +93,69 @@ export class Bridge {
       log,
       onApplied: (result) => {
         this.publish(result.meshes);
-        this.cache.save(this.mirror.model, this.mirror.checksum, this.mirror.quarantine);
+        this.saveCache();
         log.info("zone_update_applied", { revision: result.revision, snapshot: result.snapshot, meshes: [...result.meshes] });
+      },
+      onEndpoints: (set) => {
+        const { meshes, skipped } = this.endpoints.apply(set);
+        for (const s of skipped) log.error("endpoint_quarantined", { endpoint: s });
+        this.publish(meshes);
+        this.saveCache();
+        log.info("zone_endpoints_applied", { version: this.endpoints.version, workloads: this.endpoints.workloads.length });
       },
     });
     this.zone.start();
+    if (config.workloadsDir) {
+      this.workloadsDir = new WorkloadsDir(config.workloadsDir, config.zone, log, (ws) => {
+        this.dirWorkloads = ws;
+        this.discoveryChanged();
+      });
+      await this.workloadsDir.start();
+    }
     this.reportTimer = setInterval(() => this.reportStatus(), config.reportEveryMs);
+  }
+
+  /** Everything discovered here, as the complete set the zone is told about. */
+  private discoveredHere(): Resource[] {
+    return [...this.dirWorkloads, ...this.proxyWorkloads.list()];
+  }
+
+  /** Coalesces bursts (many proxies connecting at once) into one report and one publish. */
+  private discoveryChanged(): void {
+    this.discoveryTimer ??= setTimeout(() => {
+      this.discoveryTimer = undefined;
+      const here = this.discoveredHere();
+      this.discoverySeq += 1;
+      this.zone.reportDiscovered(here);
+      this.publish(new Set(here.map((w) => w.metadata.mesh ?? "").concat(this.endpoints.workloads.map((w) => w.metadata.mesh ?? ""))));
+    }, 20);
+  }
+
+  /**
+   * What translation sees: the journal's resources, the zone's endpoint
+   * layer, and this bridge's own discoveries on top (they are the newest
+   * word on workloads running here, so they are served before the zone
+   * echoes them back).
+   */
+  private translationModel(): ZoneModel {
+    return this.endpoints.mergedWith(this.mirror.model, this.discoveredHere());
+  }
+
+  private saveCache(): void {
+    this.cache.save(this.mirror.model, this.mirror.checksum, this.mirror.quarantine, {
+      version: this.endpoints.version,
+      workloads: this.endpoints.workloads,
+    });
   }
 
   /** Translates the touched meshes and swaps their snapshots in. */
   private publish(meshes: Set<string>): void {
-    const model = this.mirror.model;
-    const version = String(model.revision);
+    const model = this.translationModel();
+    // version_info: "<journal revision>.<zone endpoint version>.<local discovery seq>",
+    // so a proxy's ACK names what it holds of each source.
+    const version = `${this.mirror.model.revision}.${this.endpoints.version}.${this.discoverySeq}`;
     for (const mesh of meshes) {
-      const resources = translateMesh(model, mesh);
+      const resources = translateMesh(model, mesh, { localZone: this.config.zone });
       const problems = checkConsistency(resources);
       if (problems.length > 0) {
         // Keep serving the previous snapshot rather than a broken one.
@@ -117,6 +183,9 @@ export class Bridge {
 
   async stop(): Promise<void> {
     clearInterval(this.reportTimer);
+    clearTimeout(this.discoveryTimer);
+    this.workloadsDir?.stop();
+    this.proxyWorkloads.stop();
     this.reportStatus();
     this.zone.stop();
     await this.cache.flush();

@@ -5,7 +5,7 @@ import type { Resource } from "../contract/resource-types.js";
 import { ZoneModel } from "../contract/zone-model.js";
 import type { Quarantined } from "./zone-mirror.js";
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 interface CacheFile {
   format: number;
@@ -15,12 +15,14 @@ interface CacheFile {
   savedAt: string;
   resources: { revision: number; resource: Resource }[];
   quarantine: [string, Quarantined][];
+  endpoints: { version: number; workloads: Resource[] };
 }
 
 export interface CachedState {
   model: ZoneModel;
   checksum: string;
   quarantine: Map<string, Quarantined>;
+  endpoints: { version: number; workloads: Resource[] };
 }
 
 /**
@@ -58,7 +60,8 @@ export class StateCache {
       const model = new ZoneModel();
       for (const r of file.resources) model.put(validateResource(r.resource), r.revision);
       model.revision = file.revision;
-      return { model, checksum: file.checksum, quarantine: new Map(file.quarantine) };
+      const endpoints = { version: file.endpoints.version, workloads: file.endpoints.workloads.map((w) => validateResource(w)) };
+      return { model, checksum: file.checksum, quarantine: new Map(file.quarantine), endpoints };
     } catch (err) {
       // A cache we cannot read is set aside, not trusted and not deleted.
       await rename(this.path, `${this.path}.corrupt-${Date.now()}`).catch(() => undefined);
@@ -67,7 +70,7 @@ export class StateCache {
   }
 
   /** Schedules a save of the state; the newest state wins. */
-  save(model: ZoneModel, checksum: string, quarantine: Map<string, Quarantined>): void {
+  save(model: ZoneModel, checksum: string, quarantine: Map<string, Quarantined>, endpoints: { version: number; workloads: Resource[] }): void {
     this.latest = () => ({
       format: FORMAT,
       zone: this.zone,
@@ -76,6 +79,7 @@ export class StateCache {
       savedAt: new Date().toISOString(),
       resources: [...model.byKey.values()].map((s) => ({ revision: s.revision, resource: s.resource })),
       quarantine: [...quarantine],
+      endpoints,
     });
     this.timer ??= setTimeout(() => {
       this.timer = undefined;

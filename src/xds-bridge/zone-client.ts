@@ -5,9 +5,11 @@ import {
   BridgeMessageSchema,
   ProxyStatusSchema,
   ZoneMessageSchema,
+  type EndpointSet,
   type ProxyStatus,
   type ZoneMessage,
 } from "../gen/edgeplane/zone/v1/zone_pb.js";
+import type { Resource } from "../contract/resource-types.js";
 import type { Logger } from "./logger.js";
 import type { TrackerChanges } from "./xds/proxy-tracker.js";
 import type { ApplyResult, ZoneMirror } from "./zone-mirror.js";
@@ -22,6 +24,8 @@ export interface ZoneClientOptions {
   log: Logger;
   /** Called after each whole update was applied to the mirror. */
   onApplied: (result: Extract<ApplyResult, { ok: true }>) => void;
+  /** Called with each endpoint layer set the zone sends. */
+  onEndpoints: (set: EndpointSet) => void;
   pingEveryMs?: number;
   /** No pong for this long: the connection is dead, reconnect. */
   deadAfterMs?: number;
@@ -51,6 +55,9 @@ export class ZoneClient {
   private lastPong = 0;
   private readonly pendingStatus = new Map<string, ProxyStatus>();
   private readonly pendingDisconnected = new Set<string>();
+  /** The latest complete set of discovered workloads; re-sent after every Welcome. */
+  private discovered: Resource[] | undefined;
+  private discoveredSent = true;
 
   constructor(private readonly opts: ZoneClientOptions) {}
 
@@ -83,7 +90,8 @@ export class ZoneClient {
           mesh: s.mesh,
           typeUrl: s.typeUrl,
           state: s.state === "NACK" ? AckState.NACK : AckState.ACK,
-          revision: BigInt(Number(s.version) || 0),
+          // version_info is "<journal revision>.<endpoint version>"; the zone tracks the revision.
+          revision: BigInt(Number.parseInt(s.version, 10) || 0),
           errorDetail: s.errorDetail,
           atMs: BigInt(s.atMs),
         }),
@@ -91,6 +99,25 @@ export class ZoneClient {
     }
     for (const id of changes.disconnected) this.pendingDisconnected.add(id);
     this.flushStatus();
+  }
+
+  /** Reports the complete set of workloads this bridge discovered. */
+  reportDiscovered(workloads: Resource[]): void {
+    this.discovered = workloads;
+    this.discoveredSent = false;
+    this.flushDiscovered();
+  }
+
+  private flushDiscovered(): void {
+    if (!this.ready || this.discovered === undefined || this.discoveredSent) return;
+    const encoder = new TextEncoder();
+    const workloads = this.discovered.map((w) => ({
+      kind: "Workload",
+      mesh: w.metadata.mesh ?? "",
+      name: w.metadata.name,
+      document: encoder.encode(JSON.stringify(w)),
+    }));
+    this.discoveredSent = this.send({ case: "discovered", value: { workloads } });
   }
 
   private flushStatus(): void {
@@ -106,6 +133,7 @@ export class ZoneClient {
   private connect(): void {
     if (this.stopped) return;
     const url = `${this.opts.controlPlane.replace(/^http/, "ws").replace(/\/$/, "")}/v1/zones/${encodeURIComponent(this.opts.zone)}/connect`;
+    this.opts.log.info("zone_connecting", { url, attempt: this.attempt });
     const ws = new WebSocket(url, { handshakeTimeout: 10_000 });
     this.ws = ws;
     ws.binaryType = "nodebuffer";
@@ -169,6 +197,11 @@ export class ZoneClient {
           snapshot: msg.msg.value.snapshot,
         });
         this.flushStatus();
+        this.discoveredSent = false;
+        this.flushDiscovered();
+        return;
+      case "endpoints":
+        this.opts.onEndpoints(msg.msg.value);
         return;
       case "update": {
         const result = this.opts.mirror.apply(msg.msg.value);

@@ -1,11 +1,24 @@
 import { DurableObject } from "cloudflare:workers";
 import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import type { Env } from "../env.js";
-import { BridgeMessageSchema, ZoneMessageSchema, type BridgeMessage, type Hello } from "../gen/edgeplane/zone/v1/zone_pb.js";
-import { ResourceStore } from "../store/resource-store.js";
+import {
+  BridgeMessageSchema,
+  ZoneMessageSchema,
+  type BridgeMessage,
+  type Hello,
+  type Resource as WireResource,
+} from "../gen/edgeplane/zone/v1/zone_pb.js";
+import type { ZoneSpec } from "../contract/resource-types.js";
+import { EndpointLayer, type EndpointRow } from "./endpoint-layer.js";
 import { ProxyStatusTable, type BridgeRow, type ProxyRow } from "./proxy-status-table.js";
+import { checkZoneToken } from "./token-check.js";
+import { TokenMemory } from "./token-memory.js";
+import { tokenRefusal } from "./token-refusal.js";
+import { ZoneTokenStore } from "../store/zone-token-store.js";
+import { MAX_TTL_SECONDS } from "../global/zone-tokens.js";
 import { encodeUpdate } from "./zone-updates.js";
 import { DEFAULT_CHANGE_LOG_ROWS, ZoneStorage } from "./zone-storage.js";
+import { ZoneUplink } from "./zone-uplink.js";
 
 /** Per-socket identity, kept across hibernation by serializeAttachment. */
 interface Attachment {
@@ -13,6 +26,8 @@ interface Attachment {
   bridgeId: string;
   /** True once Hello was answered: the socket receives live updates. */
   ready: boolean;
+  /** The zone token the bridge authenticated with, so revokeToken can close its socket. */
+  tokenId?: string | undefined;
 }
 
 export interface ZoneStatus {
@@ -22,6 +37,7 @@ export interface ZoneStatus {
   logFloor: number;
   bridges: BridgeRow[];
   proxies: ProxyRow[];
+  endpoints: { version: number; discovered: number; total: number; pendingReport: number };
 }
 
 /** How often a zone with bridges checks the journal head for writes it was not told about. */
@@ -42,12 +58,16 @@ const JOURNAL_PAGE = 500;
 export class ZoneDurableObject extends DurableObject<Env> {
   private readonly zone: ZoneStorage;
   private readonly status_: ProxyStatusTable;
+  private readonly endpoints: EndpointLayer;
+  private readonly uplink: ZoneUplink;
   private pulling: Promise<number> = Promise.resolve(0);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.zone = new ZoneStorage(ctx.storage, Number(env.ZONE_CHANGE_LOG_ROWS ?? "") || DEFAULT_CHANGE_LOG_ROWS);
     this.status_ = new ProxyStatusTable(ctx.storage.sql);
+    this.endpoints = new EndpointLayer(ctx.storage.sql);
+    this.uplink = new ZoneUplink(env, ctx.storage);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
@@ -65,7 +85,51 @@ export class ZoneDurableObject extends DurableObject<Env> {
       ...head,
       bridges: this.status_.bridges(),
       proxies: this.status_.proxies(),
+      endpoints: {
+        version: this.endpoints.version,
+        discovered: this.endpoints.discovered().length,
+        total: this.endpoints.all().length,
+        pendingReport: this.endpoints.pendingReport,
+      },
     };
+  }
+
+  /** RPC from the API: token `tokenId` was revoked; close the sockets it admitted now. Returns how many. */
+  async revokeToken(tokenId: string): Promise<number> {
+    // The expiry is not known here; a revocation outlives any token.
+    new TokenMemory(this.ctx.storage.sql).remember(tokenId, "revoked", Date.now() + MAX_TTL_SECONDS * 1000, Date.now());
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      const att = ws.deserializeAttachment() as Attachment;
+      if (att.tokenId !== tokenId) continue;
+      this.forget(ws);
+      // Until the close completes the runtime still lists the socket: no more broadcasts to it.
+      ws.serializeAttachment({ ...att, ready: false, tokenId: undefined } satisfies Attachment);
+      try {
+        this.send(ws, { case: "refused", value: tokenRefusal("token_revoked", att.zone) });
+        ws.close(4001, "token_revoked");
+        closed++;
+      } catch {
+        // already closing
+      }
+    }
+    return closed;
+  }
+
+  /** RPC from the global plane: another zone's inventory changed. */
+  async remoteInventoryChanged(): Promise<void> {
+    await this.refreshRemote();
+  }
+
+  /** RPC for tests (EDGEPLANE_FAULTS=on): cut the zone off from D1 and the global plane, or reconnect it. */
+  async setUplinkDown(down: boolean): Promise<ZoneStatus> {
+    await this.uplink.setUnreachable(down);
+    if (!down) {
+      await this.pullSafely();
+      await this.flushInventory();
+      await this.refreshRemote();
+    }
+    return this.status();
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -120,6 +184,8 @@ export class ZoneDurableObject extends DurableObject<Env> {
       }
     }
     await this.pullSafely();
+    await this.flushInventory();
+    await this.refreshRemote();
     await this.scheduleAlarm();
   }
 
@@ -136,6 +202,9 @@ export class ZoneDurableObject extends DurableObject<Env> {
       case "applied":
         if (att.ready) this.status_.bridgeApplied(att.bridgeId, Number(msg.msg.value.revision), Date.now());
         return;
+      case "discovered":
+        if (att.ready) await this.onDiscovered(att.bridgeId, msg.msg.value.workloads);
+        return;
       case undefined:
         throw new Error("empty BridgeMessage");
       default:
@@ -144,6 +213,15 @@ export class ZoneDurableObject extends DurableObject<Env> {
   }
 
   private async onHello(ws: WebSocket, att: Attachment, hello: Hello): Promise<void> {
+    const records = new ZoneTokenStore(this.env.DB);
+    const token = await checkZoneToken({ zone: att.zone, token: hello.token, env: this.env, records, sql: this.ctx.storage.sql, nowMs: Date.now() });
+    if (!token.ok) {
+      this.send(ws, { case: "refused", value: token.refused });
+      ws.close(4001, token.refused.code);
+      return;
+    }
+    att = { ...att, tokenId: token.tokenId };
+    ws.serializeAttachment(att);
     if (hello.zone !== att.zone) {
       this.send(ws, {
         case: "refused",
@@ -169,6 +247,7 @@ export class ZoneDurableObject extends DurableObject<Env> {
       ? encodeUpdate({ ...head, fromRevision: 0, snapshot: true, upserts: this.zone.allResources(), removals: [] })
       : encodeUpdate({ ...head, fromRevision: from, snapshot: false, ...this.zone.resourcesFor(changed ?? []) });
     for (const f of frames) ws.send(f);
+    ws.send(this.endpointFrame());
 
     ws.serializeAttachment({ ...att, bridgeId: hello.bridgeId, ready: true } satisfies Attachment);
     this.status_.bridgeConnected(hello.bridgeId, Date.now());
@@ -177,13 +256,17 @@ export class ZoneDurableObject extends DurableObject<Env> {
   /** Pulls every journal row after the zone's revision and pushes the change. */
   private pull(): Promise<number> {
     this.pulling = this.pulling.catch(() => 0).then(async () => {
-      const store = new ResourceStore(this.env.DB);
       for (;;) {
         const before = this.zone.head().revision;
-        const entries = await store.journalAfter(before, JOURNAL_PAGE);
+        const entries = await this.uplink.journalAfter(before, JOURNAL_PAGE);
         if (entries.length === 0) return before;
         const keys = this.zone.applyJournal(entries);
         this.broadcast(before, keys);
+        // Our own Zone document carries the ingress other zones reach us by.
+        if (keys.includes(`Zone//${this.zone.meta("zone")}`)) {
+          this.endpoints.queueReport();
+          void this.flushInventory();
+        }
         if (entries.length < JOURNAL_PAGE) return this.zone.head().revision;
       }
     });
@@ -206,6 +289,75 @@ export class ZoneDurableObject extends DurableObject<Env> {
       if (!(ws.deserializeAttachment() as Attachment).ready) continue;
       try {
         for (const f of frames) ws.send(f);
+      } catch (err) {
+        console.error(`zone ${this.zone.meta("zone")}: send failed: ${String(err)}`);
+      }
+    }
+  }
+
+  // ---- the endpoint layer (issue 4) -------------------------------------------
+
+  private async onDiscovered(bridgeId: string, workloads: WireResource[]): Promise<void> {
+    const decoder = new TextDecoder();
+    const rows: EndpointRow[] = workloads
+      .filter((w) => w.kind === "Workload")
+      .map((w) => ({ key: `Workload/${w.mesh}/${w.name}`, mesh: w.mesh, name: w.name, document: decoder.decode(w.document) }));
+    if (!this.endpoints.replaceDiscovered(bridgeId, rows)) return;
+    this.broadcastEndpoints();
+    await this.flushInventory();
+  }
+
+  /** Sends the queued inventory upstream; on failure it stays queued for the alarm. */
+  private async flushInventory(): Promise<void> {
+    const zone = this.zone.meta("zone");
+    if (!zone) return;
+    const report = this.endpoints.outbox(zone, this.ownIngress(zone));
+    if (!report) return;
+    try {
+      await this.uplink.report(report);
+      this.endpoints.delivered(report.seq);
+    } catch (err) {
+      console.error(`zone ${zone}: inventory report ${report.seq} queued: ${String(err)}`);
+    }
+  }
+
+  private async refreshRemote(): Promise<void> {
+    const zone = this.zone.meta("zone");
+    if (!zone) return;
+    try {
+      if (this.endpoints.replaceRemote(await this.uplink.remote(zone))) this.broadcastEndpoints();
+    } catch (err) {
+      console.error(`zone ${zone}: remote inventory not refreshed: ${String(err)}`);
+    }
+  }
+
+  private ownIngress(zone: string): ZoneSpec["ingress"] | null {
+    const row = this.zone.resourcesFor([`Zone//${zone}`]).upserts[0];
+    return row ? ((JSON.parse(row.document) as { spec: ZoneSpec }).spec.ingress ?? null) : null;
+  }
+
+  private endpointFrame(): Uint8Array {
+    const encoder = new TextEncoder();
+    return toBinary(
+      ZoneMessageSchema,
+      create(ZoneMessageSchema, {
+        msg: {
+          case: "endpoints",
+          value: {
+            version: BigInt(this.endpoints.version),
+            workloads: this.endpoints.all().map((r) => ({ kind: "Workload", mesh: r.mesh, name: r.name, document: encoder.encode(r.document) })),
+          },
+        },
+      }),
+    );
+  }
+
+  private broadcastEndpoints(): void {
+    const frame = this.endpointFrame();
+    for (const ws of this.ctx.getWebSockets()) {
+      if (!(ws.deserializeAttachment() as Attachment).ready) continue;
+      try {
+        ws.send(frame);
       } catch (err) {
         console.error(`zone ${this.zone.meta("zone")}: send failed: ${String(err)}`);
       }

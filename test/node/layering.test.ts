@@ -14,7 +14,8 @@ const ALLOWED: Record<string, string[]> = {
   store: ["store", "contract"],
   api: ["api", "contract", "store", "global", "env.ts", "gen/edgeplane"],
   global: ["global", "contract", "store", "env.ts", "zone-do"],
-  "zone-do": ["zone-do", "contract", "store", "env.ts", "gen/edgeplane"],
+  // The zone verifies the tokens the API issues: one file of the global plane, a leaf.
+  "zone-do": ["zone-do", "contract", "store", "global", "env.ts", "gen/edgeplane"],
   "xds-bridge": ["xds-bridge", "contract", "gen"],
   "worker.ts": ["api", "zone-do", "env.ts"],
   "env.ts": ["zone-do"],

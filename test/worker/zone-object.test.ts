@@ -5,6 +5,7 @@ import type { Kind } from "../../src/contract/resource-types.js";
 import { AckState } from "../../src/gen/edgeplane/zone/v1/zone_pb.js";
 import { call, journalHead, service } from "./api-helpers.js";
 import { ZoneSocket } from "./zone-socket.js";
+import { zoneToken } from "./zone-token.js";
 
 const decoder = new TextDecoder();
 
@@ -20,9 +21,10 @@ async function zoneAt(zone: string, revision: number): Promise<void> {
 
 describe("zone Durable Object over a WebSocket", () => {
   it("sends a full snapshot to a new bridge, then live deltas for each write", async () => {
+    const token = await zoneToken("zone-a");
     await call("PUT", "/v1/meshes/default/services/echo", service("echo"));
     const head = await journalHead();
-    const sock = await ZoneSocket.open("zone-a");
+    const sock = await ZoneSocket.open("zone-a", token);
     sock.hello("zone-a", 0);
 
     const welcome = await sock.next();
@@ -54,7 +56,8 @@ describe("zone Durable Object over a WebSocket", () => {
   });
 
   it("resumes a reconnecting bridge with only what changed since its revision", async () => {
-    const first = await ZoneSocket.open("zone-b");
+    const token = await zoneToken("zone-b");
+    const first = await ZoneSocket.open("zone-b", token);
     first.hello("zone-b", 0);
     await first.next();
     const snap = await first.nextUpdate();
@@ -63,7 +66,7 @@ describe("zone Durable Object over a WebSocket", () => {
     await call("PUT", "/v1/meshes/default/services/one", service("one"));
     await call("PUT", "/v1/meshes/default/services/two", service("two"));
     // zone-b has no bridge now; it learns the writes when the bridge says Hello.
-    const again = await ZoneSocket.open("zone-b");
+    const again = await ZoneSocket.open("zone-b", token);
     again.hello("zone-b", Number(snap.revision), snap.checksum);
     const welcome = await again.next();
     expect(welcome.msg).toMatchObject({ case: "welcome", value: { snapshot: false } });
@@ -75,7 +78,8 @@ describe("zone Durable Object over a WebSocket", () => {
   });
 
   it("sends a full snapshot when the bridge's revision is older than the change log", async () => {
-    const first = await ZoneSocket.open("zone-c");
+    const token = await zoneToken("zone-c");
+    const first = await ZoneSocket.open("zone-c", token);
     first.hello("zone-c", 0);
     await first.next();
     const snap = await first.nextUpdate();
@@ -83,7 +87,7 @@ describe("zone Durable Object over a WebSocket", () => {
 
     // ZONE_CHANGE_LOG_ROWS is 5 in tests: eight writes push the old revision out.
     for (let i = 0; i < 8; i++) await call("PUT", `/v1/meshes/default/services/s${i}`, service(`s${i}`));
-    const again = await ZoneSocket.open("zone-c");
+    const again = await ZoneSocket.open("zone-c", token);
     again.hello("zone-c", Number(snap.revision), snap.checksum);
     expect((await again.next()).msg).toMatchObject({ case: "welcome", value: { snapshot: true } });
     const full = await again.nextUpdate();
@@ -93,26 +97,29 @@ describe("zone Durable Object over a WebSocket", () => {
   });
 
   it("detects a diverged bridge by checksum and sends a snapshot", async () => {
-    const sock = await ZoneSocket.open("zone-d");
+    const token = await zoneToken("zone-d");
+    const sock = await ZoneSocket.open("zone-d", token);
     sock.hello("zone-d", 0);
     await sock.next();
     const snap = await sock.nextUpdate();
     sock.close();
-    const again = await ZoneSocket.open("zone-d");
+    const again = await ZoneSocket.open("zone-d", token);
     again.hello("zone-d", Number(snap.revision), "ffffffffffffffff");
     expect((await again.next()).msg).toMatchObject({ case: "welcome", value: { snapshot: true } });
     again.close();
   });
 
   it("refuses a bridge that names another zone", async () => {
-    const sock = await ZoneSocket.open("zone-e");
+    const token = await zoneToken("zone-e");
+    const sock = await ZoneSocket.open("zone-e", token);
     sock.hello("zone-x", 0);
     const msg = await sock.next();
     expect(msg.msg).toMatchObject({ case: "refused", value: { code: "wrong_zone" } });
   });
 
   it("survives a garbage frame and keeps serving", async () => {
-    const sock = await ZoneSocket.open("zone-f");
+    const token = await zoneToken("zone-f");
+    const sock = await ZoneSocket.open("zone-f", token);
     sock.ws.send(new Uint8Array([0xff, 0xff, 0xff, 0x01]));
     expect((await sock.next()).msg).toMatchObject({ case: "refused", value: { code: "bad_frame" } });
     sock.hello("zone-f", 0);
@@ -121,7 +128,8 @@ describe("zone Durable Object over a WebSocket", () => {
   });
 
   it("records proxy ACK and NACK reports, and marks proxies stale when the bridge leaves", async () => {
-    const sock = await ZoneSocket.open("zone-g");
+    const token = await zoneToken("zone-g");
+    const sock = await ZoneSocket.open("zone-g", token);
     sock.hello("zone-g", 0);
     await sock.next();
     await sock.nextUpdate();

@@ -14,7 +14,11 @@ export class ZoneSocket {
   private decoding: Promise<void> = Promise.resolve();
   closed = false;
 
-  private constructor(readonly ws: WebSocket) {
+  private constructor(
+    readonly ws: WebSocket,
+    /** Sent in every Hello; "" for none. */
+    readonly token: string,
+  ) {
     ws.addEventListener("message", (ev) => {
       if (typeof ev.data === "string") return;
       const data = ev.data as ArrayBuffer | Blob;
@@ -31,11 +35,11 @@ export class ZoneSocket {
     });
   }
 
-  static async open(zone: string): Promise<ZoneSocket> {
+  static async open(zone: string, token = ""): Promise<ZoneSocket> {
     const res = await SELF.fetch(`http://api/v1/zones/${zone}/connect`, { headers: { upgrade: "websocket" } });
     if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
     res.webSocket.accept();
-    return new ZoneSocket(res.webSocket);
+    return new ZoneSocket(res.webSocket, token);
   }
 
   send(msg: MessageInitShape<typeof BridgeMessageSchema>["msg"]): void {
@@ -43,7 +47,7 @@ export class ZoneSocket {
   }
 
   hello(zone: string, lastRevision = 0, checksum = ""): void {
-    this.send({ case: "hello", value: { zone, bridgeId: `bridge-${zone}`, lastRevision: BigInt(lastRevision), checksum } });
+    this.send({ case: "hello", value: { zone, bridgeId: `bridge-${zone}`, token: this.token, lastRevision: BigInt(lastRevision), checksum } });
   }
 
   next(timeoutMs = 5000): Promise<ZoneMessage> {
@@ -58,11 +62,24 @@ export class ZoneSocket {
     });
   }
 
-  /** The next update, or throws if another message type comes first. */
+  /** The next update, passing over endpoint-layer frames; throws if another message type comes first. */
   async nextUpdate(timeoutMs?: number) {
-    const m = await this.next(timeoutMs);
-    if (m.msg.case !== "update") throw new Error(`expected update, got ${m.msg.case}`);
-    return m.msg.value;
+    for (;;) {
+      const m = await this.next(timeoutMs);
+      if (m.msg.case === "endpoints") continue;
+      if (m.msg.case !== "update") throw new Error(`expected update, got ${m.msg.case}`);
+      return m.msg.value;
+    }
+  }
+
+  /** The next endpoint-layer set, passing over journal updates. */
+  async nextEndpoints(timeoutMs?: number) {
+    for (;;) {
+      const m = await this.next(timeoutMs);
+      if (m.msg.case === "update") continue;
+      if (m.msg.case !== "endpoints") throw new Error(`expected endpoints, got ${m.msg.case}`);
+      return m.msg.value;
+    }
   }
 
   close(): void {

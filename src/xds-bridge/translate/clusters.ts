@@ -9,7 +9,8 @@ import type { MeshView } from "./mesh-view.js";
 import { clusterName } from "./names.js";
 import { adsConfigSource, durationFromMs } from "./proto-values.js";
 
-const CONNECT_TIMEOUT_MS = 5_000;
+/** The connect timeout of every cluster we emit (Envoy has no default; PGV wants > 0). */
+export const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * One EDS cluster per service port, whose endpoints come over the same ADS

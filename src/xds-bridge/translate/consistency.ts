@@ -4,7 +4,7 @@ import { Cluster_DiscoveryType } from "../../gen/envoy/config/cluster/v3/cluster
 import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
 import type { RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
 import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
-import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import { HttpConnectionManagerSchema, type HttpConnectionManager } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import type { XdsResources } from "../xds-resources.js";
 
 /**
@@ -12,11 +12,14 @@ import type { XdsResources } from "../xds-resources.js";
  * go-control-plane's Snapshot.Consistent(): every listener's RDS name has a
  * RouteConfiguration, every cluster a route sends to exists, every EDS
  * cluster has a ClusterLoadAssignment under its service name; plus no two
- * resources of a type share a name, and each API listener ends with the
- * Router (grpc-js-xds rejects it otherwise). Returns the problems, empty
- * when there are none.
+ * resources of a type share a name, and each HttpConnectionManager (in an
+ * API listener or a sidecar's filter chain) ends with the Router
+ * (grpc-js-xds rejects it otherwise, Envoy forwards nothing). Inline route
+ * configurations must name existing clusters too. Returns the problems,
+ * empty when there are none.
  *
  * @example checkConsistency(translateMesh(model, "default")) // []
+ * @example checkConsistency(translateSidecar(model, "default", "echo-1")) // []
  */
 export function checkConsistency(res: XdsResources): string[] {
   const problems: string[] = [];
@@ -24,7 +27,7 @@ export function checkConsistency(res: XdsResources): string[] {
   const routes = uniqueNames("route configuration", res.routes.map((r) => r.name), problems);
   const clusters = uniqueNames("cluster", res.clusters.map((c) => c.name), problems);
   const assignments = uniqueNames("cluster load assignment", res.endpoints.map((e) => e.clusterName), problems);
-  for (const l of res.listeners) problems.push(...listenerProblems(l, routes));
+  for (const l of res.listeners) problems.push(...listenerProblems(l, routes, clusters));
   for (const r of res.routes) problems.push(...routeProblems(r, clusters));
   for (const c of res.clusters) problems.push(...clusterProblems(c, assignments));
   return problems;
@@ -40,19 +43,42 @@ function uniqueNames(what: string, list: string[], problems: string[]): Set<stri
   return set;
 }
 
-function listenerProblems(l: Listener, routes: Set<string>): string[] {
+/**
+ * An API listener (proxyless) holds its HttpConnectionManager in
+ * api_listener; a sidecar listener in the one network filter of each filter
+ * chain. Both kinds are HTTP-only: a chain without the manager is a problem.
+ */
+function listenerProblems(l: Listener, routes: Set<string>, clusters: Set<string>): string[] {
+  const label = `listener "${l.name}"`;
   const any = l.apiListener?.apiListener;
-  const hcm = any ? anyUnpack(any, HttpConnectionManagerSchema) : undefined;
-  if (!hcm) return [`listener "${l.name}": no api_listener with an HttpConnectionManager`];
+  if (any) {
+    const hcm = anyUnpack(any, HttpConnectionManagerSchema);
+    return hcm ? managerProblems(label, hcm, routes, clusters) : [`${label}: no api_listener with an HttpConnectionManager`];
+  }
+  const chains = l.filterChains.map((c, i) => ({ c, at: `filter_chains[${i}]` }));
+  if (l.defaultFilterChain) chains.push({ c: l.defaultFilterChain, at: "default_filter_chain" });
+  if (chains.length === 0) return [`${label}: no api_listener with an HttpConnectionManager`];
+  return chains.flatMap(({ c, at }) => {
+    const config = c.filters.at(-1)?.configType;
+    const hcm = config?.case === "typedConfig" ? anyUnpack(config.value, HttpConnectionManagerSchema) : undefined;
+    return hcm ? managerProblems(`${label} ${at}`, hcm, routes, clusters) : [`${label} ${at}: no HttpConnectionManager`];
+  });
+}
+
+/** RDS names must exist; inline routes are checked like a RouteConfiguration. */
+function managerProblems(label: string, hcm: HttpConnectionManager, routes: Set<string>, clusters: Set<string>): string[] {
   const out: string[] = [];
-  if (hcm.routeSpecifier.case !== "rds") {
-    out.push(`listener "${l.name}": does not use RDS`);
-  } else if (!routes.has(hcm.routeSpecifier.value.routeConfigName)) {
-    out.push(`listener "${l.name}": route configuration "${hcm.routeSpecifier.value.routeConfigName}" does not exist`);
+  const spec = hcm.routeSpecifier;
+  if (spec.case === "rds") {
+    if (!routes.has(spec.value.routeConfigName)) out.push(`${label}: route configuration "${spec.value.routeConfigName}" does not exist`);
+  } else if (spec.case === "routeConfig") {
+    out.push(...routeProblems(spec.value, clusters));
+  } else {
+    out.push(`${label}: neither RDS nor an inline route configuration`);
   }
   const last = hcm.httpFilters.at(-1)?.configType;
   if (last?.case !== "typedConfig" || last.value.typeUrl !== `type.googleapis.com/${RouterSchema.typeName}`) {
-    out.push(`listener "${l.name}": the last HTTP filter is not the router`);
+    out.push(`${label}: the last HTTP filter is not the router`);
   }
   return out;
 }

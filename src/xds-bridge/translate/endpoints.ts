@@ -7,9 +7,12 @@ import {
   type LbEndpoint,
   type LocalityLbEndpoints,
 } from "../../gen/envoy/config/endpoint/v3/endpoint_components_pb.js";
+import type { LocalityPolicy } from "../../contract/resource-types.js";
 import { compareStrings } from "./compare.js";
+import { zonePriorities } from "./locality-priorities.js";
 import type { MeshView, Workload } from "./mesh-view.js";
 import { clusterName } from "./names.js";
+import { socketAddress } from "./proto-values.js";
 
 /**
  * One ClusterLoadAssignment per service port, named like its cluster, even
@@ -17,14 +20,18 @@ import { clusterName } from "./names.js";
  * "no endpoints" instead of leaving it waiting). Unsorted; the mesh
  * translator sorts.
  *
+ * With `localZone` (the zone of the proxies being served), zones get EDS
+ * priorities by the service's BackendPolicy (locality-priorities.ts);
+ * without it every zone is priority 0.
+ *
  * @example buildLoadAssignments(view).map((c) => c.clusterName) // ["outbound|50051||echo.default"]
  */
-export function buildLoadAssignments(view: MeshView): ClusterLoadAssignment[] {
+export function buildLoadAssignments(view: MeshView, localZone?: string): ClusterLoadAssignment[] {
   return view.services.flatMap((service) =>
     service.spec.ports.map((p) =>
       create(ClusterLoadAssignmentSchema, {
         clusterName: clusterName(service.metadata.name, p.port, view.mesh),
-        endpoints: localityGroups(uniqueAddresses(view.workloadsServing(service, p))),
+        endpoints: localityGroups(uniqueAddresses(view.workloadsServing(service, p)), localZone, view.localityPolicy(service.metadata.name)),
       }),
     ),
   );
@@ -46,14 +53,22 @@ function uniqueAddresses(workloads: Workload[]): Workload[] {
 }
 
 /** One group per zone, zones in name order, endpoints by address then port. */
-function localityGroups(workloads: Workload[]): LocalityLbEndpoints[] {
+function localityGroups(workloads: Workload[], localZone: string | undefined, policy: LocalityPolicy | undefined): LocalityLbEndpoints[] {
   const byZone = new Map<string, Workload[]>();
   for (const w of workloads) byZone.set(w.spec.zone, [...(byZone.get(w.spec.zone) ?? []), w]);
-  return [...byZone.keys()].sort(compareStrings).map((zone) => {
+  const healthyIn = (members: Workload[]) =>
+    members.filter((w) => w.spec.health !== "unhealthy").reduce((n, w) => n + (w.spec.weight ?? 1), 0);
+  const priorities =
+    localZone === undefined
+      ? undefined
+      : zonePriorities([...byZone].map(([zone, members]) => ({ zone, healthy: healthyIn(members) })), localZone, policy);
+  const zones = [...byZone.keys()].filter((z) => priorities === undefined || priorities.has(z));
+  const order = (z: string) => priorities?.get(z) ?? 0;
+  return zones.sort((a, b) => order(a) - order(b) || compareStrings(a, b)).map((zone) => {
     const members = (byZone.get(zone) ?? []).sort(
       (a, b) => compareStrings(a.spec.address, b.spec.address) || a.spec.port - b.spec.port,
     );
-    const healthy = members.filter((w) => w.spec.health !== "unhealthy").length;
+    const healthy = healthyIn(members);
     return create(LocalityLbEndpointsSchema, {
       locality: { zone },
       lbEndpoints: members.map(lbEndpoint),
@@ -62,17 +77,17 @@ function localityGroups(workloads: Workload[]): LocalityLbEndpoints[] {
       // endpoints so each healthy endpoint gets an even share; at least 1
       // because Envoy rejects 0 (a group with none healthy gets no traffic anyway).
       loadBalancingWeight: Math.max(1, healthy),
-      priority: 0,
+      priority: order(zone),
     });
   });
 }
 
 function lbEndpoint(w: Workload): LbEndpoint {
   return create(LbEndpointSchema, {
-    hostIdentifier: {
-      case: "endpoint",
-      value: { address: { address: { case: "socketAddress", value: { address: w.spec.address, portSpecifier: { case: "portValue", value: w.spec.port } } } } },
-    },
+    hostIdentifier: { case: "endpoint", value: { address: socketAddress(w.spec.address, w.spec.port) } },
     healthStatus: w.spec.health === "unhealthy" ? HealthStatus.UNHEALTHY : HealthStatus.HEALTHY,
+    // Only set for endpoints that stand for several instances (a remote
+    // zone's ingress), so ordinary endpoints encode exactly as before.
+    ...(w.spec.weight === undefined ? {} : { loadBalancingWeight: w.spec.weight }),
   });
 }

@@ -13,16 +13,19 @@ import { buildRouteConfigurations } from "./routes.js";
  * resource name), so equal models give byte-identical snapshots and the ADS
  * server can skip pushes when nothing changed.
  *
+ * `localZone` is the zone of the proxies served (the bridge's zone): it
+ * orders endpoint zones into EDS priorities (local first, per BackendPolicy).
+ *
  * @example
- *   const res = translateMesh(ZoneModel.of(resources), "default");
+ *   const res = translateMesh(ZoneModel.of(resources), "default", { localZone: "west" });
  *   res.listeners.map((l) => l.name); // ["echo", "echo:50051"]
  */
-export function translateMesh(model: ZoneModel, mesh: string): XdsResources {
+export function translateMesh(model: ZoneModel, mesh: string, opts: { localZone?: string } = {}): XdsResources {
   const view = MeshView.of(model, mesh);
   return {
     listeners: buildListeners(view).sort((a, b) => compareStrings(a.name, b.name)),
     routes: buildRouteConfigurations(view).sort((a, b) => compareStrings(a.name, b.name)),
     clusters: buildClusters(view).sort((a, b) => compareStrings(a.name, b.name)),
-    endpoints: buildLoadAssignments(view).sort((a, b) => compareStrings(a.clusterName, b.clusterName)),
+    endpoints: buildLoadAssignments(view, opts.localZone).sort((a, b) => compareStrings(a.clusterName, b.clusterName)),
   };
 }

@@ -1,4 +1,4 @@
-import type { ResourceOf, ServicePort } from "../../contract/resource-types.js";
+import type { LocalityPolicy, ResourceOf, ServicePort } from "../../contract/resource-types.js";
 import type { ZoneModel } from "../../contract/zone-model.js";
 import { compareStrings } from "./compare.js";
 
@@ -16,8 +16,15 @@ export class MeshView {
   readonly routes: readonly HTTPRoute[];
   private readonly servicesByName: ReadonlyMap<string, Service>;
   private readonly workloadsByService: ReadonlyMap<string, readonly Workload[]>;
+  private readonly localityByService: ReadonlyMap<string, LocalityPolicy>;
 
-  private constructor(readonly mesh: string, services: Service[], workloads: Workload[], routes: HTTPRoute[]) {
+  private constructor(
+    readonly mesh: string,
+    services: Service[],
+    workloads: Workload[],
+    routes: HTTPRoute[],
+    policies: ResourceOf<"BackendPolicy">[] = [],
+  ) {
     const byName = (a: { metadata: { name: string } }, b: { metadata: { name: string } }) =>
       compareStrings(a.metadata.name, b.metadata.name);
     this.services = services.sort(byName);
@@ -30,6 +37,18 @@ export class MeshView {
       grouped.set(w.spec.service, list);
     }
     this.workloadsByService = grouped;
+    // Several policies naming one Service: the first by name wins, so the
+    // outcome does not depend on write order.
+    const locality = new Map<string, LocalityPolicy>();
+    for (const p of policies.sort(byName)) {
+      if (p.spec.locality && !locality.has(p.spec.targetRef.name)) locality.set(p.spec.targetRef.name, p.spec.locality);
+    }
+    this.localityByService = locality;
+  }
+
+  /** The locality part of the BackendPolicy targeting `service`, if any. */
+  localityPolicy(service: string): LocalityPolicy | undefined {
+    return this.localityByService.get(service);
   }
 
   /**
@@ -38,7 +57,13 @@ export class MeshView {
    * @example MeshView.of(model, "default").service("echo")?.spec.ports
    */
   static of(model: ZoneModel, mesh: string): MeshView {
-    return new MeshView(mesh, model.list("Service", mesh), model.list("Workload", mesh), model.list("HTTPRoute", mesh));
+    return new MeshView(
+      mesh,
+      model.list("Service", mesh),
+      model.list("Workload", mesh),
+      model.list("HTTPRoute", mesh),
+      model.list("BackendPolicy", mesh),
+    );
   }
 
   /** @example view.service("echo") // undefined when the mesh has no such Service */

@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { DurationSchema, type Duration } from "@bufbuild/protobuf/wkt";
+import { AddressSchema, type Address } from "../../gen/envoy/config/core/v3/address_pb.js";
 import { ApiVersion, ConfigSourceSchema, type ConfigSource } from "../../gen/envoy/config/core/v3/config_source_pb.js";
 
 /**
@@ -29,3 +30,14 @@ export function durationFromMs(ms: number): Duration {
   });
 }
 
+/**
+ * A TCP socket address (the protocol defaults to TCP), for endpoints and
+ * listeners alike.
+ *
+ * @example socketAddress("10.0.0.1", 8080).address.value?.portSpecifier // { case: "portValue", value: 8080 }
+ */
+export function socketAddress(address: string, port: number): Address {
+  return create(AddressSchema, {
+    address: { case: "socketAddress", value: { address, portSpecifier: { case: "portValue", value: port } } },
+  });
+}

@@ -30,26 +30,37 @@ export function buildRouteConfigurations(view: MeshView): RouteConfiguration[] {
   return view.services.flatMap((service) => service.spec.ports.map((p) => routeConfiguration(view, service, p.port)));
 }
 
-/**
- * GAMMA: HTTPRoutes attached to the service port replace its default route
- * entirely. If every attached rule is dropped the virtual host has no routes
- * and calls fail (UNAVAILABLE in grpc-js), rather than silently bypassing
- * the user's routing.
- */
 function routeConfiguration(view: MeshView, service: Service, port: number): RouteConfiguration {
   const name = routeConfigName(service.metadata.name, port);
-  const attached = attachedRoutes(view, service, port);
-  const routes =
-    attached.length === 0
-      ? [defaultRoute(clusterName(service.metadata.name, port, view.mesh))]
-      : orderedRuleMatches(attached).flatMap((m) => envoyRoute(view, service, port, m));
   return create(RouteConfigurationSchema, {
     name,
-    virtualHosts: [create(VirtualHostSchema, { name, domains: ["*"], routes })],
+    virtualHosts: [create(VirtualHostSchema, { name, domains: ["*"], routes: serviceRoutes(view, service, port) })],
   });
 }
 
-function defaultRoute(cluster: string): Route {
+/**
+ * The routes of one service port, in the order they must be tried; shared
+ * by the proxyless route configurations and the sidecars' outbound virtual
+ * hosts. GAMMA: HTTPRoutes attached to the service port replace its default
+ * route entirely. If every attached rule is dropped the result is empty and
+ * calls fail (UNAVAILABLE in grpc-js, 404 in Envoy), rather than silently
+ * bypassing the user's routing.
+ *
+ * @example serviceRoutes(view, echo, 8080).map((r) => r.name) // ["default"]
+ */
+export function serviceRoutes(view: MeshView, service: Service, port: number): Route[] {
+  const attached = attachedRoutes(view, service, port);
+  return attached.length === 0
+    ? [defaultRoute(clusterName(service.metadata.name, port, view.mesh))]
+    : orderedRuleMatches(attached).flatMap((m) => envoyRoute(view, service, port, m));
+}
+
+/**
+ * The catch-all route `default`: prefix "/" to `cluster`, no timeout.
+ *
+ * @example defaultRoute("outbound|8080||echo.default").name // "default"
+ */
+export function defaultRoute(cluster: string): Route {
   return create(RouteSchema, {
     name: DEFAULT_ROUTE_NAME,
     match: toEnvoyMatch({}),

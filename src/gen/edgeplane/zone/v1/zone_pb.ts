@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file edgeplane/zone/v1/zone.proto.
  */
 export const file_edgeplane_zone_v1_zone: GenFile = /*@__PURE__*/
-  fileDesc("ChxlZGdlcGxhbmUvem9uZS92MS96b25lLnByb3RvEhFlZGdlcGxhbmUuem9uZS52MSJYCghSZXNvdXJjZRIMCgRraW5kGAEgASgJEgwKBG1lc2gYAiABKAkSDAoEbmFtZRgDIAEoCRIQCghyZXZpc2lvbhgEIAEoAxIQCghkb2N1bWVudBgFIAEoDCI3CgtSZXNvdXJjZUtleRIMCgRraW5kGAEgASgJEgwKBG1lc2gYAiABKAkSDAoEbmFtZRgDIAEoCSKDAQoFSGVsbG8SDAoEem9uZRgBIAEoCRIRCglicmlkZ2VfaWQYAiABKAkSDQoFdG9rZW4YAyABKAkSFQoNbGFzdF9yZXZpc2lvbhgEIAEoAxIQCghjaGVja3N1bRgFIAEoCRIQCghmZWF0dXJlcxgGIAMoCRIPCgd2ZXJzaW9uGAcgASgJIqIBCgtQcm94eVN0YXR1cxIQCghwcm94eV9pZBgBIAEoCRIMCgRtZXNoGAIgASgJEhAKCHR5cGVfdXJsGAMgASgJEioKBXN0YXRlGAQgASgOMhsuZWRnZXBsYW5lLnpvbmUudjEuQWNrU3RhdGUSEAoIcmV2aXNpb24YBSABKAMSFAoMZXJyb3JfZGV0YWlsGAYgASgJEg0KBWF0X21zGAcgASgDIlUKDFN0YXR1c1JlcG9ydBIvCgdwcm94aWVzGAEgAygLMh4uZWRnZXBsYW5lLnpvbmUudjEuUHJveHlTdGF0dXMSFAoMZGlzY29ubmVjdGVkGAIgAygJIhsKB0FwcGxpZWQSEAoIcmV2aXNpb24YASABKAMiowEKDUJyaWRnZU1lc3NhZ2USKQoFaGVsbG8YASABKAsyGC5lZGdlcGxhbmUuem9uZS52MS5IZWxsb0gAEjEKBnN0YXR1cxgCIAEoCzIfLmVkZ2VwbGFuZS56b25lLnYxLlN0YXR1c1JlcG9ydEgAEi0KB2FwcGxpZWQYAyABKAsyGi5lZGdlcGxhbmUuem9uZS52MS5BcHBsaWVkSABCBQoDbXNnIjsKB1dlbGNvbWUSDAoEem9uZRgBIAEoCRIQCghyZXZpc2lvbhgCIAEoAxIQCghzbmFwc2hvdBgDIAEoCCLYAQoKWm9uZVVwZGF0ZRIQCghyZXZpc2lvbhgBIAEoAxIVCg1mcm9tX3JldmlzaW9uGAIgASgDEhAKCHNuYXBzaG90GAMgASgIEiwKB3Vwc2VydHMYBCADKAsyGy5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZRIwCghyZW1vdmFscxgFIAMoCzIeLmVkZ2VwbGFuZS56b25lLnYxLlJlc291cmNlS2V5EhAKCGNoZWNrc3VtGAYgASgJEg0KBWNodW5rGAcgASgNEg4KBmNodW5rcxgIIAEoDSJACgdSZWZ1c2VkEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIWCg5yZXRyeV9hZnRlcl9tcxgDIAEoAyKjAQoLWm9uZU1lc3NhZ2USLQoHd2VsY29tZRgBIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLldlbGNvbWVIABIvCgZ1cGRhdGUYAiABKAsyHS5lZGdlcGxhbmUuem9uZS52MS5ab25lVXBkYXRlSAASLQoHcmVmdXNlZBgDIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLlJlZnVzZWRIAEIFCgNtc2cqTAoIQWNrU3RhdGUSGQoVQUNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASEQoNQUNLX1NUQVRFX0FDSxABEhIKDkFDS19TVEFURV9OQUNLEAIyWAoIWm9uZVN5bmMSTAoEU3luYxIgLmVkZ2VwbGFuZS56b25lLnYxLkJyaWRnZU1lc3NhZ2UaHi5lZGdlcGxhbmUuem9uZS52MS5ab25lTWVzc2FnZSgBMAFiBnByb3RvMw");
+  fileDesc("ChxlZGdlcGxhbmUvem9uZS92MS96b25lLnByb3RvEhFlZGdlcGxhbmUuem9uZS52MSJYCghSZXNvdXJjZRIMCgRraW5kGAEgASgJEgwKBG1lc2gYAiABKAkSDAoEbmFtZRgDIAEoCRIQCghyZXZpc2lvbhgEIAEoAxIQCghkb2N1bWVudBgFIAEoDCI3CgtSZXNvdXJjZUtleRIMCgRraW5kGAEgASgJEgwKBG1lc2gYAiABKAkSDAoEbmFtZRgDIAEoCSKDAQoFSGVsbG8SDAoEem9uZRgBIAEoCRIRCglicmlkZ2VfaWQYAiABKAkSDQoFdG9rZW4YAyABKAkSFQoNbGFzdF9yZXZpc2lvbhgEIAEoAxIQCghjaGVja3N1bRgFIAEoCRIQCghmZWF0dXJlcxgGIAMoCRIPCgd2ZXJzaW9uGAcgASgJIqIBCgtQcm94eVN0YXR1cxIQCghwcm94eV9pZBgBIAEoCRIMCgRtZXNoGAIgASgJEhAKCHR5cGVfdXJsGAMgASgJEioKBXN0YXRlGAQgASgOMhsuZWRnZXBsYW5lLnpvbmUudjEuQWNrU3RhdGUSEAoIcmV2aXNpb24YBSABKAMSFAoMZXJyb3JfZGV0YWlsGAYgASgJEg0KBWF0X21zGAcgASgDIlUKDFN0YXR1c1JlcG9ydBIvCgdwcm94aWVzGAEgAygLMh4uZWRnZXBsYW5lLnpvbmUudjEuUHJveHlTdGF0dXMSFAoMZGlzY29ubmVjdGVkGAIgAygJIhsKB0FwcGxpZWQSEAoIcmV2aXNpb24YASABKAMiRQoTRGlzY292ZXJlZFdvcmtsb2FkcxIuCgl3b3JrbG9hZHMYASADKAsyGy5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZSLhAQoNQnJpZGdlTWVzc2FnZRIpCgVoZWxsbxgBIAEoCzIYLmVkZ2VwbGFuZS56b25lLnYxLkhlbGxvSAASMQoGc3RhdHVzGAIgASgLMh8uZWRnZXBsYW5lLnpvbmUudjEuU3RhdHVzUmVwb3J0SAASLQoHYXBwbGllZBgDIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLkFwcGxpZWRIABI8CgpkaXNjb3ZlcmVkGAQgASgLMiYuZWRnZXBsYW5lLnpvbmUudjEuRGlzY292ZXJlZFdvcmtsb2Fkc0gAQgUKA21zZyI7CgdXZWxjb21lEgwKBHpvbmUYASABKAkSEAoIcmV2aXNpb24YAiABKAMSEAoIc25hcHNob3QYAyABKAgi2AEKClpvbmVVcGRhdGUSEAoIcmV2aXNpb24YASABKAMSFQoNZnJvbV9yZXZpc2lvbhgCIAEoAxIQCghzbmFwc2hvdBgDIAEoCBIsCgd1cHNlcnRzGAQgAygLMhsuZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2USMAoIcmVtb3ZhbHMYBSADKAsyHi5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZUtleRIQCghjaGVja3N1bRgGIAEoCRINCgVjaHVuaxgHIAEoDRIOCgZjaHVua3MYCCABKA0iQAoHUmVmdXNlZBIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSFgoOcmV0cnlfYWZ0ZXJfbXMYAyABKAMiTgoLRW5kcG9pbnRTZXQSDwoHdmVyc2lvbhgBIAEoAxIuCgl3b3JrbG9hZHMYAiADKAsyGy5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZSLYAQoLWm9uZU1lc3NhZ2USLQoHd2VsY29tZRgBIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLldlbGNvbWVIABIvCgZ1cGRhdGUYAiABKAsyHS5lZGdlcGxhbmUuem9uZS52MS5ab25lVXBkYXRlSAASLQoHcmVmdXNlZBgDIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLlJlZnVzZWRIABIzCgllbmRwb2ludHMYBCABKAsyHi5lZGdlcGxhbmUuem9uZS52MS5FbmRwb2ludFNldEgAQgUKA21zZypMCghBY2tTdGF0ZRIZChVBQ0tfU1RBVEVfVU5TUEVDSUZJRUQQABIRCg1BQ0tfU1RBVEVfQUNLEAESEgoOQUNLX1NUQVRFX05BQ0sQAjJYCghab25lU3luYxJMCgRTeW5jEiAuZWRnZXBsYW5lLnpvbmUudjEuQnJpZGdlTWVzc2FnZRoeLmVkZ2VwbGFuZS56b25lLnYxLlpvbmVNZXNzYWdlKAEwAWIGcHJvdG8z");
 
 /**
  * One stored resource. The document travels as the JSON the API validated and
@@ -246,6 +246,28 @@ export const AppliedSchema: GenMessage<Applied> = /*@__PURE__*/
   messageDesc(file_edgeplane_zone_v1_zone, 5);
 
 /**
+ * Every Workload this bridge discovered in its cluster (from its workloads
+ * directory and from proxies that declare what they serve), as the complete
+ * set: what the bridge reported before and is missing here is gone. Sent on
+ * each change and after every Welcome.
+ *
+ * @generated from message edgeplane.zone.v1.DiscoveredWorkloads
+ */
+export type DiscoveredWorkloads = Message<"edgeplane.zone.v1.DiscoveredWorkloads"> & {
+  /**
+   * @generated from field: repeated edgeplane.zone.v1.Resource workloads = 1;
+   */
+  workloads: Resource[];
+};
+
+/**
+ * Describes the message edgeplane.zone.v1.DiscoveredWorkloads.
+ * Use `create(DiscoveredWorkloadsSchema)` to create a new message.
+ */
+export const DiscoveredWorkloadsSchema: GenMessage<DiscoveredWorkloads> = /*@__PURE__*/
+  messageDesc(file_edgeplane_zone_v1_zone, 6);
+
+/**
  * @generated from message edgeplane.zone.v1.BridgeMessage
  */
 export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
@@ -270,6 +292,12 @@ export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
      */
     value: Applied;
     case: "applied";
+  } | {
+    /**
+     * @generated from field: edgeplane.zone.v1.DiscoveredWorkloads discovered = 4;
+     */
+    value: DiscoveredWorkloads;
+    case: "discovered";
   } | { case: undefined; value?: undefined };
 };
 
@@ -278,7 +306,7 @@ export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
  * Use `create(BridgeMessageSchema)` to create a new message.
  */
 export const BridgeMessageSchema: GenMessage<BridgeMessage> = /*@__PURE__*/
-  messageDesc(file_edgeplane_zone_v1_zone, 6);
+  messageDesc(file_edgeplane_zone_v1_zone, 7);
 
 /**
  * @generated from message edgeplane.zone.v1.Welcome
@@ -309,7 +337,7 @@ export type Welcome = Message<"edgeplane.zone.v1.Welcome"> & {
  * Use `create(WelcomeSchema)` to create a new message.
  */
 export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
-  messageDesc(file_edgeplane_zone_v1_zone, 7);
+  messageDesc(file_edgeplane_zone_v1_zone, 8);
 
 /**
  * A change of the zone's state. A snapshot replaces everything the bridge
@@ -368,7 +396,7 @@ export type ZoneUpdate = Message<"edgeplane.zone.v1.ZoneUpdate"> & {
  * Use `create(ZoneUpdateSchema)` to create a new message.
  */
 export const ZoneUpdateSchema: GenMessage<ZoneUpdate> = /*@__PURE__*/
-  messageDesc(file_edgeplane_zone_v1_zone, 8);
+  messageDesc(file_edgeplane_zone_v1_zone, 9);
 
 /**
  * The zone will not serve this bridge; `code` says why, and `retry_after_ms`
@@ -398,7 +426,35 @@ export type Refused = Message<"edgeplane.zone.v1.Refused"> & {
  * Use `create(RefusedSchema)` to create a new message.
  */
 export const RefusedSchema: GenMessage<Refused> = /*@__PURE__*/
-  messageDesc(file_edgeplane_zone_v1_zone, 9);
+  messageDesc(file_edgeplane_zone_v1_zone, 10);
+
+/**
+ * The endpoint layer: every Workload the zone knows beside the journal's
+ * (discovered by its own bridges, and those other zones reported to the
+ * global plane), as a complete set at `version`. Endpoints change far more
+ * often than declared resources and must keep flowing while D1 is away, so
+ * they are versioned by the zone, not by the journal.
+ *
+ * @generated from message edgeplane.zone.v1.EndpointSet
+ */
+export type EndpointSet = Message<"edgeplane.zone.v1.EndpointSet"> & {
+  /**
+   * @generated from field: int64 version = 1;
+   */
+  version: bigint;
+
+  /**
+   * @generated from field: repeated edgeplane.zone.v1.Resource workloads = 2;
+   */
+  workloads: Resource[];
+};
+
+/**
+ * Describes the message edgeplane.zone.v1.EndpointSet.
+ * Use `create(EndpointSetSchema)` to create a new message.
+ */
+export const EndpointSetSchema: GenMessage<EndpointSet> = /*@__PURE__*/
+  messageDesc(file_edgeplane_zone_v1_zone, 11);
 
 /**
  * @generated from message edgeplane.zone.v1.ZoneMessage
@@ -425,6 +481,12 @@ export type ZoneMessage = Message<"edgeplane.zone.v1.ZoneMessage"> & {
      */
     value: Refused;
     case: "refused";
+  } | {
+    /**
+     * @generated from field: edgeplane.zone.v1.EndpointSet endpoints = 4;
+     */
+    value: EndpointSet;
+    case: "endpoints";
   } | { case: undefined; value?: undefined };
 };
 
@@ -433,7 +495,7 @@ export type ZoneMessage = Message<"edgeplane.zone.v1.ZoneMessage"> & {
  * Use `create(ZoneMessageSchema)` to create a new message.
  */
 export const ZoneMessageSchema: GenMessage<ZoneMessage> = /*@__PURE__*/
-  messageDesc(file_edgeplane_zone_v1_zone, 10);
+  messageDesc(file_edgeplane_zone_v1_zone, 12);
 
 /**
  * @generated from enum edgeplane.zone.v1.AckState

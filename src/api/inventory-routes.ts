@@ -1,0 +1,72 @@
+import { Hono, type Context } from "hono";
+import type { ResourceOf } from "../contract/resource-types.js";
+import type { Env } from "../env.js";
+import { zonesToNotify } from "../global/zone-notifier.js";
+import { zoneInventoryRows } from "../store/inventory-queries.js";
+import { ResourceStore } from "../store/resource-store.js";
+import { ApiError } from "./api-error.js";
+
+type AppEnv = { Bindings: Env };
+type Workload = ResourceOf<"Workload">;
+
+/**
+ * What runs where (issue 4): zones with their bridges and how far each is
+ * behind the journal, and workloads across zones with their health and where
+ * they came from. Also the fault switch tests use to cut a zone off from D1.
+ */
+export const inventoryRoutes = new Hono<AppEnv>();
+
+inventoryRoutes.get("/v1/zones", async (c) => {
+  const store = new ResourceStore(c.env.DB);
+  const [head, declared, seen] = await Promise.all([store.head(), store.list("Zone", ""), zonesToNotify(c.env.DB)]);
+  const names = [...new Set([...declared.map((z) => z.resource.metadata.name), ...seen])].sort();
+  const items = await Promise.all(
+    names.map(async (name) => {
+      const resource = declared.find((z) => z.resource.metadata.name === name)?.resource ?? null;
+      const status = await c.env.ZONES.get(c.env.ZONES.idFromName(name)).status();
+      return {
+        name,
+        declared: resource !== null,
+        resource,
+        revision: status.revision,
+        lag: Math.max(0, head - status.revision),
+        endpoints: status.endpoints,
+        bridges: status.bridges.map((b) => ({ ...b, lag: Math.max(0, head - b.revisionApplied) })),
+      };
+    }),
+  );
+  return c.json({ kind: "ZoneInventory", head, items });
+});
+
+inventoryRoutes.get("/v1/meshes/:mesh/workloads", async (c) => {
+  const mesh = c.req.param("mesh");
+  const zone = c.req.query("zone");
+  const service = c.req.query("service");
+  const declared = (await new ResourceStore(c.env.DB).list("Workload", mesh)).map((d) => ({
+    ...(d.resource as Workload),
+    status: { source: "api", zone: (d.resource as Workload).spec.zone, health: (d.resource as Workload).spec.health ?? "healthy" },
+  }));
+  const discovered = (await zoneInventoryRows(c.env.DB)).flatMap((row) =>
+    row.workloads
+      .filter((w) => w.mesh === mesh)
+      .map((w) => {
+        const doc = JSON.parse(w.document) as Workload;
+        const origin = doc.metadata.labels?.["edgeplane.io/source"] === "proxy" ? "proxy" : "workloads-dir";
+        return { ...doc, status: { source: `zone/${row.zone}/${origin}`, zone: row.zone, health: doc.spec.health ?? "healthy", reportedAt: row.updatedAt } };
+      }),
+  );
+  const items = [...declared, ...discovered].filter(
+    (w) => (zone === undefined || w.status.zone === zone) && (service === undefined || w.spec.service === service),
+  );
+  return c.json({ kind: "WorkloadList", items });
+});
+
+inventoryRoutes.post("/v1/zones/:zone/faults", async (c: Context<AppEnv>) => {
+  if (c.env.EDGEPLANE_FAULTS !== "on") throw new ApiError("not_found", `no route for POST ${c.req.path}`);
+  const body = (await c.req.json().catch(() => ({}))) as { uplinkDown?: unknown };
+  if (typeof body.uplinkDown !== "boolean") {
+    throw new ApiError("invalid_field", "uplinkDown must be true or false", { field: "uplinkDown" });
+  }
+  const zone = c.req.param("zone") ?? "";
+  return c.json(await c.env.ZONES.get(c.env.ZONES.idFromName(zone)).setUplinkDown(body.uplinkDown));
+});

@@ -1,0 +1,80 @@
+import { FieldReader } from "../contract/field-reader.js";
+import { GLOBAL_KINDS, KIND_PLURALS, KINDS, kindFromPlural, type Kind } from "../contract/resource-types.js";
+import { ApiError } from "./api-error.js";
+
+/**
+ * Small readers for URL segments, query parameters and headers, each turning
+ * a bad value into the ApiError a client can act on. Kept apart from the
+ * routes so a later route file (or app.ts) can share them instead of
+ * re-parsing the same things slightly differently.
+ */
+
+/** Revisions are journal seqs: SQLite integers, positive. */
+const MAX_REVISION = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The revision in an `If-Match` header, or undefined without one. Accepts the
+ * ETag as sent (`"42"`), weak (`W/"42"`) or bare (`42`).
+ *
+ * @example ifMatchRevision(c.req.header("if-match")) // 42 for '"42"'
+ */
+export function ifMatchRevision(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const m = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(raw);
+  if (!m) throw new ApiError("invalid_body", `If-Match "${raw}" is not a revision`, { field: "If-Match", hint: 'send the ETag you read, e.g. If-Match: "42"' });
+  return Number(m[1]);
+}
+
+/**
+ * A whole-number query parameter within bounds, or undefined when absent.
+ * Query strings carry no types, so only plain digits are accepted: "1e3" or
+ * "12abc" are refused rather than half-read.
+ *
+ * @example queryInt(c.req.query("limit"), "limit", { min: 1, max: 500 })
+ */
+export function queryInt(raw: string | undefined, name: string, opts: { min: number; max: number }): number | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < opts.min || n > opts.max) {
+    throw new ApiError("invalid_field", `${name} must be a whole number from ${opts.min} to ${opts.max}; got "${raw}"`, { field: name });
+  }
+  return n;
+}
+
+/**
+ * A revision query parameter (`from`, `to`, `before`).
+ *
+ * @example queryRevision(c.req.query("from"), "from") // 17 for "17"
+ */
+export function queryRevision(raw: string | undefined, name: string): number | undefined {
+  return queryInt(raw, name, { min: 1, max: MAX_REVISION });
+}
+
+/**
+ * The body of a rollback request: `{revision: N}` and nothing else, so a
+ * misspelt field is refused instead of rolling back to the wrong place.
+ *
+ * @example readRollbackRevision({ revision: 12 }) // 12
+ */
+export function readRollbackRevision(doc: unknown): number {
+  const r = FieldReader.object(doc, "");
+  // Unknown fields first: for `{revison: 3}` the typo is the news, not "revision is required".
+  r.raw("revision");
+  r.done();
+  return r.int("revision", { min: 1, max: MAX_REVISION, hint: "a revision from GET .../history" });
+}
+
+/**
+ * The kind named by the `{kinds}` segment of a mesh-scoped URL; Mesh and Zone
+ * are global, so they are unknown here.
+ *
+ * @example meshScopedKind("httproutes") // "HTTPRoute"
+ */
+export function meshScopedKind(plural: string): Kind {
+  const kind = kindFromPlural(plural);
+  if (!kind || GLOBAL_KINDS.has(kind)) {
+    const known = KINDS.filter((k) => !GLOBAL_KINDS.has(k)).map((k) => KIND_PLURALS[k]);
+    throw new ApiError("not_found", `unknown resource type "${plural}"`, { hint: `one of ${known.join(", ")}` });
+  }
+  return kind;
+}

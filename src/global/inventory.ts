@@ -1,0 +1,89 @@
+import { and, gt, ne, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import type { Env } from "../env.js";
+import { zoneInventory } from "../store/d1-schema.js";
+import type { EndpointRow, InventoryReport } from "../zone-do/endpoint-layer.js";
+import { zonesToNotify } from "./zone-notifier.js";
+
+/** A remote zone's workload as another zone serves it. */
+export type RemoteRow = EndpointRow & { zone: string };
+
+/**
+ * The global plane's half of cross-zone discovery (issue 4). A zone reports
+ * its inventory here; it is stored in D1 (only if newer than what is stored,
+ * so a retried report is a no-op) and the other zones are woken to pull it.
+ *
+ * @example if (await storeInventory(env, report)) await wakeOtherZones(env, report.zone);
+ */
+export async function storeInventory(env: Env, report: InventoryReport): Promise<boolean> {
+  const rows = await drizzle(env.DB)
+    .insert(zoneInventory)
+    .values({
+      zone: report.zone,
+      reportSeq: report.seq,
+      workloads: JSON.stringify(report.workloads),
+      ingress: report.ingress ? JSON.stringify(report.ingress) : null,
+      updatedAt: new Date().toISOString(),
+    })
+    .onConflictDoUpdate({
+      target: zoneInventory.zone,
+      set: {
+        reportSeq: sql`excluded.report_seq`,
+        workloads: sql`excluded.workloads`,
+        ingress: sql`excluded.ingress`,
+        updatedAt: sql`excluded.updated_at`,
+      },
+      setWhere: gt(sql`excluded.report_seq`, zoneInventory.reportSeq),
+    })
+    .returning({ zone: zoneInventory.zone });
+  return rows.length > 0;
+}
+
+export async function wakeOtherZones(env: Env, except: string): Promise<void> {
+  const zones = (await zonesToNotify(env.DB)).filter((z) => z !== except);
+  const results = await Promise.allSettled(zones.map((z) => env.ZONES.get(env.ZONES.idFromName(z)).remoteInventoryChanged()));
+  results.forEach((r, i) => {
+    if (r.status === "rejected") console.error(`zone ${zones[i]}: remoteInventoryChanged failed: ${String(r.reason)}`);
+  });
+}
+
+/**
+ * What every other zone reported, as workloads to serve from `zone`. A
+ * remote zone with an ingress is reached through it: one endpoint per
+ * service, standing for (weighted by) that zone's healthy instances.
+ */
+export async function remoteWorkloads(env: Env, zone: string): Promise<RemoteRow[]> {
+  const rows = await drizzle(env.DB).select().from(zoneInventory).where(and(ne(zoneInventory.zone, zone)));
+  return rows.flatMap((r) => {
+    const workloads = JSON.parse(r.workloads) as EndpointRow[];
+    const ingress = r.ingress ? (JSON.parse(r.ingress) as { address: string; port: number }) : null;
+    if (!ingress) return workloads.map((w) => ({ ...w, zone: r.zone }));
+    return throughIngress(r.zone, ingress, workloads);
+  });
+}
+
+interface WorkloadDoc {
+  metadata: { name: string; mesh?: string };
+  spec: { service: string; health?: string; weight?: number };
+}
+
+function throughIngress(zone: string, ingress: { address: string; port: number }, workloads: EndpointRow[]): RemoteRow[] {
+  const healthy = new Map<string, { mesh: string; service: string; count: number }>();
+  for (const w of workloads) {
+    const doc = JSON.parse(w.document) as WorkloadDoc;
+    if (doc.spec.health === "unhealthy") continue;
+    const id = `${w.mesh}/${doc.spec.service}`;
+    const entry = healthy.get(id) ?? { mesh: w.mesh, service: doc.spec.service, count: 0 };
+    entry.count += doc.spec.weight ?? 1;
+    healthy.set(id, entry);
+  }
+  return [...healthy.values()].map(({ mesh, service, count }) => {
+    const name = `${zone}-ingress-${service}`.slice(0, 63).replace(/-+$/, "");
+    const document = JSON.stringify({
+      kind: "Workload",
+      metadata: { name, mesh, labels: { "edgeplane.io/ingress": zone } },
+      spec: { service, address: ingress.address, port: ingress.port, zone, health: "healthy", weight: count },
+    });
+    return { zone, key: `Workload/${mesh}/${name}`, mesh, name, document };
+  });
+}

@@ -1,0 +1,91 @@
+import { and, desc, eq, lt } from "drizzle-orm";
+import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import type { Resource, ResourceKey } from "../contract/resource-types.js";
+import { journal } from "./d1-schema.js";
+
+export const HISTORY_DEFAULT_LIMIT = 50;
+export const HISTORY_MAX_LIMIT = 500;
+
+/** One write of one resource, as the journal kept it. */
+export interface HistoryEntry {
+  revision: number;
+  op: "put" | "delete";
+  at: string;
+  /** For a put, the document written; for a delete, the last one stored. */
+  document: Resource;
+}
+
+export interface HistoryPage {
+  /** Newest first. */
+  items: HistoryEntry[];
+  /** Pass as `before` to read the next (older) page; null on the last page. */
+  next: number | null;
+}
+
+/**
+ * Reads the history of single resources out of the journal. Every query
+ * filters on (kind, mesh, name) and orders by seq, which is exactly the
+ * `journal_resource` index, so a page costs one index range scan however long
+ * the journal grows.
+ *
+ * @example
+ * const history = new JournalHistory(env.DB);
+ * const { items, next } = await history.page({ kind: "Service", mesh: "default", name: "echo" }, { limit: 20 });
+ */
+export class JournalHistory {
+  private readonly db: DrizzleD1Database;
+
+  constructor(d1: D1Database) {
+    this.db = drizzle(d1);
+  }
+
+  /**
+   * The entries of `key` older than `before` (all when omitted), newest first.
+   * `limit` is clamped to 1..HISTORY_MAX_LIMIT.
+   *
+   * @example await history.page(key, { limit: 50, before: 120 })
+   */
+  async page(key: ResourceKey, opts: { limit?: number; before?: number } = {}): Promise<HistoryPage> {
+    const limit = Math.min(Math.max(Math.trunc(opts.limit ?? HISTORY_DEFAULT_LIMIT), 1), HISTORY_MAX_LIMIT);
+    const where = opts.before === undefined ? keyWhere(key) : and(keyWhere(key), lt(journal.seq, opts.before));
+    // One row more than asked tells whether an older page exists without a count.
+    const rows = await this.db.select().from(journal).where(where).orderBy(desc(journal.seq)).limit(limit + 1);
+    const items = rows.slice(0, limit).map(toEntry);
+    const next = rows.length > limit ? items[items.length - 1]!.revision : null;
+    return { items, next };
+  }
+
+  /**
+   * The entry of `key` at exactly `revision`, or undefined when that revision
+   * is not a write of this resource (another resource's, or none at all).
+   *
+   * @example await history.at({ kind: "HTTPRoute", mesh: "default", name: "split" }, 42)
+   */
+  async at(key: ResourceKey, revision: number): Promise<HistoryEntry | undefined> {
+    const rows = await this.db.select().from(journal).where(and(keyWhere(key), eq(journal.seq, revision))).limit(1);
+    return rows[0] ? toEntry(rows[0]) : undefined;
+  }
+
+  /**
+   * The newest entry of `key`, a delete included; undefined when the resource
+   * never existed.
+   *
+   * @example const head = await history.latest(key); // head?.op === "delete" once deleted
+   */
+  async latest(key: ResourceKey): Promise<HistoryEntry | undefined> {
+    return (await this.page(key, { limit: 1 })).items[0];
+  }
+}
+
+function keyWhere(key: ResourceKey) {
+  return and(eq(journal.kind, key.kind), eq(journal.mesh, key.mesh), eq(journal.name, key.name));
+}
+
+function toEntry(row: typeof journal.$inferSelect): HistoryEntry {
+  return {
+    revision: row.seq,
+    op: row.op === "delete" ? "delete" : "put",
+    at: row.at,
+    document: JSON.parse(row.document) as Resource,
+  };
+}

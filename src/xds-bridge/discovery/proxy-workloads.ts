@@ -1,0 +1,101 @@
+import type { ResourceOf } from "../../contract/resource-types.js";
+import { NAME_PATTERN, validateResource } from "../../contract/resource-schema.js";
+import type { Logger } from "../logger.js";
+import type { ProxyCallbacks, ProxyInfo } from "../xds/proxy-callbacks.js";
+
+type Workload = ResourceOf<"Workload">;
+
+interface Entry {
+  workload: Workload;
+  streams: number;
+  graceTimer?: NodeJS.Timeout;
+  expiryTimer?: NodeJS.Timeout;
+}
+
+/**
+ * Workloads declared by the proxies themselves (the sidecar case): a proxy
+ * whose node metadata has `service`, `address` and `port` serves that
+ * service at that socket. It is healthy while its ADS stream is open; after
+ * its last stream closes it turns unhealthy once `graceMs` passed without a
+ * reconnect, and is removed after `expiryMs`.
+ *
+ * @example
+ * const proxies = new ProxyWorkloads("zone-a", log, (ws) => report(ws));
+ * startAdsServer({ cache, callbacks: combineCallbacks(tracker, proxies) });
+ */
+export class ProxyWorkloads implements ProxyCallbacks {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly zone: string,
+    private readonly log: Logger,
+    private readonly onChange: () => void,
+    private readonly graceMs = 10_000,
+    private readonly expiryMs = 600_000,
+  ) {}
+
+  list(): Workload[] {
+    return [...this.entries.values()].map((e) => e.workload);
+  }
+
+  onStreamOpen(proxy: ProxyInfo): void {
+    const workload = this.workloadOf(proxy);
+    if (!workload) return;
+    const entry = this.entries.get(proxy.id);
+    if (entry) {
+      clearTimeout(entry.graceTimer);
+      clearTimeout(entry.expiryTimer);
+      entry.streams += 1;
+      entry.workload = workload;
+    } else {
+      this.entries.set(proxy.id, { workload, streams: 1 });
+    }
+    this.onChange();
+  }
+
+  onStreamClosed(proxy: ProxyInfo): void {
+    const entry = this.entries.get(proxy.id);
+    if (!entry) return;
+    entry.streams -= 1;
+    if (entry.streams > 0) return;
+    entry.graceTimer = setTimeout(() => {
+      entry.workload = { ...entry.workload, spec: { ...entry.workload.spec, health: "unhealthy" } };
+      this.log.info("proxy_workload_unhealthy", { proxy: proxy.id, workload: entry.workload.metadata.name });
+      this.onChange();
+    }, this.graceMs);
+    entry.expiryTimer = setTimeout(() => {
+      this.entries.delete(proxy.id);
+      this.onChange();
+    }, this.expiryMs);
+  }
+
+  stop(): void {
+    for (const e of this.entries.values()) {
+      clearTimeout(e.graceTimer);
+      clearTimeout(e.expiryTimer);
+    }
+  }
+
+  private workloadOf(proxy: ProxyInfo): Workload | undefined {
+    const md = (proxy.node.metadata ?? {}) as Record<string, unknown>;
+    const service = md["service"];
+    const address = md["address"];
+    const port = Number(md["port"]);
+    if (typeof service !== "string" || typeof address !== "string" || !Number.isInteger(port)) return undefined;
+    const name = `proxy-${proxy.id.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`.slice(0, 63).replace(/-+$/, "");
+    if (!NAME_PATTERN.test(service) || !NAME_PATTERN.test(name) || port < 1 || port > 65535) {
+      this.log.warn("proxy_metadata_invalid", { proxy: proxy.id, service, address, port: md["port"] });
+      return undefined;
+    }
+    try {
+      return validateResource({
+        kind: "Workload",
+        metadata: { name, mesh: proxy.mesh, labels: { "edgeplane.io/source": "proxy" } },
+        spec: { service, address, port, zone: this.zone, health: "healthy" },
+      }) as Workload;
+    } catch (err) {
+      this.log.warn("proxy_metadata_invalid", { proxy: proxy.id, error: (err as Error).message });
+      return undefined;
+    }
+  }
+}

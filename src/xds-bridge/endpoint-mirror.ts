@@ -1,0 +1,63 @@
+import { validateResource } from "../contract/resource-schema.js";
+import type { Resource } from "../contract/resource-types.js";
+import { ZoneModel } from "../contract/zone-model.js";
+import type { EndpointSet } from "../gen/edgeplane/zone/v1/zone_pb.js";
+
+/**
+ * The zone's endpoint layer as the bridge last received it: workloads its
+ * own and other bridges discovered, and those of remote zones (issue 4). It
+ * is a complete set per version; translation sees it merged with the
+ * journal's resources (`mergedWith`), the journal winning on a name clash.
+ *
+ * @example
+ * const meshes = endpoints.apply(set);   // meshes whose endpoints changed
+ * translateMesh(endpoints.mergedWith(mirror.model), "default", { localZone });
+ */
+export class EndpointMirror {
+  version = 0;
+  workloads: Resource[] = [];
+  private readonly decoder = new TextDecoder();
+
+  /** Replaces the set; returns the meshes that had or have endpoints in it. */
+  apply(set: EndpointSet): { meshes: Set<string>; skipped: string[] } {
+    const meshes = new Set(this.workloads.map((w) => w.metadata.mesh ?? ""));
+    const next: Resource[] = [];
+    const skipped: string[] = [];
+    for (const w of set.workloads) {
+      try {
+        next.push(validateResource(JSON.parse(this.decoder.decode(w.document))));
+      } catch (err) {
+        skipped.push(`Workload/${w.mesh}/${w.name}: ${String(err)}`);
+      }
+    }
+    for (const w of next) meshes.add(w.metadata.mesh ?? "");
+    this.workloads = next;
+    this.version = Number(set.version);
+    return { meshes, skipped };
+  }
+
+  restore(version: number, workloads: Resource[]): void {
+    this.version = version;
+    this.workloads = workloads;
+  }
+
+  /**
+   * A model holding the journal's resources plus these workloads. `own`
+   * (what this bridge discovered itself) beats the zone's copy of the same
+   * workload, being newer; the journal beats both.
+   */
+  mergedWith(model: ZoneModel, own: Resource[] = []): ZoneModel {
+    if (this.workloads.length === 0 && own.length === 0) return model;
+    const merged = new ZoneModel();
+    for (const [k, v] of model.byKey) merged.byKey.set(k, v);
+    merged.revision = model.revision;
+    const add = (w: Resource, replace: boolean): void => {
+      const key = `Workload/${w.metadata.mesh ?? ""}/${w.metadata.name}`;
+      if (model.byKey.has(key) || (!replace && merged.byKey.has(key))) return;
+      merged.byKey.set(key, { resource: w, revision: 0 });
+    };
+    for (const w of own) add(w, true);
+    for (const w of this.workloads) add(w, false);
+    return merged;
+  }
+}

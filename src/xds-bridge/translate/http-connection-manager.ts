@@ -1,0 +1,57 @@
+import { create } from "@bufbuild/protobuf";
+import { anyPack } from "@bufbuild/protobuf/wkt";
+import type { RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
+import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
+import {
+  HttpConnectionManager_CodecType,
+  HttpConnectionManagerSchema,
+  HttpFilterSchema,
+  type HttpConnectionManager,
+  type HttpFilter,
+} from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import { adsConfigSource } from "./proto-values.js";
+
+/** Envoy's well-known name for the router filter. */
+export const ROUTER_FILTER_NAME = "envoy.filters.http.router";
+
+/**
+ * The HttpConnectionManager every listener we emit uses, proxyless or
+ * sidecar: routes over RDS on the ADS stream, the Router as the last (and
+ * only) HTTP filter, which grpc-js-xds requires and Envoy needs to forward
+ * anything. `stat_prefix` is required by PGV (min_len 1) even though
+ * grpc-js-xds never reads it. Codec AUTO (the default, so absent from JSON)
+ * lets one listener take HTTP/1.1 and HTTP/2 (gRPC).
+ *
+ * @example rdsConnectionManager("outbound_8080", "outbound:8080").routeSpecifier.case // "rds"
+ */
+export function rdsConnectionManager(statPrefix: string, routeConfigName: string): HttpConnectionManager {
+  return create(HttpConnectionManagerSchema, {
+    statPrefix,
+    codecType: HttpConnectionManager_CodecType.AUTO,
+    routeSpecifier: { case: "rds", value: { configSource: adsConfigSource(), routeConfigName } },
+    httpFilters: [routerFilter()],
+  });
+}
+
+/**
+ * Like rdsConnectionManager, with the routes inline instead of over RDS: for
+ * a fixed table that does not depend on the model, so there is no resource
+ * whose absence could hold the listener back.
+ *
+ * @example inlineConnectionManager("outbound_virtual", create(RouteConfigurationSchema, { name: "x" }))
+ */
+export function inlineConnectionManager(statPrefix: string, routes: RouteConfiguration): HttpConnectionManager {
+  return create(HttpConnectionManagerSchema, {
+    statPrefix,
+    codecType: HttpConnectionManager_CodecType.AUTO,
+    routeSpecifier: { case: "routeConfig", value: routes },
+    httpFilters: [routerFilter()],
+  });
+}
+
+function routerFilter(): HttpFilter {
+  return create(HttpFilterSchema, {
+    name: ROUTER_FILTER_NAME,
+    configType: { case: "typedConfig", value: anyPack(RouterSchema, create(RouterSchema)) },
+  });
+}

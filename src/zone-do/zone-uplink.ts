@@ -1,0 +1,60 @@
+import type { Env } from "../env.js";
+import { remoteWorkloads, storeInventory, wakeOtherZones, type RemoteRow } from "../global/inventory.js";
+import { ResourceStore, type JournalEntry } from "../store/resource-store.js";
+import type { InventoryReport } from "./endpoint-layer.js";
+
+export class UplinkDown extends Error {}
+
+/**
+ * Everything a zone asks of D1 and the global plane, in one place. That is
+ * the boundary zone autonomy is about (shared/design.md section 6): when a
+ * call here fails, the zone keeps serving what it holds and retries later.
+ *
+ * It is also where tests cut the zone off: with EDGEPLANE_FAULTS=on (never
+ * set in wrangler.toml), `setUnreachable(true)` makes every call fail as an
+ * unreachable D1 would, while the zone's bridges stay connected.
+ *
+ * @example const entries = await uplink.journalAfter(head.revision, 500);
+ */
+export class ZoneUplink {
+  constructor(
+    private readonly env: Env,
+    private readonly storage: DurableObjectStorage,
+  ) {}
+
+  get faultsAllowed(): boolean {
+    return this.env.EDGEPLANE_FAULTS === "on";
+  }
+
+  async setUnreachable(down: boolean): Promise<void> {
+    if (!this.faultsAllowed) throw new Error("fault injection is off (EDGEPLANE_FAULTS)");
+    await this.storage.put("fault:uplink-down", down);
+  }
+
+  async journalAfter(seq: number, limit: number): Promise<JournalEntry[]> {
+    await this.check();
+    return new ResourceStore(this.env.DB).journalAfter(seq, limit);
+  }
+
+  async head(): Promise<number> {
+    await this.check();
+    return new ResourceStore(this.env.DB).head();
+  }
+
+  /** Stores the report; true when the global plane took it (or already had it). */
+  async report(report: InventoryReport): Promise<void> {
+    await this.check();
+    if (await storeInventory(this.env, report)) await wakeOtherZones(this.env, report.zone);
+  }
+
+  async remote(zone: string): Promise<RemoteRow[]> {
+    await this.check();
+    return remoteWorkloads(this.env, zone);
+  }
+
+  private async check(): Promise<void> {
+    if (this.faultsAllowed && (await this.storage.get<boolean>("fault:uplink-down"))) {
+      throw new UplinkDown("D1 / global plane unreachable (injected fault)");
+    }
+  }
+}
