@@ -73,8 +73,10 @@ export class ZoneDurableObject extends DurableObject<Env> {
 
   /** RPC from the global plane: revision `revision` is committed; catch up to it. */
   async sync(revision: number): Promise<number> {
-    if (this.zone.head().revision >= revision) return this.zone.head().revision;
-    return this.pull();
+    // A failed pull is logged and left to the alarm; the caller only learns
+    // how far the zone got.
+    if (this.zone.head().revision < revision) await this.pullSafely();
+    return this.zone.head().revision;
   }
 
   /** RPC: the zone's view of itself, for the API. */

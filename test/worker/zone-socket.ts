@@ -46,8 +46,8 @@ export class ZoneSocket {
     this.ws.send(toBinary(BridgeMessageSchema, create(BridgeMessageSchema, { msg })));
   }
 
-  hello(zone: string, lastRevision = 0, checksum = ""): void {
-    this.send({ case: "hello", value: { zone, bridgeId: `bridge-${zone}`, token: this.token, lastRevision: BigInt(lastRevision), checksum } });
+  hello(zone: string, lastRevision = 0, checksum = "", bridgeId = `bridge-${zone}`): void {
+    this.send({ case: "hello", value: { zone, bridgeId, token: this.token, lastRevision: BigInt(lastRevision), checksum } });
   }
 
   next(timeoutMs = 5000): Promise<ZoneMessage> {

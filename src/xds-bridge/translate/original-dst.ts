@@ -3,10 +3,10 @@ import { anyPack, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { ListenerFilterSchema, type ListenerFilter } from "../../gen/envoy/config/listener/v3/listener_components_pb.js";
 
 /*
- * envoy.extensions.filters.listener.original_dst.v3.OriginalDst is an empty
- * message, and its .proto is not among the generated Envoy types
- * (buf.gen.yaml). Describing it here costs four lines and no guessing: with
- * no fields there is nothing to get wrong. Replace with the generated schema
+ * envoy.extensions.filters.listener.original_dst.v3.OriginalDst is not among
+ * the generated Envoy types (buf.gen.yaml). It is an empty message, so a
+ * hand-written descriptor cannot disagree with Envoy's: only the full name
+ * goes on the wire (in the Any's type URL). Replace with the generated schema
  * once original_dst.proto is added to the code generation.
  */
 const ORIGINAL_DST_TYPE = "envoy.extensions.filters.listener.original_dst.v3.OriginalDst";

@@ -23,13 +23,14 @@ export function isRequired(rules: FieldRules): boolean {
  * in/not_in, Any in/not_in on the type URL. Timestamp bounds are ignored:
  * lt_now and within would make the verdict depend on the clock.
  *
- * @example messageValueFindings(connectTimeoutRules, reflect(DurationSchema, { seconds: -1n })) // ["must be greater than 0s"]
+ * @example messageValueFindings(connectTimeoutRules, reflect(DurationSchema, create(DurationSchema, { seconds: -1n }))) // ["must be greater than 0s"]
  */
 export function messageValueFindings(rules: FieldRules, value: ReflectMessage): string[] {
   const kind = rules.type;
   if (isWrapperDesc(value.desc)) return scalarFindings(rules, value.get(value.desc.fields[0]));
   if (kind.case === "duration") {
-    return checkBounds(nanosOf(value.message) ?? 0n, boundsOf(DurationRulesSchema, kind.value, nanosOf), showDuration);
+    const nanos = nanosOf(value.message);
+    return nanos === undefined ? [] : checkBounds(nanos, boundsOf(DurationRulesSchema, kind.value, nanosOf), showDuration);
   }
   if (kind.case === "any" && isMessage(value.message, AnySchema)) {
     const typeUrl = value.message.typeUrl;

@@ -116,7 +116,9 @@ function countFindings(size: number, min: bigint, max: bigint | undefined, what:
 
 /** PGV allows `unique` on scalar and enum lists only. */
 function hasDuplicateScalars(items: unknown[]): boolean {
-  const keys = items.filter((i) => !isReflectMessage(i)).map((i) => (i instanceof Uint8Array ? `bytes ${i.join(",")}` : `${typeof i} ${String(i)}`));
+  const keys = items
+    .filter((i) => !isReflectMessage(i))
+    .map((i) => (i instanceof Uint8Array ? `bytes ${i.join(",")}` : `${typeof i} ${String(i)}`));
   return new Set(keys).size !== keys.length;
 }
 
