@@ -167,7 +167,10 @@ export class DeltaAdsStream {
   /** Sends what changed for the type since the client's view, if anything did. */
   private push(typeUrl: string, state: DeltaTypeState, snapshot: Snapshot): void {
     const { updated, removed } = state.subscription.diff(snapshot.resources(typeUrl));
-    if (updated.length === 0 && removed.length === 0) return;
+    if (updated.length === 0 && removed.length === 0) {
+      if (this.proxyInfo) this.options.callbacks.onCurrent(this.proxyInfo, typeUrl, snapshot.version);
+      return;
+    }
     const nonce = this.nextNonce();
     const response = create(DeltaDiscoveryResponseSchema, {
       systemVersionInfo: snapshot.version,

@@ -142,7 +142,10 @@ export class AdsStream {
   private push(typeUrl: string, state: TypeState, snapshot: Snapshot, force: boolean): void {
     const selected = snapshot.select(typeUrl, state.subscription);
     const hashes = new Map(selected.map((r) => [r.name, r.hash]));
-    if (!force && state.sent && sameHashes(state.sent, hashes)) return;
+    if (!force && state.sent && sameHashes(state.sent, hashes)) {
+      if (this.proxyInfo) this.options.callbacks.onCurrent(this.proxyInfo, typeUrl, snapshot.version);
+      return;
+    }
     const nonce = this.nextNonce();
     const response = create(DiscoveryResponseSchema, {
       versionInfo: snapshot.version,

@@ -39,6 +39,13 @@ export interface ProxyCallbacks {
    * (its version_info: "" when it never accepted anything of this type).
    */
   onNack?(proxy: ProxyInfo, typeUrl: string, keptVersion: string, rejectedVersion: string, errorDetail: string): void;
+  /**
+   * A new snapshot (`version`) changed nothing this proxy has of `typeUrl`,
+   * so nothing was pushed: once it ACKed what it was last sent, it is
+   * current at `version`. Status needs this: a proxy a change does not touch
+   * must not look like it is still waiting for that change.
+   */
+  onCurrent?(proxy: ProxyInfo, typeUrl: string, version: string): void;
 }
 
 /**
@@ -66,6 +73,7 @@ export function combineCallbacks(...sets: ProxyCallbacks[]): ProxyCallbacks {
     onResponse: (p, t, v, n, b) => sets.forEach((s) => s.onResponse?.(p, t, v, n, b)),
     onAck: (p, t, v) => sets.forEach((s) => s.onAck?.(p, t, v)),
     onNack: (p, t, k, r, e) => sets.forEach((s) => s.onNack?.(p, t, k, r, e)),
+    onCurrent: (p, t, v) => sets.forEach((s) => s.onCurrent?.(p, t, v)),
   };
 }
 
@@ -94,5 +102,6 @@ export function guardCallbacks(
     onResponse: guard("onResponse", callbacks.onResponse),
     onAck: guard("onAck", callbacks.onAck),
     onNack: guard("onNack", callbacks.onNack),
+    onCurrent: guard("onCurrent", callbacks.onCurrent),
   };
 }

@@ -46,6 +46,10 @@ interface Connection {
   proxy: ProxyInfo;
   connectedAtMs: number;
   types: Map<string, TypeStatus>;
+  /** type_url -> version_info of the last response sent. */
+  sent: Map<string, string>;
+  /** type_url -> newest snapshot version that changed nothing of the type for this proxy. */
+  current: Map<string, string>;
 }
 
 /**
@@ -58,6 +62,20 @@ interface Connection {
  *   await startAdsServer({ cache, callbacks: tracker });
  *   setInterval(() => report(tracker.drainChanges()), 1000);
  */
+/**
+ * Orders version_info strings of the form "12.3.1" (journal revision,
+ * endpoint version, local discovery count) part by part, numerically.
+ */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
 export class ProxyTracker implements ProxyCallbacks {
   private readonly connections = new Map<number, Connection>();
   /** key proxyId + "\n" + typeUrl -> latest unreported record. */
@@ -67,7 +85,7 @@ export class ProxyTracker implements ProxyCallbacks {
   constructor(private readonly now: () => number = Date.now) {}
 
   onStreamOpen(proxy: ProxyInfo): void {
-    this.connections.set(proxy.streamId, { proxy, connectedAtMs: this.now(), types: new Map() });
+    this.connections.set(proxy.streamId, { proxy, connectedAtMs: this.now(), types: new Map(), sent: new Map(), current: new Map() });
     // Back before anyone heard it left: nothing to report about the gap.
     this.disconnected.delete(proxy.id);
   }
@@ -91,7 +109,25 @@ export class ProxyTracker implements ProxyCallbacks {
     status.state = "ACK";
     status.ackedVersion = version;
     status.ackedAtMs = atMs;
-    this.record(proxy, { typeUrl, state: "ACK", version, errorDetail: "", atMs });
+    // Snapshots since the response it ACKed left this type alone: it is current at the newest.
+    const c = this.connections.get(proxy.streamId);
+    const current = c?.current.get(typeUrl);
+    const effective = c?.sent.get(typeUrl) === version && current !== undefined && compareVersions(current, version) > 0 ? current : version;
+    this.record(proxy, { typeUrl, state: "ACK", version: effective, errorDetail: "", atMs });
+  }
+
+  onResponse(proxy: ProxyInfo, typeUrl: string, version: string): void {
+    this.connections.get(proxy.streamId)?.sent.set(typeUrl, version);
+  }
+
+  onCurrent(proxy: ProxyInfo, typeUrl: string, version: string): void {
+    const c = this.connections.get(proxy.streamId);
+    if (!c) return;
+    c.current.set(typeUrl, version);
+    // Only a proxy that ACKed its last response runs what `version` holds.
+    const status = c.types.get(typeUrl);
+    if (!status || status.state !== "ACK" || status.ackedVersion !== c.sent.get(typeUrl)) return;
+    this.record(proxy, { typeUrl, state: "ACK", version, errorDetail: "", atMs: this.now() });
   }
 
   onNack(proxy: ProxyInfo, typeUrl: string, keptVersion: string, rejectedVersion: string, errorDetail: string): void {
