@@ -8,6 +8,7 @@ import { ResourceStore } from "../store/resource-store.js";
 import { ApiError } from "./api-error.js";
 import { historyRoutes } from "./history-routes.js";
 import { inventoryRoutes } from "./inventory-routes.js";
+import { statusRoutes } from "./status-routes.js";
 import { readDocuments } from "./request-body.js";
 import { ResourceService, type Outcome } from "./resource-service.js";
 import { zoneTokenRoutes } from "./zone-token-routes.js";
@@ -47,6 +48,7 @@ app.get("/v1/revision", async (c) => c.json({ revision: await store(c).head() })
 // Before the generic routes: "history", "diff" and "rollback" are not kinds or names.
 app.route("/", historyRoutes);
 app.route("/", inventoryRoutes);
+app.route("/", statusRoutes);
 app.route("/", zoneTokenRoutes);
 
 // ---- zones: the bridge connection and the Zone resources -----------------

@@ -1,0 +1,69 @@
+import type { ProxyRow } from "../zone-do/proxy-status-table.js";
+
+/** One proxy's answer to "do you run revision R?". */
+export interface ProxyRollout {
+  proxyId: string;
+  zone: string;
+  bridgeId: string;
+  connected: boolean;
+  state: "ACK" | "NACK" | "PENDING";
+  /** The lowest revision the proxy holds across its types (what it surely has). */
+  revision: number;
+  errorDetail?: string;
+  typeUrl?: string;
+  ackedAtMs?: number;
+  writeToAckMs?: number;
+}
+
+export interface RolloutSummary {
+  proxies: number;
+  acked: number;
+  nacked: number;
+  pending: number;
+}
+
+/**
+ * Where revision `revision` is, for one proxy (pure; the zone supplies the
+ * rows). A proxy holds R when every xDS type it reported is at R or later:
+ * types a change did not touch are reported current without a push (the
+ * bridge's onCurrent), so "every type" is right for affected and unaffected
+ * proxies alike. A NACK of a version at or past R means R was refused.
+ *
+ * `writeToAckMs` is the time from the write to the newest of the ACKs that
+ * brought the types to R or later: exact when the proxy's last reports were
+ * for R, an upper bound when later changes followed.
+ *
+ * @example proxyRollout(row, "zone-a", 42, Date.parse(writtenAt))
+ */
+export function proxyRollout(row: ProxyRow, zone: string, revision: number, writtenAtMs: number): ProxyRollout {
+  const base = { proxyId: row.proxyId, zone, bridgeId: row.bridgeId, connected: row.connected };
+  const lowest = row.types.reduce((min, t) => Math.min(min, t.state === "ACK" ? t.revision : Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
+  const held = lowest === Number.MAX_SAFE_INTEGER ? 0 : lowest;
+  const nack = row.types.find((t) => t.state === "NACK" && t.revision >= revision);
+  if (nack) return { ...base, state: "NACK", revision: held, errorDetail: nack.errorDetail, typeUrl: nack.typeUrl };
+  if (row.types.length > 0 && row.types.every((t) => t.state === "ACK" && t.revision >= revision)) {
+    const ackedAtMs = Math.max(...row.types.map((t) => t.atMs));
+    return { ...base, state: "ACK", revision: held, ackedAtMs, writeToAckMs: Math.max(0, ackedAtMs - writtenAtMs) };
+  }
+  return { ...base, state: "PENDING", revision: held };
+}
+
+export function summarize(proxies: ProxyRollout[]): RolloutSummary {
+  return {
+    proxies: proxies.length,
+    acked: proxies.filter((p) => p.state === "ACK").length,
+    nacked: proxies.filter((p) => p.state === "NACK").length,
+    pending: proxies.filter((p) => p.state === "PENDING").length,
+  };
+}
+
+/** Per type, for the proxies list: NACKED, SYNCED (at or past the mesh's head) or STALE. */
+export function typeStates(row: ProxyRow, meshHead: number): Record<string, { state: "SYNCED" | "STALE" | "NACKED"; revision: number; errorDetail?: string }> {
+  const out: Record<string, { state: "SYNCED" | "STALE" | "NACKED"; revision: number; errorDetail?: string }> = {};
+  for (const t of row.types) {
+    const short = t.typeUrl.split(".").pop() ?? t.typeUrl;
+    if (t.state === "NACK") out[short] = { state: "NACKED", revision: t.revision, errorDetail: t.errorDetail };
+    else out[short] = { state: row.connected && t.revision >= meshHead ? "SYNCED" : "STALE", revision: t.revision };
+  }
+  return out;
+}
