@@ -6,6 +6,7 @@
 import { app } from "./api/app.js";
 import type { Env } from "./env.js";
 
+export { EventHub } from "./events/event-hub.js";
 export { ZoneDurableObject } from "./zone-do/zone-object.js";
 
 export default {

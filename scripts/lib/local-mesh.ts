@@ -89,5 +89,6 @@ export async function startMesh(): Promise<Mesh> {
 /** The bridge event saying `proxy` ACKed `typeSuffix` (e.g. "RouteConfiguration") at `revision` or later. */
 export function ackOf(proxy: string, typeSuffix: string, revision: number): (e: BridgeEvent) => boolean {
   return (e) =>
-    e.event === "ack" && e.proxy === proxy && String(e.type).endsWith(`.${typeSuffix}`) && Number(e.version) >= revision;
+    // version_info starts with the journal revision ("12", or "12.3.0" with endpoint versions after it).
+    e.event === "ack" && e.proxy === proxy && String(e.type).endsWith(`.${typeSuffix}`) && Number(String(e.version).split(".")[0]) >= revision;
 }

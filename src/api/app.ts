@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { NAME_PATTERN } from "../contract/resource-schema.js";
 import { kindFromPlural, type Kind, type ResourceKey } from "../contract/resource-types.js";
 import type { Env } from "../env.js";
+import { publishEvents } from "../events/publish.js";
 import { notifyZones, recordZoneSeen } from "../global/zone-notifier.js";
 import { ResourceStore } from "../store/resource-store.js";
 import { ApiError } from "./api-error.js";
@@ -42,6 +43,11 @@ app.use("/v1/*", async (c, next) => {
 });
 
 app.get("/healthz", (c) => c.json({ ok: true }));
+
+app.get("/v1/events", (c) => {
+  if (!c.env.EVENTS) throw new ApiError("not_found", "this deployment has no event stream (EVENTS binding)");
+  return c.env.EVENTS.get(c.env.EVENTS.idFromName("events")).fetch(c.req.raw);
+});
 
 app.get("/v1/revision", async (c) => c.json({ revision: await store(c).head() }));
 
@@ -124,9 +130,15 @@ async function deleteOne(c: Context<AppEnv>, key: ResourceKey): Promise<Response
   return c.json(outcome.results[0]);
 }
 
-/** Wakes the zones after the response is on its way. */
+/** Wakes the zones and tells the event stream, after the response is on its way. */
 function notify(c: Context<AppEnv>, outcome: Outcome): void {
-  if (outcome.revision !== undefined) c.executionCtx.waitUntil(notifyZones(c.env, outcome.revision));
+  if (outcome.revision === undefined) return;
+  c.executionCtx.waitUntil(notifyZones(c.env, outcome.revision));
+  const atMs = Date.now();
+  const written = outcome.results
+    .filter((r) => r.action !== "unchanged")
+    .map((r) => ({ type: "written" as const, mesh: r.kind === "Mesh" ? r.name : r.mesh, kind: r.kind, name: r.name, revision: r.revision, atMs }));
+  c.executionCtx.waitUntil(publishEvents(c.env, written));
 }
 
 function ifMatch(c: Context<AppEnv>): number | undefined {

@@ -61,6 +61,8 @@ export class Bridge {
 
   private async init(): Promise<void> {
     const { config, log } = this;
+    // Before the cache is published: translation reads what proxies declared (none yet).
+    this.proxyWorkloads = new ProxyWorkloads(config.zone, log, () => this.discoveryChanged(), config.proxyGraceMs, config.proxyExpiryMs);
     this.cache = new StateCache(config.cacheDir, config.zone);
     try {
       const cached = await this.cache.load();
@@ -74,7 +76,6 @@ export class Bridge {
       log.error("cache_unreadable", { error: String(err) });
     }
 
-    this.proxyWorkloads = new ProxyWorkloads(config.zone, log, () => this.discoveryChanged(), config.proxyGraceMs, config.proxyExpiryMs);
     this.ads = await startAdsServer({
       host: config.adsHost,
       port: config.adsPort,

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import type { Env } from "../env.js";
 import {
+  AckState,
   BridgeMessageSchema,
   ZoneMessageSchema,
   type BridgeMessage,
@@ -9,6 +10,7 @@ import {
   type Resource as WireResource,
 } from "../gen/edgeplane/zone/v1/zone_pb.js";
 import type { ZoneSpec } from "../contract/resource-types.js";
+import { publishEvents } from "../events/publish.js";
 import { EndpointLayer, type EndpointRow } from "./endpoint-layer.js";
 import { ProxyStatusTable, type BridgeRow, type ProxyRow } from "./proxy-status-table.js";
 import { checkZoneToken } from "./token-check.js";
@@ -199,7 +201,23 @@ export class ZoneDurableObject extends DurableObject<Env> {
       case "hello":
         return this.onHello(ws, att, msg.msg.value);
       case "status":
-        if (att.ready) this.status_.recordReport(att.bridgeId, msg.msg.value, Date.now());
+        if (!att.ready) return;
+        this.status_.recordReport(att.bridgeId, msg.msg.value, Date.now());
+        this.ctx.waitUntil(
+          publishEvents(
+            this.env,
+            msg.msg.value.proxies.map((p) => ({
+              type: p.state === AckState.NACK ? ("proxy-nacked" as const) : ("proxy-acked" as const),
+              mesh: p.mesh,
+              revision: Number(p.revision),
+              zone: att.zone,
+              proxyId: p.proxyId,
+              typeUrl: p.typeUrl,
+              ...(p.errorDetail ? { errorDetail: p.errorDetail } : {}),
+              atMs: Number(p.atMs),
+            })),
+          ),
+        );
         return;
       case "applied":
         if (att.ready) this.status_.bridgeApplied(att.bridgeId, Number(msg.msg.value.revision), Date.now());
@@ -264,6 +282,7 @@ export class ZoneDurableObject extends DurableObject<Env> {
         if (entries.length === 0) return before;
         const keys = this.zone.applyJournal(entries);
         this.broadcast(before, keys);
+        this.publishApplied(keys);
         // Our own Zone document carries the ingress other zones reach us by.
         if (keys.includes(`Zone//${this.zone.meta("zone")}`)) {
           this.endpoints.queueReport();
@@ -295,6 +314,17 @@ export class ZoneDurableObject extends DurableObject<Env> {
         console.error(`zone ${this.zone.meta("zone")}: send failed: ${String(err)}`);
       }
     }
+  }
+
+  /** Tells the event stream which resources this zone now holds at its revision. */
+  private publishApplied(keys: string[]): void {
+    const revision = this.zone.head().revision;
+    const zone = this.zone.meta("zone") ?? "";
+    const events = keys.map((key) => {
+      const [kind = "", mesh = "", name = ""] = key.split("/");
+      return { type: "zone-applied" as const, mesh: kind === "Mesh" ? name : mesh, kind, name, revision, zone, atMs: Date.now() };
+    });
+    this.ctx.waitUntil(publishEvents(this.env, events));
   }
 
   // ---- the endpoint layer (issue 4) -------------------------------------------

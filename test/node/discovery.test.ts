@@ -48,8 +48,8 @@ describe("ProxyWorkloads", () => {
       },
     ]);
     client.close();
-    await waitFor(() => proxies.list()[0]?.spec.health === "unhealthy" || undefined, 5_000);
-    await waitFor(() => proxies.list().length === 0 || undefined, 5_000);
+    await waitFor(() => proxies.list()[0]?.spec.health === "unhealthy" || undefined, { timeoutMs: 5_000 });
+    await waitFor(() => proxies.list().length === 0 || undefined, { timeoutMs: 5_000 });
     expect(changes).toBe(3);
     proxies.stop();
   });
@@ -82,10 +82,10 @@ describe("WorkloadsDir", () => {
     expect(lines.some((l) => l.includes("workload_file_invalid") && l.includes("spec.address"))).toBe(true);
 
     await writeFile(join(dir, "a.yaml"), "kind: Workload\nmetadata: {name: a}\nspec: {service: echo, address: 10.0.0.1, port: 80, zone: zone-a, health: unhealthy}\n");
-    await waitFor(() => seen.length === 2 || undefined, 5_000);
+    await waitFor(() => seen.length === 2 || undefined, { timeoutMs: 5_000 });
     expect(seen[1]).toEqual(["a@zone-a:unhealthy"]);
     await rm(join(dir, "a.yaml"));
-    await waitFor(() => seen.length === 3 || undefined, 5_000);
+    await waitFor(() => seen.length === 3 || undefined, { timeoutMs: 5_000 });
     expect(seen[2]).toEqual([]);
     watcher.stop();
   });

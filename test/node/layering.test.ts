@@ -12,13 +12,16 @@ const SRC = resolve(import.meta.dirname, "..", "..", "src");
 const ALLOWED: Record<string, string[]> = {
   contract: ["contract", "gen/edgeplane"],
   store: ["store", "contract"],
-  api: ["api", "contract", "store", "global", "env.ts", "gen/edgeplane"],
+  // api reads zone status types (ZoneStatus, ProxyRow) from zone-do: types only.
+  api: ["api", "contract", "store", "global", "events", "zone-do", "env.ts", "gen/edgeplane"],
+  events: ["events", "env.ts"],
   global: ["global", "contract", "store", "env.ts", "zone-do"],
-  // The zone verifies the tokens the API issues: one file of the global plane, a leaf.
-  "zone-do": ["zone-do", "contract", "store", "global", "env.ts", "gen/edgeplane"],
+  // The zone verifies zone tokens (global/zone-tokens.ts) and talks to the global plane through zone-uplink.ts.
+  "zone-do": ["zone-do", "contract", "store", "global", "events", "env.ts", "gen/edgeplane"],
   "xds-bridge": ["xds-bridge", "contract", "gen"],
-  "worker.ts": ["api", "zone-do", "env.ts"],
-  "env.ts": ["zone-do"],
+  cli: ["cli", "contract"],
+  "worker.ts": ["api", "zone-do", "events", "env.ts"],
+  "env.ts": ["zone-do", "events"],
 };
 
 function files(dir: string): string[] {

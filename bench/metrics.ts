@@ -1,0 +1,164 @@
+/**
+ * What the benchmark measures, computed from raw observations: CPU and RSS
+ * of processes (from /proc for the ones we did not write: bridges, workerd,
+ * wrangler), and per change the latency, bytes and affected/pushed counts
+ * from what the simulated proxies recorded.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import type { ChangeKind } from "./mesh.js";
+import type { ProxyWindow } from "./sim-proxy.js";
+import { summarize, type Summary } from "./stats.js";
+
+const CLK_TCK = 100;
+const PAGE = 4096;
+
+export interface ProcSample {
+  cpuSec: number;
+  rssBytes: number;
+}
+
+/** utime+stime and RSS of one process, or undefined once it is gone. */
+export function readProc(pid: number): ProcSample | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command (which may hold spaces) start at field 3.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { cpuSec: (Number(f[11]) + Number(f[12])) / CLK_TCK, rssBytes: Number(f[21]) * PAGE };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pids in process group `pgid` whose command is `comm` (e.g. wrangler's two workerd). */
+export function groupPids(pgid: number, comm: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (name === comm && Number(f[2]) === pgid) out.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out;
+}
+
+/** A named set of processes whose CPU and RSS are summed. */
+export interface Tracked {
+  name: string;
+  /** How many proxies it serves (for RSS per proxy); 0 when not a server. */
+  proxies: number;
+  sample(): Promise<ProcSample>;
+}
+
+export function procTracked(name: string, pids: number[], proxies = 0): Tracked {
+  return {
+    name,
+    proxies,
+    sample: async () => {
+      const s = pids.map(readProc).filter((x): x is ProcSample => x !== undefined);
+      return { cpuSec: s.reduce((n, x) => n + x.cpuSec, 0), rssBytes: s.reduce((n, x) => n + x.rssBytes, 0) };
+    },
+  };
+}
+
+export type Samples = Record<string, ProcSample>;
+
+export async function sampleAll(tracked: Tracked[]): Promise<Samples> {
+  const out: Samples = {};
+  for (const t of tracked) out[t.name] = await t.sample();
+  return out;
+}
+
+export interface CpuRow {
+  process: string;
+  proxies: number;
+  /** CPU seconds used in the window, and as a share of one core. */
+  cpuSec: number;
+  corePct: number;
+  rssMiB: number;
+}
+
+/** CPU used between two samples over `wallSec`, RSS at the end. */
+export function cpuRows(before: Samples, after: Samples, wallSec: number, tracked: Tracked[]): CpuRow[] {
+  return tracked.map((t) => {
+    const a = after[t.name] ?? { cpuSec: 0, rssBytes: 0 };
+    const cpuSec = a.cpuSec - (before[t.name]?.cpuSec ?? 0);
+    return { process: t.name, proxies: t.proxies, cpuSec, corePct: (100 * cpuSec) / wallSec, rssMiB: a.rssBytes / 2 ** 20 };
+  });
+}
+
+/** One measured change. */
+export interface ChangeResult {
+  kind: ChangeKind;
+  service: string;
+  /** API request sent -> answered. */
+  writeMs: number;
+  /** Proxies expected to see it (they subscribe to the changed service). */
+  predicted: number;
+  /** Proxies whose subscribed content changed. */
+  affected: number;
+  /** Proxies that received any response. */
+  pushed: number;
+  /** API answered -> last affected proxy ACKed the change (NaN if none was affected). */
+  allAckedMs: number;
+  /** API answered -> each affected proxy's ACK (left out of the JSON: its summary is there). */
+  ackMs: number[];
+  perProxyMs: Summary;
+  wireBytes: number;
+  resourceBytes: number;
+  /** Settling gave up before every predicted proxy changed. */
+  timedOut: boolean;
+}
+
+/** Folds the proxies' windows of one change into its result; `t0` is when the write was answered (or the lab's push began). */
+export function changeResult(base: { kind: ChangeKind; service: string; writeMs: number; predicted: number; timedOut: boolean }, t0: number, windows: ProxyWindow[]): ChangeResult {
+  const affected = windows.filter((w) => w.changed > 0);
+  const acks = affected.map((w) => w.lastChangeAck - t0);
+  return {
+    ...base,
+    affected: affected.length,
+    pushed: windows.length,
+    allAckedMs: acks.length > 0 ? Math.max(...acks) : NaN,
+    ackMs: acks,
+    perProxyMs: summarize(acks),
+    wireBytes: windows.reduce((n, w) => n + w.wireBytes, 0),
+    resourceBytes: windows.reduce((n, w) => n + w.resourceBytes, 0),
+  };
+}
+
+export interface KindSummary {
+  kind: ChangeKind | "all";
+  changes: number;
+  /** Over changes: write answered -> every affected proxy ACKed. */
+  allAcked: Summary;
+  /** Pooled over (change, affected proxy). */
+  perProxy: Summary;
+  affectedMean: number;
+  pushedMean: number;
+  wireBytesMean: number;
+  wireBytesPerPushed: number;
+  writeMs: Summary;
+  timedOut: number;
+}
+
+export function summarizeChanges(results: ChangeResult[], kind: ChangeKind | "all"): KindSummary {
+  const rs = kind === "all" ? results : results.filter((r) => r.kind === kind);
+  const mean = (xs: number[]) => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
+  const pushed = rs.reduce((n, r) => n + r.pushed, 0);
+  return {
+    kind,
+    changes: rs.length,
+    allAcked: summarize(rs.map((r) => r.allAckedMs).filter((x) => !Number.isNaN(x))),
+    perProxy: summarize(rs.flatMap((r) => r.ackMs)),
+    affectedMean: mean(rs.map((r) => r.affected)),
+    pushedMean: mean(rs.map((r) => r.pushed)),
+    wireBytesMean: mean(rs.map((r) => r.wireBytes)),
+    wireBytesPerPushed: pushed === 0 ? 0 : rs.reduce((n, r) => n + r.wireBytes, 0) / pushed,
+    writeMs: summarize(rs.map((r) => r.writeMs)),
+    timedOut: rs.filter((r) => r.timedOut).length,
+  };
+}

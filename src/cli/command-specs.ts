@@ -1,0 +1,126 @@
+/**
+ * What each command accepts: its arguments, its options and its usage text.
+ * Data only, so argument checking (args.ts), help (usage.ts) and dispatch
+ * (cli.ts) read the same table and cannot disagree.
+ */
+
+/** Every long option the CLI knows. */
+export const OPTION_NAMES = ["server", "token", "output", "mesh", "filename", "dry-run", "wait", "timeout", "from", "to", "bridge", "help"] as const;
+export type OptionName = (typeof OPTION_NAMES)[number];
+
+/** Options every command takes. */
+export const GLOBAL_OPTIONS: readonly OptionName[] = ["server", "token", "help"];
+
+export const COMMAND_NAMES = ["apply", "get", "delete", "history", "diff", "rollback", "status", "proxies", "zones", "config-dump", "help"] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+export interface CommandSpec {
+  name: CommandName;
+  /** Arguments and options as shown in usage. */
+  synopsis: string;
+  summary: string;
+  minArgs: number;
+  maxArgs: number;
+  options: readonly OptionName[];
+  /** Options without which the command cannot run. */
+  required?: readonly OptionName[];
+}
+
+export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
+  apply: {
+    name: "apply",
+    synopsis: "apply -f FILE|DIR|- [-f ...] [-m MESH] [--dry-run] [--wait [--timeout 60s]]",
+    summary: "create or update every resource in the files, all or nothing",
+    minArgs: 0,
+    maxArgs: 0,
+    options: ["filename", "mesh", "dry-run", "wait", "timeout", "output"],
+    required: ["filename"],
+  },
+  get: {
+    name: "get",
+    synopsis: "get KIND [NAME] [-m MESH]",
+    summary: "list the resources of a kind, or show one",
+    minArgs: 1,
+    maxArgs: 2,
+    options: ["mesh", "output"],
+  },
+  delete: {
+    name: "delete",
+    synopsis: "delete KIND NAME [-m MESH]",
+    summary: "delete one resource",
+    minArgs: 2,
+    maxArgs: 2,
+    options: ["mesh", "output"],
+  },
+  history: {
+    name: "history",
+    synopsis: "history KIND NAME [-m MESH]",
+    summary: "the revisions of one resource, newest first",
+    minArgs: 2,
+    maxArgs: 2,
+    options: ["mesh", "output"],
+  },
+  diff: {
+    name: "diff",
+    synopsis: "diff KIND NAME --from REV [--to REV] [-m MESH]",
+    summary: "what changed in a resource between two revisions (--to: the newest)",
+    minArgs: 2,
+    maxArgs: 2,
+    options: ["mesh", "from", "to", "output"],
+    required: ["from"],
+  },
+  rollback: {
+    name: "rollback",
+    synopsis: "rollback KIND NAME --to REV [-m MESH]",
+    summary: "write the document of an older revision again, as a new revision",
+    minArgs: 2,
+    maxArgs: 2,
+    options: ["mesh", "to", "output"],
+    required: ["to"],
+  },
+  status: {
+    name: "status",
+    synopsis: "status KIND NAME [-m MESH]",
+    summary: "which zones applied a resource and which proxies ACKed it",
+    minArgs: 2,
+    maxArgs: 2,
+    options: ["mesh", "output"],
+  },
+  proxies: {
+    name: "proxies",
+    synopsis: "proxies [-m MESH]",
+    summary: "the proxies of a mesh and their state per xDS type",
+    minArgs: 0,
+    maxArgs: 0,
+    options: ["mesh", "output"],
+  },
+  zones: {
+    name: "zones",
+    synopsis: "zones",
+    summary: "zones, their bridges and how far behind the journal they are",
+    minArgs: 0,
+    maxArgs: 0,
+    options: ["output"],
+  },
+  "config-dump": {
+    name: "config-dump",
+    synopsis: "config-dump PROXY --bridge URL",
+    summary: "the xDS configuration a bridge serves to one proxy",
+    minArgs: 1,
+    maxArgs: 1,
+    options: ["bridge", "output"],
+    required: ["bridge"],
+  },
+  help: {
+    name: "help",
+    synopsis: "help [COMMAND]",
+    summary: "this text, or the usage of one command",
+    minArgs: 0,
+    maxArgs: 1,
+    options: [],
+  },
+};
+
+export function isCommandName(word: string): word is CommandName {
+  return (COMMAND_NAMES as readonly string[]).includes(word);
+}

@@ -1,0 +1,67 @@
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { AckState } from "../../src/gen/edgeplane/zone/v1/zone_pb.js";
+import { call, service } from "./api-helpers.js";
+import { ZoneSocket } from "./zone-socket.js";
+import { zoneToken } from "./zone-token.js";
+
+interface Sse {
+  id: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Reads Server-Sent Events from a streaming response until `done` says the collection is complete. */
+async function collect(res: Response, done: (events: Sse[]) => boolean): Promise<Sse[]> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const out: Sse[] = [];
+  let buf = "";
+  while (!done(out)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += value;
+    let i: number;
+    while ((i = buf.indexOf("\n\n")) >= 0) {
+      const block = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      const field = (name: string) => block.split("\n").find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+      const data = field("data");
+      if (data) out.push({ id: field("id") ?? "", event: field("event") ?? "", data: JSON.parse(data) as Record<string, unknown> });
+    }
+  }
+  await reader.cancel();
+  return out;
+}
+
+describe("GET /v1/events", () => {
+  it("streams written, zone-applied and proxy events for the resource followed", async () => {
+    const sock = await ZoneSocket.open("ev-a", await zoneToken("ev-a"));
+    sock.hello("ev-a", 0);
+    await sock.next();
+    await sock.nextUpdate();
+
+    const res = await SELF.fetch("http://api/v1/events?mesh=default&kind=Service&name=ev-echo");
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    // Publishers are independent (API, zone): no order between their events.
+    const events = collect(res, (got) => ["written", "zone-applied", "proxy-nacked"].every((t) => got.some((e) => e.event === t)));
+
+    await call("PUT", "/v1/meshes/default/services/other", service("other"));
+    const put = await call("PUT", "/v1/meshes/default/services/ev-echo", service("ev-echo"));
+    const rev = (put.body.metadata as { revision: number }).revision;
+    await sock.nextUpdate();
+    sock.send({
+      case: "status",
+      value: { proxies: [{ proxyId: "p1", mesh: "default", typeUrl: "t/Cluster", state: AckState.NACK, revision: BigInt(rev), errorDetail: "bad", atMs: 1n }] },
+    });
+
+    const got = await events;
+    const kinds = got.map((e) => `${e.event}:${String(e.data.name ?? e.data.proxyId)}`);
+    expect(kinds).toContain("written:ev-echo");
+    expect(kinds).toContain("zone-applied:ev-echo");
+    expect(kinds).toContain("proxy-nacked:p1");
+    expect(kinds.some((k) => k.endsWith(":other"))).toBe(false);
+    expect(got.find((e) => e.event === "written")?.data).toMatchObject({ mesh: "default", kind: "Service", revision: rev });
+    expect(got.find((e) => e.event === "proxy-nacked")?.data).toMatchObject({ errorDetail: "bad", zone: "ev-a", revision: rev });
+    sock.close();
+  });
+});
