@@ -7,7 +7,8 @@ import { WorkloadsDir } from "./discovery/workloads-dir.js";
 import { EndpointMirror } from "./endpoint-mirror.js";
 import type { Logger } from "./logger.js";
 import { StateCache } from "./state-cache.js";
-import { checkConsistency, translateMesh } from "./translate/index.js";
+import { checkConsistency, translateMesh, translateSidecar } from "./translate/index.js";
+import type { XdsResources } from "./xds-resources.js";
 import { startAdsServer, type AdsServer } from "./xds/ads-server.js";
 import { combineCallbacks, type ProxyCallbacks } from "./xds/proxy-callbacks.js";
 import { ProxyTracker } from "./xds/proxy-tracker.js";
@@ -37,6 +38,8 @@ export class Bridge {
   private workloadsDir: WorkloadsDir | undefined;
   private dirWorkloads: Resource[] = [];
   private discoveryTimer: NodeJS.Timeout | undefined;
+  /** Envoy sidecars being served: snapshot key -> the workload they run next to. */
+  private readonly sidecars = new Map<string, { mesh: string; workload: string }>();
   /** Counts changes of this bridge's own discoveries, which it serves before the zone echoes them. */
   private discoverySeq = 0;
   private zone!: ZoneClient;
@@ -80,7 +83,7 @@ export class Bridge {
       host: config.adsHost,
       port: config.adsPort,
       cache: this.snapshots,
-      callbacks: combineCallbacks(this.tracker, this.proxyWorkloads, this.logCallbacks()),
+      callbacks: combineCallbacks(this.tracker, this.proxyWorkloads, this.sidecarCallbacks(), this.logCallbacks()),
       onError: (err, context) => log.error("ads_error", { context, error: String(err) }),
     });
     log.info("ads_listening", { address: this.ads.address });
@@ -149,22 +152,51 @@ export class Bridge {
     });
   }
 
-  /** Translates the touched meshes and swaps their snapshots in. */
+  /** Translates the touched meshes (and their sidecars) and swaps their snapshots in. */
   private publish(meshes: Set<string>): void {
     const model = this.translationModel();
+    const localZone = this.config.zone;
+    for (const mesh of meshes) this.setSnapshot(mesh, translateMesh(model, mesh, { localZone }));
+    for (const [key, sc] of this.sidecars) {
+      if (meshes.has(sc.mesh)) this.setSnapshot(key, translateSidecar(model, sc.mesh, sc.workload, { localZone }));
+    }
+  }
+
+  private publishSidecar(key: string): void {
+    const sc = this.sidecars.get(key);
+    if (sc) this.setSnapshot(key, translateSidecar(this.translationModel(), sc.mesh, sc.workload, { localZone: this.config.zone }));
+  }
+
+  private setSnapshot(key: string, resources: XdsResources): void {
+    const problems = checkConsistency(resources);
+    if (problems.length > 0) {
+      // Keep serving the previous snapshot rather than a broken one.
+      this.log.error("snapshot_inconsistent", { key, revision: this.mirror.model.revision, problems });
+      return;
+    }
     // version_info: "<journal revision>.<zone endpoint version>.<local discovery seq>",
     // so a proxy's ACK names what it holds of each source.
     const version = `${this.mirror.model.revision}.${this.endpoints.version}.${this.discoverySeq}`;
-    for (const mesh of meshes) {
-      const resources = translateMesh(model, mesh, { localZone: this.config.zone });
-      const problems = checkConsistency(resources);
-      if (problems.length > 0) {
-        // Keep serving the previous snapshot rather than a broken one.
-        this.log.error("snapshot_inconsistent", { mesh, revision: model.revision, problems });
-        continue;
-      }
-      this.snapshots.setSnapshot(mesh, new Snapshot(resources, version));
-    }
+    this.snapshots.setSnapshot(key, new Snapshot(resources, version));
+  }
+
+  /** Sidecars get a snapshot of their own as soon as they connect. */
+  private sidecarCallbacks(): ProxyCallbacks {
+    return {
+      onStreamOpen: (p) => {
+        const key = p.snapshotKey ?? p.mesh;
+        if (key === p.mesh || this.sidecars.has(key)) return;
+        this.sidecars.set(key, { mesh: p.mesh, workload: key.slice(`${p.mesh}/sidecar/`.length) });
+        this.publishSidecar(key);
+      },
+      onStreamClosed: (p) => {
+        const key = p.snapshotKey ?? p.mesh;
+        // The closing stream stops watching right after this callback.
+        setImmediate(() => {
+          if (key !== p.mesh && this.snapshots.watcherCount(key) === 0) this.sidecars.delete(key);
+        });
+      },
+    };
   }
 
   private reportStatus(): void {

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { HttpProtocolOptionsSchema } from "../../src/gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
 import { createRegistry, equals, fromBinary, toBinary, toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import YAML from "yaml";
 import { describe, expect, it } from "vitest";
@@ -26,7 +27,7 @@ const GOLDEN_DIR = new URL("../golden-sidecar/", import.meta.url);
 const UPDATE = process.env["UPDATE_GOLDEN"] === "1";
 const HEADER = /^#\s*(workload|mesh):\s*([a-z0-9-]+)\s*$/;
 // Any fields render (and are validated) only for types the registry knows.
-const registry = createRegistry(HttpConnectionManagerSchema, RouterSchema, OriginalDstSchema);
+const registry = createRegistry(HttpConnectionManagerSchema, RouterSchema, OriginalDstSchema, HttpProtocolOptionsSchema);
 
 const cases = readdirSync(GOLDEN_DIR, { withFileTypes: true })
   .filter((d) => d.isDirectory())

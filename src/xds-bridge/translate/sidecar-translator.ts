@@ -1,4 +1,5 @@
 import type { ZoneModel } from "../../contract/zone-model.js";
+import { withUpstreamProtocols } from "./upstream-protocol.js";
 import type { XdsResources } from "../xds-resources.js";
 import { buildClusters } from "./clusters.js";
 import { compareStrings } from "./compare.js";
@@ -36,7 +37,7 @@ export function translateSidecar(model: ZoneModel, mesh: string, workload: strin
   return {
     listeners: [...(inbound ? [inbound.listener] : []), ...outbound.listeners, virtualOutboundListener()].sort(byName),
     routes: [...(inbound ? [inbound.routes] : []), ...outbound.routes].sort(byName),
-    clusters: [...(inbound ? [inbound.cluster] : []), ...buildClusters(view)].sort(byName),
+    clusters: [...(inbound ? [inbound.cluster] : []), ...withUpstreamProtocols(view, buildClusters(view))].sort(byName),
     endpoints: buildLoadAssignments(view, opts.localZone).sort((a, b) => compareStrings(a.clusterName, b.clusterName)),
   };
 }

@@ -9,7 +9,7 @@ import {
 } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { AdsProtocolError } from "./ads-stream.js";
 import { DeltaSubscription } from "./delta-subscription.js";
-import { meshOfNode, type ProxyCallbacks, type ProxyInfo } from "./proxy-callbacks.js";
+import { proxyInfoOf, type ProxyCallbacks, type ProxyInfo } from "./proxy-callbacks.js";
 import { resourceKind } from "./resource-kinds.js";
 import type { Snapshot } from "./snapshot.js";
 import type { SnapshotCache } from "./snapshot-cache.js";
@@ -120,7 +120,7 @@ export class DeltaAdsStream {
     } else {
       changed = state.subscription.apply(request.resourceNamesSubscribe, request.resourceNamesUnsubscribe);
     }
-    const snapshot = cache.getSnapshot(proxy.mesh);
+    const snapshot = cache.getSnapshot(proxy.snapshotKey ?? proxy.mesh);
     // Without a snapshot there is nothing to say yet; onSnapshot answers later.
     if (changed && snapshot) this.push(request.typeUrl, state, snapshot);
   }
@@ -148,9 +148,9 @@ export class DeltaAdsStream {
   private open(request: DeltaDiscoveryRequest): ProxyInfo {
     const node = request.node;
     if (!node) throw new AdsProtocolError("the first DeltaDiscoveryRequest of a stream must carry node");
-    const proxy: ProxyInfo = { id: node.id, mesh: meshOfNode(node), streamId: this.options.streamId, node };
+    const proxy = proxyInfoOf(node, this.options.streamId);
     this.proxyInfo = proxy;
-    this.unwatch = this.options.cache.watch(proxy.mesh, (snapshot) => this.onSnapshot(snapshot));
+    this.unwatch = this.options.cache.watch(proxy.snapshotKey ?? proxy.mesh, (snapshot) => this.onSnapshot(snapshot));
     this.options.callbacks.onStreamOpen(proxy);
     return proxy;
   }

@@ -4,7 +4,7 @@ import {
   type DiscoveryRequest,
   type DiscoveryResponse,
 } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { meshOfNode, type ProxyCallbacks, type ProxyInfo } from "./proxy-callbacks.js";
+import { proxyInfoOf, type ProxyCallbacks, type ProxyInfo } from "./proxy-callbacks.js";
 import { resourceKind } from "./resource-kinds.js";
 import type { Snapshot } from "./snapshot.js";
 import type { SnapshotCache } from "./snapshot-cache.js";
@@ -114,7 +114,7 @@ export class AdsStream {
     }
     // Always keep the latest spelling: it decides what a later empty list means.
     state.subscription = subscription;
-    const snapshot = cache.getSnapshot(proxy.mesh);
+    const snapshot = cache.getSnapshot(proxy.snapshotKey ?? proxy.mesh);
     // Without a snapshot there is nothing to say yet; onSnapshot answers later.
     if (changed && snapshot) this.push(request.typeUrl, state, snapshot, true);
   }
@@ -122,9 +122,9 @@ export class AdsStream {
   private open(request: DiscoveryRequest): ProxyInfo {
     const node = request.node;
     if (!node) throw new AdsProtocolError("the first DiscoveryRequest of a stream must carry node");
-    const proxy: ProxyInfo = { id: node.id, mesh: meshOfNode(node), streamId: this.options.streamId, node };
+    const proxy = proxyInfoOf(node, this.options.streamId);
     this.proxyInfo = proxy;
-    this.unwatch = this.options.cache.watch(proxy.mesh, (snapshot) => this.onSnapshot(snapshot));
+    this.unwatch = this.options.cache.watch(proxy.snapshotKey ?? proxy.mesh, (snapshot) => this.onSnapshot(snapshot));
     this.options.callbacks.onStreamOpen(proxy);
     return proxy;
   }

@@ -11,6 +11,12 @@ export interface ProxyInfo {
   /** Unique per server; two streams of one proxy (a reconnect) differ here. */
   readonly streamId: number;
   readonly node: Node;
+  /**
+   * Which snapshot the proxy is served from: its mesh for proxyless clients,
+   * `<mesh>/sidecar/<workload>` for an Envoy sidecar, whose listeners depend
+   * on the workload it runs next to. Absent: the mesh.
+   */
+  readonly snapshotKey?: string;
 }
 
 /**
@@ -57,6 +63,31 @@ export interface ProxyCallbacks {
 export function meshOfNode(node: Node): string {
   const mesh = node.metadata?.["mesh"];
   return typeof mesh === "string" && mesh !== "" ? mesh : DEFAULT_MESH;
+}
+
+/**
+ * The workload an Envoy sidecar runs next to: node metadata
+ * `proxyType: "sidecar"` and `workload: "<Workload name>"`; undefined for
+ * proxyless clients.
+ */
+export function sidecarWorkloadOf(node: Node): string | undefined {
+  const md = node.metadata as Record<string, unknown> | undefined;
+  return md?.["proxyType"] === "sidecar" && typeof md["workload"] === "string" && md["workload"] !== "" ? md["workload"] : undefined;
+}
+
+/** The snapshot cache key for a proxy (see ProxyInfo.snapshotKey). */
+export function snapshotKeyOf(mesh: string, sidecarWorkload: string | undefined): string {
+  return sidecarWorkload === undefined ? mesh : `${mesh}/sidecar/${sidecarWorkload}`;
+}
+
+/**
+ * What the server knows of a proxy from its first request.
+ *
+ * @example proxyInfoOf(request.node, 7).snapshotKey // "default" or "default/sidecar/web-1"
+ */
+export function proxyInfoOf(node: Node, streamId: number): ProxyInfo {
+  const mesh = meshOfNode(node);
+  return { id: node.id, mesh, streamId, node, snapshotKey: snapshotKeyOf(mesh, sidecarWorkloadOf(node)) };
 }
 
 /**
