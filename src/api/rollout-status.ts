@@ -41,6 +41,10 @@ export function proxyRollout(row: ProxyRow, zone: string, revision: number, writ
   const held = lowest === Number.MAX_SAFE_INTEGER ? 0 : lowest;
   const nack = row.types.find((t) => t.state === "NACK" && t.revision >= revision);
   if (nack) return { ...base, state: "NACK", revision: held, errorDetail: nack.errorDetail, typeUrl: nack.typeUrl };
+  // Refused earlier and held back since (poison isolation): the proxy ACKs
+  // later changes, but what it refused at heldRevision it still does not run.
+  const holding = row.types.find((t) => t.heldRevision >= revision);
+  if (holding) return { ...base, state: "NACK", revision: held, errorDetail: holding.heldError, typeUrl: holding.typeUrl };
   if (row.types.length > 0 && row.types.every((t) => t.state === "ACK" && t.revision >= revision)) {
     const ackedAtMs = Math.max(...row.types.map((t) => t.atMs));
     return { ...base, state: "ACK", revision: held, ackedAtMs, writeToAckMs: Math.max(0, ackedAtMs - writtenAtMs) };
@@ -63,6 +67,7 @@ export function typeStates(row: ProxyRow, meshHead: number): Record<string, { st
   for (const t of row.types) {
     const short = t.typeUrl.split(".").pop() ?? t.typeUrl;
     if (t.state === "NACK") out[short] = { state: "NACKED", revision: t.revision, errorDetail: t.errorDetail };
+    else if (t.heldRevision > 0) out[short] = { state: "NACKED", revision: t.heldRevision, errorDetail: t.heldError };
     else out[short] = { state: row.connected && t.revision >= meshHead ? "SYNCED" : "STALE", revision: t.revision };
   }
   return out;

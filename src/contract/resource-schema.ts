@@ -158,6 +158,11 @@ const SPEC_READERS: { [K in Kind]: (r: FieldReader) => SpecByKind[K] } = {
       if (min !== undefined) spec.locality.minHealthyLocal = min;
       loc.done();
     }
+    const lb = r.optionalObject("loadBalancer");
+    if (lb) {
+      spec.loadBalancer = { type: lb.oneOf("type", ["RoundRobin", "LeastRequest", "RingHash", "Random"] as const) };
+      lb.done();
+    }
     return spec;
   },
 };
@@ -261,6 +266,13 @@ function readHeaderMatch(value: unknown, path: string): HeaderMatch {
       new RegExp(v);
     } catch {
       throw new ValidationError("invalid_field", r.field("value"), `${r.field("value")} is not a valid regular expression`);
+    }
+    // Envoy and gRPC match with RE2, which has no lookaround and no
+    // backreferences; such a pattern would be refused (or worse, crash a
+    // proxyless client) on every proxy.
+    if (/\(\?<?[=!]|\\[1-9]|\\k</.test(v)) {
+      throw new ValidationError("invalid_field", r.field("value"), `${r.field("value")} uses lookaround or a backreference, which RE2 does not support`,
+        "proxies match headers with RE2 (https://github.com/google/re2/wiki/Syntax); rewrite without (?=, (?!, (?<=, (?<! or \\1");
     }
   }
   r.done();

@@ -128,9 +128,13 @@ export interface LocalityPolicy {
   minHealthyLocal?: number;
 }
 
+/** Envoy's load balancers; proxyless gRPC clients support RoundRobin and RingHash only. */
+export type LoadBalancerType = "RoundRobin" | "LeastRequest" | "RingHash" | "Random";
+
 export interface BackendPolicySpec {
   targetRef: { kind: "Service"; name: string };
   locality?: LocalityPolicy;
+  loadBalancer?: { type: LoadBalancerType };
 }
 
 export interface SpecByKind {

@@ -94,6 +94,9 @@ export class ZoneClient {
           revision: BigInt(Number.parseInt(s.version, 10) || 0),
           errorDetail: s.errorDetail,
           atMs: BigInt(s.atMs),
+          heldRevision: BigInt(s.held ? Number.parseInt(s.held.rejectedVersion, 10) || 0 : 0),
+          heldError: s.held?.errorDetail ?? "",
+          heldResources: s.held?.names ?? [],
         }),
       );
     }

@@ -14,6 +14,9 @@ export interface ProxyTypeStatus {
   revision: number;
   errorDetail: string;
   atMs: number;
+  /** >0 while the proxy refused this revision and runs with the refused resources held back. */
+  heldRevision: number;
+  heldError: string;
 }
 
 export interface ProxyRow {
@@ -44,6 +47,14 @@ export class ProxyStatusTable {
         state TEXT NOT NULL, revision INTEGER NOT NULL, error_detail TEXT NOT NULL, at_ms INTEGER NOT NULL,
         connected INTEGER NOT NULL, PRIMARY KEY (proxy_id, type_url));
     `);
+    // Columns added after the first release; zones created before get them here.
+    for (const column of ["held_revision INTEGER NOT NULL DEFAULT 0", "held_error TEXT NOT NULL DEFAULT ''"]) {
+      try {
+        sql.exec(`ALTER TABLE proxy_status ADD COLUMN ${column}`);
+      } catch {
+        // already there
+      }
+    }
   }
 
   bridgeConnected(bridgeId: string, nowMs: number): void {
@@ -67,12 +78,12 @@ export class ProxyStatusTable {
     for (const p of report.proxies) {
       const state = p.state === AckState.NACK ? "NACK" : "ACK";
       this.sql.exec(
-        `INSERT INTO proxy_status (proxy_id, type_url, mesh, bridge_id, state, revision, error_detail, at_ms, connected)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
+        `INSERT INTO proxy_status (proxy_id, type_url, mesh, bridge_id, state, revision, error_detail, at_ms, connected, held_revision, held_error)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
          ON CONFLICT(proxy_id, type_url) DO UPDATE SET mesh = excluded.mesh, bridge_id = excluded.bridge_id,
            state = excluded.state, revision = excluded.revision, error_detail = excluded.error_detail,
-           at_ms = excluded.at_ms, connected = 1`,
-        p.proxyId, p.typeUrl, p.mesh, bridgeId, state, Number(p.revision), p.errorDetail, Number(p.atMs),
+           at_ms = excluded.at_ms, connected = 1, held_revision = excluded.held_revision, held_error = excluded.held_error`,
+        p.proxyId, p.typeUrl, p.mesh, bridgeId, state, Number(p.revision), p.errorDetail, Number(p.atMs), Number(p.heldRevision), p.heldError,
       );
     }
     for (const id of report.disconnected) {
@@ -100,7 +111,7 @@ export class ProxyStatusTable {
     const rows = this.sql
       .exec<{
         proxy_id: string; type_url: string; mesh: string; bridge_id: string; state: "ACK" | "NACK";
-        revision: number; error_detail: string; at_ms: number; connected: number;
+        revision: number; error_detail: string; at_ms: number; connected: number; held_revision: number; held_error: string;
       }>("SELECT * FROM proxy_status ORDER BY proxy_id, type_url")
       .toArray();
     const byId = new Map<string, ProxyRow>();
@@ -110,7 +121,15 @@ export class ProxyStatusTable {
         p = { proxyId: r.proxy_id, mesh: r.mesh, bridgeId: r.bridge_id, connected: r.connected === 1, types: [] };
         byId.set(r.proxy_id, p);
       }
-      p.types.push({ typeUrl: r.type_url, state: r.state, revision: r.revision, errorDetail: r.error_detail, atMs: r.at_ms });
+      p.types.push({
+        typeUrl: r.type_url,
+        state: r.state,
+        revision: r.revision,
+        errorDetail: r.error_detail,
+        atMs: r.at_ms,
+        heldRevision: r.held_revision,
+        heldError: r.held_error,
+      });
     }
     return [...byId.values()];
   }

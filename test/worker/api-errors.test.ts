@@ -102,6 +102,14 @@ describe("API validation", () => {
     expect(ok.body).toMatchObject({ spec: { rules: [{ backendRefs: [{ name: "echo", weight: 80 }] }] } });
   });
 
+  it("refuses a header regex RE2 cannot run (lookaround), naming the field", async () => {
+    await call("PUT", "/v1/meshes/default/services/echo", service("echo"));
+    const doc = route("r", "echo", [{ name: "echo" }]) as { spec: { rules: { matches?: unknown[] }[] } };
+    doc.spec.rules[0]!.matches = [{ headers: [{ type: "RegularExpression", name: "x-canary", value: "(?=yes)y.*" }] }];
+    const body = await expectRefused(call("PUT", "/v1/meshes/default/httproutes/r", doc), 422, "invalid_field", "spec.rules[0].matches[0].headers[0].value");
+    expect(String(body.hint)).toContain("RE2");
+  });
+
   it("refuses a document whose name differs from the URL", async () => {
     await expectRefused(call("PUT", "/v1/meshes/default/services/other", service("echo")), 422, "name_mismatch", "metadata.name");
   });

@@ -80,8 +80,11 @@ export function waitReport(outcomes: readonly WaitOutcome[], waitedMs: number, r
     const what = `${describeResource(o.target.kind, o.target.mesh, o.target.name)} revision ${o.target.revision}`;
     if (o.result === "acked") {
       const n = o.status.proxies.filter((p) => p.state === "ACK").length;
+      // The API counts a disconnected proxy as done (it gets the change when it comes back); say so.
+      const away = o.status.proxies.filter((p) => !p.connected && p.state !== "ACK").length;
       const ms = writeToLastAckMs(o.status);
-      lines.push(n === 0 ? `${what}: no proxy uses it` : `${what}: ACKed by ${n} prox${n === 1 ? "y" : "ies"}${ms === undefined ? "" : `, ${ms} ms from write to the last ACK`}`);
+      const acked = n === 0 ? "no connected proxy to wait for" : `ACKed by ${plural(n, "proxy", "proxies")}${ms === undefined ? "" : `, ${ms} ms from write to the last ACK`}`;
+      lines.push(`${what}: ${acked}${away > 0 ? ` (${plural(away, "disconnected proxy", "disconnected proxies")} will get it when back)` : ""}`);
     } else if (o.result === "nacked") {
       lines.push(`${what}: NACKed`);
     } else if (o.result === "timeout") {
@@ -93,6 +96,10 @@ export function waitReport(outcomes: readonly WaitOutcome[], waitedMs: number, r
     lines.push(`all ACKed: ${slowest > 0 ? `${slowest} ms from write to the last ACK (control plane clock); ` : ""}${requestMs + waitedMs} ms from request to done here`);
   }
   return lines.length > 0 ? `${lines.join("\n")}\n` : "";
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 function failIfNotAcked(outcomes: readonly WaitOutcome[], timeoutMs: number): number {

@@ -5,6 +5,7 @@ import {
   Cluster_LbPolicy,
   type Cluster,
 } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import type { LoadBalancerType } from "../../contract/resource-types.js";
 import type { MeshView } from "./mesh-view.js";
 import { clusterName } from "./names.js";
 import { adsConfigSource, durationFromMs } from "./proto-values.js";
@@ -21,16 +22,26 @@ export const CONNECT_TIMEOUT_MS = 5_000;
  */
 export function buildClusters(view: MeshView): Cluster[] {
   return view.services.flatMap((service) =>
-    service.spec.ports.map((p) => edsCluster(clusterName(service.metadata.name, p.port, view.mesh))),
+    service.spec.ports.map((p) => edsCluster(clusterName(service.metadata.name, p.port, view.mesh), view.loadBalancer(service.metadata.name))),
   );
 }
 
-function edsCluster(name: string): Cluster {
+const LB_POLICY: Record<LoadBalancerType, Cluster_LbPolicy> = {
+  RoundRobin: Cluster_LbPolicy.ROUND_ROBIN,
+  LeastRequest: Cluster_LbPolicy.LEAST_REQUEST,
+  RingHash: Cluster_LbPolicy.RING_HASH,
+  Random: Cluster_LbPolicy.RANDOM,
+};
+
+function edsCluster(name: string, lb: LoadBalancerType | undefined): Cluster {
   return create(ClusterSchema, {
     name,
     clusterDiscoveryType: { case: "type", value: Cluster_DiscoveryType.EDS },
     edsClusterConfig: { edsConfig: adsConfigSource(), serviceName: name },
     connectTimeout: durationFromMs(CONNECT_TIMEOUT_MS),
-    lbPolicy: Cluster_LbPolicy.ROUND_ROBIN,
+    // Translated as written, also for proxyless clients that support fewer
+    // balancers: a client that cannot use it NACKs, and the refusal shows in
+    // status rather than being hidden by a silent substitute.
+    lbPolicy: LB_POLICY[lb ?? "RoundRobin"],
   });
 }

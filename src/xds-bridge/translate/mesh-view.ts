@@ -1,4 +1,4 @@
-import type { LocalityPolicy, ResourceOf, ServicePort } from "../../contract/resource-types.js";
+import type { LoadBalancerType, LocalityPolicy, ResourceOf, ServicePort } from "../../contract/resource-types.js";
 import type { ZoneModel } from "../../contract/zone-model.js";
 import { compareStrings } from "./compare.js";
 
@@ -17,6 +17,7 @@ export class MeshView {
   private readonly servicesByName: ReadonlyMap<string, Service>;
   private readonly workloadsByService: ReadonlyMap<string, readonly Workload[]>;
   private readonly localityByService: ReadonlyMap<string, LocalityPolicy>;
+  private readonly lbByService: ReadonlyMap<string, LoadBalancerType>;
 
   private constructor(
     readonly mesh: string,
@@ -44,6 +45,16 @@ export class MeshView {
       if (p.spec.locality && !locality.has(p.spec.targetRef.name)) locality.set(p.spec.targetRef.name, p.spec.locality);
     }
     this.localityByService = locality;
+    const lb = new Map<string, LoadBalancerType>();
+    for (const p of policies) {
+      if (p.spec.loadBalancer && !lb.has(p.spec.targetRef.name)) lb.set(p.spec.targetRef.name, p.spec.loadBalancer.type);
+    }
+    this.lbByService = lb;
+  }
+
+  /** The load balancer the BackendPolicy targeting `service` asks for, if any. */
+  loadBalancer(service: string): LoadBalancerType | undefined {
+    return this.lbByService.get(service);
   }
 
   /** The locality part of the BackendPolicy targeting `service`, if any. */

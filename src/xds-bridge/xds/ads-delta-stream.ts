@@ -38,6 +38,14 @@ interface DeltaTypeState {
   readonly pending: Map<string, string>;
   /** system_version_info of the last ACKed response; "" before the first. */
   ackedVersion: string;
+  /** nonce -> names of the resources that response carried. */
+  readonly pendingNames: Map<string, string[]>;
+  /**
+   * Poison isolation: names the proxy refused. Delta never re-sends an
+   * unchanged resource, so nothing needs substituting; the hold only keeps
+   * the refusal visible until a later version of the resource is accepted.
+   */
+  held: { names: Set<string>; rejectedVersion: string; errorDetail: string };
 }
 
 /**
@@ -114,7 +122,7 @@ export class DeltaAdsStream {
         request.initialResourceVersions,
       );
       subscription.apply([], request.resourceNamesUnsubscribe);
-      state = { subscription, pending: new Map(), ackedVersion: "" };
+      state = { subscription, pending: new Map(), ackedVersion: "", pendingNames: new Map(), held: { names: new Set(), rejectedVersion: "", errorDetail: "" } };
       this.types.set(request.typeUrl, state);
       changed = true;
     } else {
@@ -137,11 +145,19 @@ export class DeltaAdsStream {
       if (older === nonce) break;
     }
     const { callbacks } = this.options;
+    const names = state.pendingNames.get(nonce) ?? [];
+    for (const k of [...state.pendingNames.keys()]) if (!state.pending.has(k)) state.pendingNames.delete(k);
     if (request.errorDetail) {
       callbacks.onNack(proxy, request.typeUrl, state.ackedVersion, version, request.errorDetail.message);
+      state.held = { names: new Set([...state.held.names, ...names]), rejectedVersion: version, errorDetail: request.errorDetail.message };
+      callbacks.onHeld(proxy, request.typeUrl, { names: [...state.held.names].sort(), rejectedVersion: version, errorDetail: request.errorDetail.message });
     } else {
       state.ackedVersion = version;
+      const released = names.filter((n) => state.held.names.delete(n));
       callbacks.onAck(proxy, request.typeUrl, version);
+      if (released.length > 0) {
+        callbacks.onHeld(proxy, request.typeUrl, { ...state.held, names: [...state.held.names].sort() });
+      }
     }
   }
 
@@ -181,6 +197,7 @@ export class DeltaAdsStream {
       removedResources: removed,
     });
     state.pending.set(nonce, snapshot.version);
+    state.pendingNames.set(nonce, [...updated.map((r) => r.name), ...removed]);
     if (state.pending.size > MAX_PENDING_NONCES) {
       const oldest = state.pending.keys().next();
       if (!oldest.done) state.pending.delete(oldest.value);

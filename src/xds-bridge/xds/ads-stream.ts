@@ -6,7 +6,8 @@ import {
 } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { proxyInfoOf, type ProxyCallbacks, type ProxyInfo } from "./proxy-callbacks.js";
 import { resourceKind } from "./resource-kinds.js";
-import type { Snapshot } from "./snapshot.js";
+import { PoisonHolds } from "./poison-holds.js";
+import type { EncodedResource, Snapshot } from "./snapshot.js";
 import type { SnapshotCache } from "./snapshot-cache.js";
 import { Subscription } from "./subscription.js";
 
@@ -34,6 +35,11 @@ interface TypeState {
   version: string;
   /** name -> hash the proxy last received; undefined until the first response. */
   sent: ReadonlyMap<string, string> | undefined;
+  /** The resources of the last response sent. */
+  lastSent: EncodedResource[];
+  /** The resources of the last response the proxy ACKed. */
+  acked: ReadonlyMap<string, EncodedResource>;
+  holds: PoisonHolds;
 }
 
 /**
@@ -101,7 +107,15 @@ export class AdsStream {
       if (!state || nonce !== state.nonce) return; // stale: a newer response is in flight
       if (request.errorDetail) {
         callbacks.onNack(proxy, request.typeUrl, request.versionInfo, state.version, request.errorDetail.message);
+        // Hold back what it refused and give it a config it can accept, so
+        // the refused resource never stalls the rest.
+        if (state.holds.onNack(state.lastSent, state.acked, state.version, request.errorDetail.message)) {
+          callbacks.onHeld(proxy, request.typeUrl, state.holds.state());
+          const snapshot = cache.getSnapshot(proxy.snapshotKey ?? proxy.mesh);
+          if (snapshot) this.push(request.typeUrl, state, snapshot, false);
+        }
       } else {
+        state.acked = new Map(state.lastSent.map((r) => [r.name, r]));
         callbacks.onAck(proxy, request.typeUrl, request.versionInfo);
       }
     }
@@ -109,7 +123,7 @@ export class AdsStream {
     const subscription = Subscription.fromRequest(state?.subscription, request.resourceNames, kind.emptyMeansWildcard);
     const changed = !state || !subscription.equals(state.subscription);
     if (!state) {
-      state = { subscription, nonce: "", version: "", sent: undefined };
+      state = { subscription, nonce: "", version: "", sent: undefined, lastSent: [], acked: new Map(), holds: new PoisonHolds() };
       this.types.set(request.typeUrl, state);
     }
     // Always keep the latest spelling: it decides what a later empty list means.
@@ -140,7 +154,8 @@ export class AdsStream {
 
   /** Sends the type's current resources unless (when not forced) the proxy already has exactly them. */
   private push(typeUrl: string, state: TypeState, snapshot: Snapshot, force: boolean): void {
-    const selected = snapshot.select(typeUrl, state.subscription);
+    const { resources: selected, released } = state.holds.apply(snapshot.select(typeUrl, state.subscription));
+    if (released && this.proxyInfo) this.options.callbacks.onHeld(this.proxyInfo, typeUrl, state.holds.state());
     const hashes = new Map(selected.map((r) => [r.name, r.hash]));
     if (!force && state.sent && sameHashes(state.sent, hashes)) {
       if (this.proxyInfo) this.options.callbacks.onCurrent(this.proxyInfo, typeUrl, snapshot.version);
@@ -156,6 +171,7 @@ export class AdsStream {
     state.nonce = nonce;
     state.version = snapshot.version;
     state.sent = hashes;
+    state.lastSent = selected;
     this.options.send(response);
     const bytes = selected.reduce((sum, r) => sum + r.any.value.byteLength, 0);
     if (this.proxyInfo) this.options.callbacks.onResponse(this.proxyInfo, typeUrl, snapshot.version, nonce, bytes);

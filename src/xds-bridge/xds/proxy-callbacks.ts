@@ -1,5 +1,6 @@
 import type { Node } from "../../gen/envoy/config/core/v3/base_pb.js";
 import type { DiscoveryRequest } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
+import type { HeldState } from "./poison-holds.js";
 import { DEFAULT_MESH } from "./snapshot-cache.js";
 
 /** Who is on the other end of an ADS stream. */
@@ -52,6 +53,12 @@ export interface ProxyCallbacks {
    * must not look like it is still waiting for that change.
    */
   onCurrent?(proxy: ProxyInfo, typeUrl: string, version: string): void;
+  /**
+   * Poison isolation changed for this proxy and type: `held.names` are kept
+   * on their last accepted version after it refused `held.rejectedVersion`
+   * (poison-holds.ts); empty names mean nothing is held any more.
+   */
+  onHeld?(proxy: ProxyInfo, typeUrl: string, held: HeldState): void;
 }
 
 /**
@@ -105,6 +112,7 @@ export function combineCallbacks(...sets: ProxyCallbacks[]): ProxyCallbacks {
     onAck: (p, t, v) => sets.forEach((s) => s.onAck?.(p, t, v)),
     onNack: (p, t, k, r, e) => sets.forEach((s) => s.onNack?.(p, t, k, r, e)),
     onCurrent: (p, t, v) => sets.forEach((s) => s.onCurrent?.(p, t, v)),
+    onHeld: (p, t, h) => sets.forEach((s) => s.onHeld?.(p, t, h)),
   };
 }
 
@@ -134,5 +142,6 @@ export function guardCallbacks(
     onAck: guard("onAck", callbacks.onAck),
     onNack: guard("onNack", callbacks.onNack),
     onCurrent: guard("onCurrent", callbacks.onCurrent),
+    onHeld: guard("onHeld", callbacks.onHeld),
   };
 }

@@ -1,3 +1,4 @@
+import type { HeldState } from "./poison-holds.js";
 import type { ProxyCallbacks, ProxyInfo } from "./proxy-callbacks.js";
 
 export type AckState = "ACK" | "NACK";
@@ -13,6 +14,8 @@ export interface ProxyStatusRecord {
   /** The proxy's error_detail message on NACK; "" on ACK. */
   errorDetail: string;
   atMs: number;
+  /** Resources of this type held back after the proxy refused them (poison-holds.ts). */
+  held?: HeldState;
 }
 
 /** What drainChanges hands to whoever reports status upstream. */
@@ -50,6 +53,8 @@ interface Connection {
   sent: Map<string, string>;
   /** type_url -> newest snapshot version that changed nothing of the type for this proxy. */
   current: Map<string, string>;
+  /** type_url -> what is held back for this proxy, while anything is. */
+  held: Map<string, HeldState>;
 }
 
 /**
@@ -85,7 +90,7 @@ export class ProxyTracker implements ProxyCallbacks {
   constructor(private readonly now: () => number = Date.now) {}
 
   onStreamOpen(proxy: ProxyInfo): void {
-    this.connections.set(proxy.streamId, { proxy, connectedAtMs: this.now(), types: new Map(), sent: new Map(), current: new Map() });
+    this.connections.set(proxy.streamId, { proxy, connectedAtMs: this.now(), types: new Map(), sent: new Map(), current: new Map(), held: new Map() });
     // Back before anyone heard it left: nothing to report about the gap.
     this.disconnected.delete(proxy.id);
   }
@@ -118,6 +123,19 @@ export class ProxyTracker implements ProxyCallbacks {
 
   onResponse(proxy: ProxyInfo, typeUrl: string, version: string): void {
     this.connections.get(proxy.streamId)?.sent.set(typeUrl, version);
+  }
+
+  onHeld(proxy: ProxyInfo, typeUrl: string, held: HeldState): void {
+    const c = this.connections.get(proxy.streamId);
+    const status = c?.types.get(typeUrl);
+    if (!c) return;
+    if (held.names.length > 0) c.held.set(typeUrl, held);
+    else c.held.delete(typeUrl);
+    // Re-state the type's current answer with the hold (or without it).
+    if (status) {
+      const version = status.state === "NACK" ? (status.lastNack?.version ?? "") : status.ackedVersion;
+      this.record(proxy, { typeUrl, state: status.state, version, errorDetail: status.lastNack?.errorDetail ?? "", atMs: this.now() });
+    }
   }
 
   onCurrent(proxy: ProxyInfo, typeUrl: string, version: string): void {
@@ -199,6 +217,7 @@ export class ProxyTracker implements ProxyCallbacks {
   }
 
   private record(proxy: ProxyInfo, r: Omit<ProxyStatusRecord, "proxyId" | "mesh">): void {
-    this.pending.set(`${proxy.id}\n${r.typeUrl}`, { proxyId: proxy.id, mesh: proxy.mesh, ...r });
+    const held = this.connections.get(proxy.streamId)?.held.get(r.typeUrl);
+    this.pending.set(`${proxy.id}\n${r.typeUrl}`, { proxyId: proxy.id, mesh: proxy.mesh, ...r, ...(held ? { held } : {}) });
   }
 }
