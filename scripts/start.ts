@@ -15,6 +15,7 @@ import { issueZoneTokenFile } from "./lib/zone-token.js";
 
 const apiPort = Number(process.env.EDGEPLANE_API_PORT ?? 8787);
 const adsPort = Number(process.env.EDGEPLANE_ADS_PORT ?? 18000);
+const adminPort = Number(process.env.EDGEPLANE_ADMIN_PORT ?? 19000);
 const demo = join(ROOT, "examples", "demo.yaml");
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -41,7 +42,7 @@ const bridge = await startBridge({
   controlPlane: wrangler.url,
   adsPort,
   cacheDir: join(ROOT, ".edgeplane", "cache"),
-  extraArgs: ["--token-file", issued.file],
+  extraArgs: ["--token-file", issued.file, "--admin-port", String(adminPort)],
 });
 say(`Bridge for zone "default" serving ADS on ${bridge.adsAddress}`);
 say(`
@@ -59,6 +60,11 @@ Edgeplane is running. Try:
     parentRefs: [{name: echo, port: 50051}]
     rules: [{backendRefs: [{name: echo-v1, weight: 0}, {name: echo-v2, weight: 100}]}]
   YAML
+
+  # the CLI: rollout status, proxies, and what one proxy runs
+  node bin/edgeplane.js status httproute echo-split
+  node bin/edgeplane.js proxies
+  node bin/edgeplane.js config-dump <proxy id from 'proxies'> --bridge http://127.0.0.1:${adminPort}
 
   # what the zone knows (bridges, proxies, ACK/NACK per type):
   curl -s http://127.0.0.1:${apiPort}/v1/zones/default/status

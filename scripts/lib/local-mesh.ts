@@ -17,6 +17,8 @@ export interface Mesh {
   bridge: BridgeProcess;
   backends: EchoBackend[];
   adsPort: number;
+  /** The bridge's admin endpoint (config_dump), http://127.0.0.1:PORT. */
+  adminUrl: string;
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Replaces the bridge, keeping its cache directory and ADS port. */
   restartBridge(controlPlane: string, waitForZone: boolean): Promise<BridgeProcess>;
@@ -63,12 +65,19 @@ export async function startMesh(): Promise<Mesh> {
   const adsPort = await freePort();
   const cacheDir = join(dir, "cache");
   // The zone requires a token in Hello; the bridge gets one issued through the API.
-  const tokenArgs = ["--token-file", (await issueZoneTokenFile(wrangler.url, "default", join(dir, "zone-default.token"))).file];
+  const adminPort = await freePort();
+  const tokenArgs = [
+    "--token-file",
+    (await issueZoneTokenFile(wrangler.url, "default", join(dir, "zone-default.token"))).file,
+    "--admin-port",
+    String(adminPort),
+  ];
   const mesh: Mesh = {
     dir,
     wrangler,
     backends,
     adsPort,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
     bridge: await startBridge({ zone: "default", controlPlane: wrangler.url, adsPort, cacheDir, extraArgs: tokenArgs }),
     api,
     async restartBridge(controlPlane, waitForZone) {

@@ -141,6 +141,8 @@ export async function startBridge(opts: {
   cacheDir: string;
   extraArgs?: string[];
   waitForZone?: boolean;
+  /** Options for node itself, before the script (the benchmark's --cpu-prof). */
+  nodeArgs?: string[];
 }): Promise<BridgeProcess> {
   const events: BridgeEvent[] = [];
   const waiters: { pred: (e: BridgeEvent) => boolean; resolve: (e: BridgeEvent) => void }[] = [];
@@ -162,6 +164,7 @@ export async function startBridge(opts: {
     }
   };
   const args = [
+    ...(opts.nodeArgs ?? []),
     "--import", "tsx", join(ROOT, "src/xds-bridge/main.ts"),
     "--zone", opts.zone, "--control-plane", opts.controlPlane,
     "--ads-port", String(opts.adsPort), "--cache-dir", opts.cacheDir,

@@ -4,6 +4,7 @@ import type { Resource } from "../contract/resource-types.js";
 import type { ZoneModel } from "../contract/zone-model.js";
 import { ProxyWorkloads } from "./discovery/proxy-workloads.js";
 import { WorkloadsDir } from "./discovery/workloads-dir.js";
+import { startAdminServer } from "./admin-server.js";
 import { EndpointMirror } from "./endpoint-mirror.js";
 import type { Logger } from "./logger.js";
 import { StateCache } from "./state-cache.js";
@@ -46,6 +47,7 @@ export class Bridge {
   private ads!: AdsServer;
   private cache!: StateCache;
   private reportTimer: NodeJS.Timeout | undefined;
+  private admin: { port: number; close(): Promise<void> } | undefined;
 
   private constructor(
     readonly config: BridgeConfig,
@@ -87,6 +89,10 @@ export class Bridge {
       onError: (err, context) => log.error("ads_error", { context, error: String(err) }),
     });
     log.info("ads_listening", { address: this.ads.address });
+    if (config.adminPort !== undefined) {
+      this.admin = await startAdminServer({ host: "127.0.0.1", port: config.adminPort, ads: this.ads, tracker: this.tracker });
+      log.info("admin_listening", { address: `127.0.0.1:${this.admin.port}` });
+    }
 
     this.zone = new ZoneClient({
       controlPlane: config.controlPlane,
@@ -222,6 +228,7 @@ export class Bridge {
     this.reportStatus();
     this.zone.stop();
     await this.cache.flush();
+    await this.admin?.close();
     await this.ads.close();
   }
 }

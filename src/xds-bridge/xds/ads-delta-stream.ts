@@ -9,9 +9,9 @@ import {
 } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { AdsProtocolError } from "./ads-stream.js";
 import { DeltaSubscription } from "./delta-subscription.js";
-import { proxyInfoOf, type ProxyCallbacks, type ProxyInfo } from "./proxy-callbacks.js";
+import { proxyInfoOf, type ProxyCallbacks, type ProxyInfo, type StreamDump } from "./proxy-callbacks.js";
 import { resourceKind } from "./resource-kinds.js";
-import type { Snapshot } from "./snapshot.js";
+import type { EncodedResource, Snapshot } from "./snapshot.js";
 import type { SnapshotCache } from "./snapshot-cache.js";
 
 export interface DeltaAdsStreamOptions {
@@ -40,6 +40,10 @@ interface DeltaTypeState {
   ackedVersion: string;
   /** nonce -> names of the resources that response carried. */
   readonly pendingNames: Map<string, string[]>;
+  /** nonce -> the resources and removals of that response, applied to `acked` on its ACK. */
+  readonly pendingContent: Map<string, { updated: EncodedResource[]; removed: string[] }>;
+  /** What the client accepted, by name. */
+  readonly acked: Map<string, EncodedResource>;
   /**
    * Poison isolation: names the proxy refused. Delta never re-sends an
    * unchanged resource, so nothing needs substituting; the hold only keeps
@@ -122,7 +126,7 @@ export class DeltaAdsStream {
         request.initialResourceVersions,
       );
       subscription.apply([], request.resourceNamesUnsubscribe);
-      state = { subscription, pending: new Map(), ackedVersion: "", pendingNames: new Map(), held: { names: new Set(), rejectedVersion: "", errorDetail: "" } };
+      state = { subscription, pending: new Map(), ackedVersion: "", pendingNames: new Map(), pendingContent: new Map(), acked: new Map(), held: { names: new Set(), rejectedVersion: "", errorDetail: "" } };
       this.types.set(request.typeUrl, state);
       changed = true;
     } else {
@@ -146,19 +150,34 @@ export class DeltaAdsStream {
     }
     const { callbacks } = this.options;
     const names = state.pendingNames.get(nonce) ?? [];
+    const content = state.pendingContent.get(nonce);
     for (const k of [...state.pendingNames.keys()]) if (!state.pending.has(k)) state.pendingNames.delete(k);
+    for (const k of [...state.pendingContent.keys()]) if (!state.pending.has(k)) state.pendingContent.delete(k);
     if (request.errorDetail) {
       callbacks.onNack(proxy, request.typeUrl, state.ackedVersion, version, request.errorDetail.message);
       state.held = { names: new Set([...state.held.names, ...names]), rejectedVersion: version, errorDetail: request.errorDetail.message };
       callbacks.onHeld(proxy, request.typeUrl, { names: [...state.held.names].sort(), rejectedVersion: version, errorDetail: request.errorDetail.message });
     } else {
       state.ackedVersion = version;
+      for (const r of content?.updated ?? []) state.acked.set(r.name, r);
+      for (const n of content?.removed ?? []) state.acked.delete(n);
       const released = names.filter((n) => state.held.names.delete(n));
       callbacks.onAck(proxy, request.typeUrl, version);
       if (released.length > 0) {
         callbacks.onHeld(proxy, request.typeUrl, { ...state.held, names: [...state.held.names].sort() });
       }
     }
+  }
+
+  /** What the proxy accepted, per type (what it runs). */
+  dump(): StreamDump | undefined {
+    if (!this.proxyInfo) return undefined;
+    const types = [...this.types].map(([typeUrl, s]) => ({
+      typeUrl,
+      version: s.ackedVersion,
+      resources: [...s.acked.values()].map((r) => ({ name: r.name, any: r.any })),
+    }));
+    return { proxy: this.proxyInfo, types };
   }
 
   private open(request: DeltaDiscoveryRequest): ProxyInfo {
@@ -198,6 +217,7 @@ export class DeltaAdsStream {
     });
     state.pending.set(nonce, snapshot.version);
     state.pendingNames.set(nonce, [...updated.map((r) => r.name), ...removed]);
+    state.pendingContent.set(nonce, { updated: [...updated], removed: [...removed] });
     if (state.pending.size > MAX_PENDING_NONCES) {
       const oldest = state.pending.keys().next();
       if (!oldest.done) state.pending.delete(oldest.value);

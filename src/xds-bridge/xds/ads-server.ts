@@ -8,7 +8,7 @@ import type {
 import { DeltaAdsStream } from "./ads-delta-stream.js";
 import { adsServiceDefinition } from "./ads-service.js";
 import { AdsProtocolError, AdsStream } from "./ads-stream.js";
-import { guardCallbacks, type ProxyCallbacks } from "./proxy-callbacks.js";
+import { guardCallbacks, type ProxyCallbacks, type StreamDump } from "./proxy-callbacks.js";
 import type { SnapshotCache } from "./snapshot-cache.js";
 
 export interface AdsServerOptions {
@@ -29,6 +29,8 @@ export interface AdsServer {
   readonly address: string;
   /** Streams currently open. */
   activeStreams(): number;
+  /** What each open stream of `proxyId` has accepted (one entry per stream). */
+  configDump(proxyId: string): StreamDump[];
   /** Ends every stream (each reported closed) and stops the server. */
   close(): Promise<void>;
 }
@@ -40,6 +42,7 @@ type DeltaCall = grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryRe
 interface ProtocolStream<Req> {
   handleRequest(request: Req): void;
   close(): void;
+  dump(): StreamDump | undefined;
 }
 
 /** Builds the protocol side of one call, given how to reply and how to give up. */
@@ -64,6 +67,7 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
   const onError = options.onError ?? ((err, context) => console.error(`[ads] ${context}:`, err));
   const callbacks = guardCallbacks(options.callbacks ?? {}, (err, hook) => onError(err, `callback ${hook}`));
   const closers = new Map<number, () => void>();
+  const dumps = new Map<number, () => StreamDump | undefined>();
   let nextStreamId = 0;
 
   const server = new grpc.Server();
@@ -94,6 +98,7 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
       if (ended) return;
       ended = true;
       closers.delete(streamId);
+      dumps.delete(streamId);
       stream.close();
     };
     const fail = (err: unknown): void => {
@@ -110,6 +115,7 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
       if (!ended) call.write(response);
     };
     const stream = makeStream(streamId, send, fail);
+    dumps.set(streamId, () => stream.dump());
     closers.set(streamId, () => {
       finish();
       call.end();
@@ -137,6 +143,8 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
     port,
     address: `${host.includes(":") ? `[${host}]` : host}:${port}`,
     activeStreams: () => closers.size,
+    configDump: (proxyId) =>
+      [...dumps.values()].map((d) => d()).filter((d): d is StreamDump => d !== undefined && d.proxy.id === proxyId),
     close: async () => {
       for (const close of [...closers.values()]) close();
       // ADS streams never end on their own and clients hold their HTTP/2

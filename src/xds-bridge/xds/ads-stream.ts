@@ -4,7 +4,7 @@ import {
   type DiscoveryRequest,
   type DiscoveryResponse,
 } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { proxyInfoOf, type ProxyCallbacks, type ProxyInfo } from "./proxy-callbacks.js";
+import { proxyInfoOf, type ProxyCallbacks, type ProxyInfo, type StreamDump } from "./proxy-callbacks.js";
 import { resourceKind } from "./resource-kinds.js";
 import { PoisonHolds } from "./poison-holds.js";
 import type { EncodedResource, Snapshot } from "./snapshot.js";
@@ -37,8 +37,9 @@ interface TypeState {
   sent: ReadonlyMap<string, string> | undefined;
   /** The resources of the last response sent. */
   lastSent: EncodedResource[];
-  /** The resources of the last response the proxy ACKed. */
+  /** The resources of the last response the proxy ACKed, and its version_info. */
   acked: ReadonlyMap<string, EncodedResource>;
+  ackedVersion: string;
   holds: PoisonHolds;
 }
 
@@ -116,6 +117,7 @@ export class AdsStream {
         }
       } else {
         state.acked = new Map(state.lastSent.map((r) => [r.name, r]));
+        state.ackedVersion = request.versionInfo;
         callbacks.onAck(proxy, request.typeUrl, request.versionInfo);
       }
     }
@@ -123,7 +125,7 @@ export class AdsStream {
     const subscription = Subscription.fromRequest(state?.subscription, request.resourceNames, kind.emptyMeansWildcard);
     const changed = !state || !subscription.equals(state.subscription);
     if (!state) {
-      state = { subscription, nonce: "", version: "", sent: undefined, lastSent: [], acked: new Map(), holds: new PoisonHolds() };
+      state = { subscription, nonce: "", version: "", sent: undefined, lastSent: [], acked: new Map(), ackedVersion: "", holds: new PoisonHolds() };
       this.types.set(request.typeUrl, state);
     }
     // Always keep the latest spelling: it decides what a later empty list means.
@@ -131,6 +133,17 @@ export class AdsStream {
     const snapshot = cache.getSnapshot(proxy.snapshotKey ?? proxy.mesh);
     // Without a snapshot there is nothing to say yet; onSnapshot answers later.
     if (changed && snapshot) this.push(request.typeUrl, state, snapshot, true);
+  }
+
+  /** What the proxy accepted, per type (what it runs). */
+  dump(): StreamDump | undefined {
+    if (!this.proxyInfo) return undefined;
+    const types = [...this.types].map(([typeUrl, s]) => ({
+      typeUrl,
+      version: s.ackedVersion,
+      resources: [...s.acked.values()].map((r) => ({ name: r.name, any: r.any })),
+    }));
+    return { proxy: this.proxyInfo, types };
   }
 
   private open(request: DiscoveryRequest): ProxyInfo {

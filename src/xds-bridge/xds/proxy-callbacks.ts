@@ -1,3 +1,4 @@
+import type { Any } from "@bufbuild/protobuf/wkt";
 import type { Node } from "../../gen/envoy/config/core/v3/base_pb.js";
 import type { DiscoveryRequest } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { HeldState } from "./poison-holds.js";
@@ -70,6 +71,12 @@ export interface ProxyCallbacks {
 export function meshOfNode(node: Node): string {
   const mesh = node.metadata?.["mesh"];
   return typeof mesh === "string" && mesh !== "" ? mesh : DEFAULT_MESH;
+}
+
+/** What one stream's proxy has accepted, per type: for config dumps. */
+export interface StreamDump {
+  proxy: ProxyInfo;
+  types: { typeUrl: string; version: string; resources: { name: string; any: Any }[] }[];
 }
 
 /**

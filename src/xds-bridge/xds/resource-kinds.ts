@@ -1,4 +1,4 @@
-import { fromBinary, type Message } from "@bufbuild/protobuf";
+import { fromBinary, toJson, type JsonValue, type Message, type Registry } from "@bufbuild/protobuf";
 import type { GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { anyPack, type Any } from "@bufbuild/protobuf/wkt";
 import { ClusterSchema } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
@@ -22,6 +22,8 @@ export interface ResourceKind {
   encodeAll(resources: XdsResources): { name: string; any: Any }[];
   /** The resource name inside an encoded resource of this kind. */
   nameOfEncoded(value: Uint8Array): string;
+  /** An encoded resource as proto JSON; Any fields render for types in `registry`. */
+  toJson(value: Uint8Array, registry?: Registry): JsonValue;
 }
 
 function kind<T extends Message>(
@@ -36,6 +38,7 @@ function kind<T extends Message>(
     emptyMeansWildcard,
     encodeAll: (resources) => pick(resources).map((m) => ({ name: nameOf(m), any: anyPack(schema, m) })),
     nameOfEncoded: (value) => nameOf(fromBinary(schema, value)),
+    toJson: (value, registry) => toJson(schema, fromBinary(schema, value), registry ? { registry } : {}),
   };
 }
 

@@ -1,0 +1,64 @@
+import { createServer, type Server } from "node:http";
+import { createRegistry } from "@bufbuild/protobuf";
+import { RouterSchema } from "../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
+import { OriginalDstSchema } from "../gen/envoy/extensions/filters/listener/original_dst/v3/original_dst_pb.js";
+import { HttpConnectionManagerSchema } from "../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import { HttpProtocolOptionsSchema } from "../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
+import { RESOURCE_KINDS } from "./xds/resource-kinds.js";
+import type { AdsServer } from "./xds/ads-server.js";
+import type { ProxyTracker } from "./xds/proxy-tracker.js";
+
+// Typed configs inside resources render only for types the registry knows.
+const registry = createRegistry(HttpConnectionManagerSchema, RouterSchema, OriginalDstSchema, HttpProtocolOptionsSchema);
+
+/**
+ * The bridge's local admin endpoint, on loopback by default (like Envoy's
+ * admin): what one proxy has accepted, resource by resource, for
+ * `edgeplane config-dump PROXY --bridge URL`; and the tracker's view of every
+ * connected proxy.
+ *
+ *   GET /config_dump?proxy=ID   {proxy, streams: [{streamId, snapshotKey, types: [{typeUrl, version, resources}]}]}
+ *   GET /proxies                the tracker's per-proxy, per-type ACK/NACK state
+ *
+ * @example const admin = await startAdminServer({ host: "127.0.0.1", port: 19000, ads, tracker });
+ */
+export async function startAdminServer(opts: { host: string; port: number; ads: AdsServer; tracker: ProxyTracker }): Promise<{ port: number; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://admin");
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(`${JSON.stringify(body, null, 2)}\n`);
+    };
+    if (req.method !== "GET") return reply(405, { code: "method_not_allowed", message: "GET only" });
+    if (url.pathname === "/proxies") return reply(200, { items: opts.tracker.snapshotStatus() });
+    if (url.pathname !== "/config_dump") return reply(404, { code: "not_found", message: "GET /config_dump?proxy=ID or /proxies" });
+    const proxy = url.searchParams.get("proxy");
+    if (!proxy) return reply(400, { code: "missing_field", field: "proxy", message: "name the proxy: /config_dump?proxy=ID" });
+    const streams = opts.ads.configDump(proxy);
+    if (streams.length === 0) return reply(404, { code: "not_found", message: `no proxy "${proxy}" is connected to this bridge` });
+    return reply(200, {
+      proxy,
+      streams: streams.map((s) => ({
+        streamId: s.proxy.streamId,
+        mesh: s.proxy.mesh,
+        snapshotKey: s.proxy.snapshotKey ?? s.proxy.mesh,
+        types: s.types.map((t) => {
+          const kind = RESOURCE_KINDS.find((k) => k.typeUrl === t.typeUrl);
+          return {
+            typeUrl: t.typeUrl,
+            version: t.version,
+            resources: t.resources.map((r) => (kind ? kind.toJson(r.any.value, registry) : { name: r.name })),
+          };
+        }),
+      })),
+    });
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => {
+      const addr = server.address();
+      resolve(typeof addr === "object" && addr ? addr.port : opts.port);
+    });
+  });
+  return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
