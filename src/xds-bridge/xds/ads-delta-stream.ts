@@ -10,7 +10,7 @@ import {
 import { AdsProtocolError } from "./ads-stream.js";
 import { DeltaSubscription } from "./delta-subscription.js";
 import { proxyInfoOf, type ProxyCallbacks, type ProxyInfo, type StreamDump } from "./proxy-callbacks.js";
-import { resourceKind } from "./resource-kinds.js";
+import { inPushOrder, resourceKind } from "./resource-kinds.js";
 import type { EncodedResource, Snapshot } from "./snapshot.js";
 import type { SnapshotCache } from "./snapshot-cache.js";
 
@@ -193,7 +193,7 @@ export class DeltaAdsStream {
   private onSnapshot(snapshot: Snapshot): void {
     if (this.closed) return;
     try {
-      for (const [typeUrl, state] of this.types) this.push(typeUrl, state, snapshot);
+      for (const [typeUrl, state] of inPushOrder(this.types)) this.push(typeUrl, state, snapshot);
     } catch (err) {
       this.options.fail(err);
     }

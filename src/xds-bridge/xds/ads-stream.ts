@@ -5,7 +5,7 @@ import {
   type DiscoveryResponse,
 } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { proxyInfoOf, type ProxyCallbacks, type ProxyInfo, type StreamDump } from "./proxy-callbacks.js";
-import { resourceKind } from "./resource-kinds.js";
+import { inPushOrder, resourceKind } from "./resource-kinds.js";
 import { PoisonHolds } from "./poison-holds.js";
 import type { EncodedResource, Snapshot } from "./snapshot.js";
 import type { SnapshotCache } from "./snapshot-cache.js";
@@ -159,7 +159,7 @@ export class AdsStream {
   private onSnapshot(snapshot: Snapshot): void {
     if (this.closed) return;
     try {
-      for (const [typeUrl, state] of this.types) this.push(typeUrl, state, snapshot, false);
+      for (const [typeUrl, state] of inPushOrder(this.types)) this.push(typeUrl, state, snapshot, false);
     } catch (err) {
       this.options.fail(err);
     }

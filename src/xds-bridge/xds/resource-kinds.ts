@@ -42,6 +42,23 @@ function kind<T extends Message>(
   };
 }
 
+/**
+ * The order pushes go out in after a change: clusters before their
+ * endpoints, listeners before their routes, and clusters before the
+ * listeners whose routes name them (Envoy's warming order; make before
+ * break for added resources).
+ */
+export const PUSH_ORDER: readonly string[] = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route];
+
+/** The types a stream subscribes to, in PUSH_ORDER (others last, as subscribed). */
+export function inPushOrder<T>(types: ReadonlyMap<string, T>): [string, T][] {
+  const rank = (t: string) => {
+    const i = PUSH_ORDER.indexOf(t);
+    return i < 0 ? PUSH_ORDER.length : i;
+  };
+  return [...types].sort((a, b) => rank(a[0]) - rank(b[0]));
+}
+
 /** The four resource types the ADS server serves, in xDS dependency order. */
 export const RESOURCE_KINDS: readonly ResourceKind[] = [
   kind(TYPE_URL.listener, ListenerSchema, (r) => r.listeners, (m) => m.name, true),
