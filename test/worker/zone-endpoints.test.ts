@@ -114,6 +114,30 @@ describe("zone endpoint layer", () => {
     for (const s of [c1, c2, d1]) s.close();
   });
 
+  it("reaches a zone with an ingress through it, as one endpoint weighted by its healthy instances", async () => {
+    await call("PUT", "/v1/meshes/default/services/echo", service("echo"));
+    const i1 = await bridge("ep-i", "i1"); // creates Zone ep-i (no ingress yet)
+    const zone = await call("PUT", "/v1/zones/ep-i", { kind: "Zone", metadata: { name: "ep-i" }, spec: { ingress: { address: "203.0.113.5", port: 15443 } } });
+    expect(zone.status).toBe(200);
+    const j1 = await bridge("ep-j", "j1");
+    discover(i1, [
+      { ...workload("i-a", "ep-i"), spec: { ...workload("i-a", "ep-i").spec, address: "10.9.0.1" } },
+      { ...workload("i-b", "ep-i"), spec: { ...workload("i-b", "ep-i").spec, address: "10.9.0.2" } },
+      { ...workload("i-c", "ep-i", "unhealthy"), spec: { ...workload("i-c", "ep-i", "unhealthy").spec, address: "10.9.0.3" } },
+    ]);
+    const seen = await endpointsUntil(j1, (d) => d.some((w) => w.spec.zone === "ep-i"));
+    const fromI = seen.docs.filter((w) => w.spec.zone === "ep-i");
+    expect(fromI).toEqual([
+      {
+        kind: "Workload",
+        metadata: { name: "ep-i-ingress-echo", mesh: "default", labels: { "edgeplane.io/ingress": "ep-i" } },
+        spec: { service: "echo", address: "203.0.113.5", port: 15443, zone: "ep-i", health: "healthy", weight: 2 },
+      },
+    ]);
+    i1.close();
+    j1.close();
+  });
+
   it("refuses the fault switch without a boolean", async () => {
     const res = await call("POST", "/v1/zones/ep-c/faults", { uplinkDown: "yes" });
     expect(res.status).toBe(422);
