@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { EchoClient } from "../examples/echo/echo-backend.js";
-import { writeXdsBootstrap } from "../examples/echo/xds-bootstrap.js";
+import { registerXdsClient } from "../examples/echo/xds-bootstrap.js";
 import { startMesh } from "../scripts/lib/local-mesh.js";
 import { ROOT } from "../scripts/lib/processes.js";
 import { summarize, table } from "./stats.js";
@@ -25,9 +25,7 @@ const changes = Number(values.changes);
 
 const mesh = await startMesh();
 const dir = await mkdtemp(join(tmpdir(), "apply-wait-"));
-const boot = await writeXdsBootstrap({ serverAddress: `127.0.0.1:${mesh.adsPort}`, nodeId: "bench-apply-wait" });
-process.env.GRPC_XDS_BOOTSTRAP = boot.path;
-(await import("@grpc/grpc-js-xds")).register();
+const boot = await registerXdsClient({ serverAddress: `127.0.0.1:${mesh.adsPort}`, nodeId: "bench-apply-wait" });
 const client = new EchoClient("xds:///echo");
 await client.call();
 

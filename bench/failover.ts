@@ -13,7 +13,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { EchoClient } from "../examples/echo/echo-backend.js";
-import { writeXdsBootstrap } from "../examples/echo/xds-bootstrap.js";
+import { registerXdsClient } from "../examples/echo/xds-bootstrap.js";
 import { ROOT } from "../scripts/lib/processes.js";
 import { startTwoZones } from "../scripts/lib/two-zones.js";
 import { summarize, table } from "./stats.js";
@@ -22,9 +22,7 @@ const { values } = parseArgs({ options: { rounds: { type: "string", default: "10
 const rounds = Number(values.rounds);
 
 const zones = await startTwoZones();
-const boot = await writeXdsBootstrap({ serverAddress: `127.0.0.1:${zones.a.adsPort}`, nodeId: "bench-failover" });
-process.env.GRPC_XDS_BOOTSTRAP = boot.path;
-(await import("@grpc/grpc-js-xds")).register();
+const boot = await registerXdsClient({ serverAddress: `127.0.0.1:${zones.a.adsPort}`, nodeId: "bench-failover" });
 const client = new EchoClient("xds:///echo");
 
 /** Calls back to back until `backend` answers; the time it took, in ms. */

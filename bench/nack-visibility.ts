@@ -14,7 +14,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { EchoClient } from "../examples/echo/echo-backend.js";
-import { writeXdsBootstrap } from "../examples/echo/xds-bootstrap.js";
+import { registerXdsClient } from "../examples/echo/xds-bootstrap.js";
 import { startMesh } from "../scripts/lib/local-mesh.js";
 import { ROOT } from "../scripts/lib/processes.js";
 import { summarize, table } from "./stats.js";
@@ -25,9 +25,7 @@ const CLIENT = "bench-nack";
 const STATUS = "/v1/meshes/default/backendpolicies/echo-v1-lb/status";
 
 const mesh = await startMesh();
-const boot = await writeXdsBootstrap({ serverAddress: `127.0.0.1:${mesh.adsPort}`, nodeId: CLIENT });
-process.env.GRPC_XDS_BOOTSTRAP = boot.path;
-(await import("@grpc/grpc-js-xds")).register();
+const boot = await registerXdsClient({ serverAddress: `127.0.0.1:${mesh.adsPort}`, nodeId: CLIENT });
 const client = new EchoClient("xds:///echo");
 await client.call();
 

@@ -45,3 +45,18 @@ export async function writeXdsBootstrap(options: XdsBootstrapOptions): Promise<{
   await writeFile(path, JSON.stringify(xdsBootstrap(options), null, 2));
   return { path, remove: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * Makes this process a proxyless xDS client of `serverAddress`: writes the
+ * bootstrap, points GRPC_XDS_BOOTSTRAP at it and registers @grpc/grpc-js-xds
+ * (which reads the bootstrap once, at its first xds: channel). Afterwards
+ * `xds:///<service>` targets resolve through that ADS server.
+ *
+ * @example const boot = await registerXdsClient({ serverAddress: "127.0.0.1:18000", nodeId: "c1" }); ... await boot.remove();
+ */
+export async function registerXdsClient(options: XdsBootstrapOptions): Promise<{ path: string; remove(): Promise<void> }> {
+  const boot = await writeXdsBootstrap(options);
+  process.env.GRPC_XDS_BOOTSTRAP = boot.path;
+  (await import("@grpc/grpc-js-xds")).register();
+  return boot;
+}

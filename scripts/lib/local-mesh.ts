@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEchoBackend, type EchoBackend } from "../../examples/echo/echo-backend.js";
 import { startBridge, startWrangler, type BridgeEvent, type BridgeProcess, type Wrangler } from "./processes.js";
+import { apiCaller } from "./api-caller.js";
 import { freePort } from "./ports.js";
 import { issueZoneTokenFile } from "./zone-token.js";
 
@@ -51,15 +52,7 @@ export async function startMesh(): Promise<Mesh> {
   const dir = await mkdtemp(join(tmpdir(), "edgeplane-e2e-"));
   const backends = [await startEchoBackend("echo-v1-a"), await startEchoBackend("echo-v2-a")];
   const wrangler = await startWrangler({ port: await freePort(), stateDir: join(dir, "state") });
-  const api = async (method: string, path: string, body?: unknown) => {
-    const init: RequestInit = { method };
-    if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      init.headers = { "content-type": "application/json" };
-    }
-    const res = await fetch(`${wrangler.url}${path}`, init);
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const api = apiCaller(wrangler.url);
   const applied = await api("POST", "/v1/apply", demoBundle(backends[0]!.port, backends[1]!.port));
   if (applied.status !== 200) throw new Error(`demo bundle refused: ${JSON.stringify(applied.body)}`);
   const adsPort = await freePort();

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEchoBackend, type EchoBackend } from "../../examples/echo/echo-backend.js";
+import { apiCaller } from "./api-caller.js";
 import { freePort } from "./ports.js";
 import { startBridge, startWrangler, type BridgeProcess, type Wrangler } from "./processes.js";
 import { issueZoneTokenFile } from "./zone-token.js";
@@ -33,15 +34,7 @@ export interface TwoZones {
 export async function startTwoZones(): Promise<TwoZones> {
   const dir = await mkdtemp(join(tmpdir(), "edgeplane-zones-"));
   const wrangler = await startWrangler({ port: await freePort(), stateDir: join(dir, "state"), vars: { EDGEPLANE_FAULTS: "on" } });
-  const api = async (method: string, path: string, body?: unknown) => {
-    const init: RequestInit = { method };
-    if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      init.headers = { "content-type": "application/json" };
-    }
-    const res = await fetch(`${wrangler.url}${path}`, init);
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const api = apiCaller(wrangler.url);
   const svc = await api("PUT", "/v1/meshes/default/services/echo", { kind: "Service", metadata: { name: "echo" }, spec: { ports: [{ port: 50051, protocol: "grpc" }] } });
   if (svc.status !== 201) throw new Error(`Service echo refused: ${JSON.stringify(svc.body)}`);
 

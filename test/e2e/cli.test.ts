@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoClient } from "../../examples/echo/echo-backend.js";
-import { writeXdsBootstrap } from "../../examples/echo/xds-bootstrap.js";
+import { registerXdsClient } from "../../examples/echo/xds-bootstrap.js";
 import { ackOf, splitRoute, startMesh, type Mesh } from "../../scripts/lib/local-mesh.js";
 import { ROOT } from "../../scripts/lib/processes.js";
 
@@ -57,10 +57,8 @@ const service = (name: string, port: number) => ({ kind: "Service", metadata: { 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "edgeplane-cli-e2e-"));
   mesh = await startMesh();
-  const boot = await writeXdsBootstrap({ serverAddress: `127.0.0.1:${mesh.adsPort}`, nodeId: CLIENT });
+  const boot = await registerXdsClient({ serverAddress: `127.0.0.1:${mesh.adsPort}`, nodeId: CLIENT });
   removeBootstrap = boot.remove;
-  process.env.GRPC_XDS_BOOTSTRAP = boot.path; // read once, at register()
-  (await import("@grpc/grpc-js-xds")).register();
   client = new EchoClient("xds:///echo");
   // One call makes the client fetch and hold LDS, RDS, CDS and EDS: a proxy the zone knows.
   await client.call();

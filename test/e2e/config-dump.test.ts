@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoClient } from "../../examples/echo/echo-backend.js";
-import { writeXdsBootstrap } from "../../examples/echo/xds-bootstrap.js";
+import { registerXdsClient } from "../../examples/echo/xds-bootstrap.js";
 import { startMesh, type Mesh } from "../../scripts/lib/local-mesh.js";
 import { ROOT } from "../../scripts/lib/processes.js";
 
@@ -16,10 +16,8 @@ let removeBootstrap: () => Promise<void>;
 
 beforeAll(async () => {
   mesh = await startMesh();
-  const boot = await writeXdsBootstrap({ serverAddress: `127.0.0.1:${mesh.adsPort}`, nodeId: "dump-client" });
+  const boot = await registerXdsClient({ serverAddress: `127.0.0.1:${mesh.adsPort}`, nodeId: "dump-client" });
   removeBootstrap = boot.remove;
-  process.env.GRPC_XDS_BOOTSTRAP = boot.path;
-  (await import("@grpc/grpc-js-xds")).register();
   client = new EchoClient("xds:///echo");
   await client.call();
 }, 180_000);

@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoClient } from "../../examples/echo/echo-backend.js";
-import { writeXdsBootstrap } from "../../examples/echo/xds-bootstrap.js";
+import { registerXdsClient } from "../../examples/echo/xds-bootstrap.js";
 import { startTwoZones, type TwoZones } from "../../scripts/lib/two-zones.js";
 
 let zones: TwoZones;
@@ -38,10 +38,8 @@ async function workloadHealth(zone: string): Promise<string | undefined> {
 
 beforeAll(async () => {
   zones = await startTwoZones();
-  const boot = await writeXdsBootstrap({ serverAddress: `127.0.0.1:${zones.a.adsPort}`, nodeId: "client-in-a" });
+  const boot = await registerXdsClient({ serverAddress: `127.0.0.1:${zones.a.adsPort}`, nodeId: "client-in-a" });
   removeBootstrap = boot.remove;
-  process.env.GRPC_XDS_BOOTSTRAP = boot.path;
-  (await import("@grpc/grpc-js-xds")).register();
   client = new EchoClient("xds:///echo");
 }, 180_000);
 

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoClient } from "../../examples/echo/echo-backend.js";
-import { writeXdsBootstrap } from "../../examples/echo/xds-bootstrap.js";
+import { registerXdsClient } from "../../examples/echo/xds-bootstrap.js";
 import { ackOf, startMesh, type Mesh } from "../../scripts/lib/local-mesh.js";
 
 const CLIENT = "poison-client";
@@ -40,10 +40,8 @@ async function proxyState(path: string, want: string): Promise<ProxyStatus> {
 
 beforeAll(async () => {
   mesh = await startMesh();
-  const boot = await writeXdsBootstrap({ serverAddress: `127.0.0.1:${mesh.adsPort}`, nodeId: CLIENT });
+  const boot = await registerXdsClient({ serverAddress: `127.0.0.1:${mesh.adsPort}`, nodeId: CLIENT });
   removeBootstrap = boot.remove;
-  process.env.GRPC_XDS_BOOTSTRAP = boot.path;
-  (await import("@grpc/grpc-js-xds")).register();
   client = new EchoClient("xds:///echo");
   await client.call();
 }, 180_000);

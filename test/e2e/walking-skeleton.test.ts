@@ -8,7 +8,7 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoClient } from "../../examples/echo/echo-backend.js";
-import { writeXdsBootstrap } from "../../examples/echo/xds-bootstrap.js";
+import { registerXdsClient } from "../../examples/echo/xds-bootstrap.js";
 import { ROOT } from "../../scripts/lib/processes.js";
 import { freePort } from "../../scripts/lib/ports.js";
 import { ackOf, splitRoute, startMesh, type Mesh } from "../../scripts/lib/local-mesh.js";
@@ -47,10 +47,8 @@ function freshClientCalls(ads: string, calls: number): Promise<{ counts: Record<
 
 beforeAll(async () => {
   mesh = await startMesh();
-  const boot = await writeXdsBootstrap({ serverAddress: `127.0.0.1:${mesh.adsPort}`, nodeId: CLIENT });
+  const boot = await registerXdsClient({ serverAddress: `127.0.0.1:${mesh.adsPort}`, nodeId: CLIENT });
   removeBootstrap = boot.remove;
-  process.env.GRPC_XDS_BOOTSTRAP = boot.path; // read once, at register()
-  (await import("@grpc/grpc-js-xds")).register();
   client = new EchoClient("xds:///echo");
 }, 180_000);
 
