@@ -11,6 +11,7 @@ import { historyRoutes } from "./history-routes.js";
 import { inventoryRoutes } from "./inventory-routes.js";
 import { statusRoutes } from "./status-routes.js";
 import { readDocuments } from "./request-body.js";
+import { ifMatchRevision, meshScopedKind } from "./request-params.js";
 import { ResourceService, type Outcome } from "./resource-service.js";
 import { zoneTokenRoutes } from "./zone-token-routes.js";
 
@@ -84,7 +85,7 @@ app.delete("/v1/meshes/:name", (c) => deleteOne(c, { kind: "Mesh", mesh: "", nam
 
 // ---- mesh-scoped resources ------------------------------------------------
 
-app.get("/v1/meshes/:mesh/:kinds", (c) => list(c, meshKind(c), c.req.param("mesh")));
+app.get("/v1/meshes/:mesh/:kinds", (c) => list(c, meshScopedKind(c.req.param("kinds") ?? ""), c.req.param("mesh")));
 app.get("/v1/meshes/:mesh/:kinds/:name", (c) => getOne(c, meshKey(c)));
 app.put("/v1/meshes/:mesh/:kinds/:name", (c) => putOne(c, meshKey(c)));
 app.delete("/v1/meshes/:mesh/:kinds/:name", (c) => deleteOne(c, meshKey(c)));
@@ -116,7 +117,7 @@ async function getOne(c: Context<AppEnv>, key: ResourceKey): Promise<Response> {
 async function putOne(c: Context<AppEnv>, key: ResourceKey): Promise<Response> {
   const [doc] = await readDocuments(c.req.raw, { multi: false });
   const resource = ResourceService.validateAt(doc, key);
-  const outcome = await service(c).put(resource, ifMatch(c));
+  const outcome = await service(c).put(resource, ifMatchRevision(c.req.header("if-match")));
   notify(c, outcome);
   const result = outcome.results[0]!;
   c.header("ETag", `"${result.revision}"`);
@@ -125,7 +126,7 @@ async function putOne(c: Context<AppEnv>, key: ResourceKey): Promise<Response> {
 }
 
 async function deleteOne(c: Context<AppEnv>, key: ResourceKey): Promise<Response> {
-  const outcome = await service(c).delete(key, ifMatch(c));
+  const outcome = await service(c).delete(key, ifMatchRevision(c.req.header("if-match")));
   notify(c, outcome);
   return c.json(outcome.results[0]);
 }
@@ -141,25 +142,8 @@ function notify(c: Context<AppEnv>, outcome: Outcome): void {
   c.executionCtx.waitUntil(publishEvents(c.env, written));
 }
 
-function ifMatch(c: Context<AppEnv>): number | undefined {
-  const raw = c.req.header("if-match");
-  if (raw === undefined) return undefined;
-  const m = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(raw);
-  if (!m) throw new ApiError("invalid_body", `If-Match "${raw}" is not a revision`, { field: "If-Match", hint: 'send the ETag you read, e.g. If-Match: "42"' });
-  return Number(m[1]);
-}
-
-function meshKind(c: Context<AppEnv>): Kind {
-  const plural = c.req.param("kinds") ?? "";
-  const kind = kindFromPlural(plural);
-  if (!kind || kind === "Mesh" || kind === "Zone") {
-    throw new ApiError("not_found", `unknown resource type "${plural}"`, { hint: "one of services, workloads, httproutes, backendpolicies" });
-  }
-  return kind;
-}
-
 function meshKey(c: Context<AppEnv>): ResourceKey {
-  return { kind: meshKind(c), mesh: c.req.param("mesh") ?? "", name: c.req.param("name") ?? "" };
+  return { kind: meshScopedKind(c.req.param("kinds") ?? ""), mesh: c.req.param("mesh") ?? "", name: c.req.param("name") ?? "" };
 }
 
 function zoneName(c: Context<AppEnv>): string {

@@ -350,6 +350,7 @@ export class ZoneDurableObject extends DurableObject<Env> {
       this.endpoints.delivered(report.seq);
     } catch (err) {
       console.error(`zone ${zone}: inventory report ${report.seq} queued: ${String(err)}`);
+      await this.scheduleAlarm();
     }
   }
 
@@ -406,7 +407,8 @@ export class ZoneDurableObject extends DurableObject<Env> {
   }
 
   private async scheduleAlarm(): Promise<void> {
-    if (this.ctx.getWebSockets().length === 0) return;
+    // Bridges to watch, or an inventory report still to deliver.
+    if (this.ctx.getWebSockets().length === 0 && this.endpoints.pendingReport === 0) return;
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + CATCH_UP_MS);
   }
 }
