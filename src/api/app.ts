@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { NAME_PATTERN } from "../contract/resource-schema.js";
-import { kindFromPlural, type Kind, type ResourceKey } from "../contract/resource-types.js";
+import type { Kind, ResourceKey } from "../contract/resource-types.js";
 import type { Env } from "../env.js";
 import { publishEvents } from "../events/publish.js";
 import { notifyZones, recordZoneSeen } from "../global/zone-notifier.js";
