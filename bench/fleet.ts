@@ -44,13 +44,15 @@ export class Fleet {
    * Connects every proxy to `addressOf(proxy)`; with `waitInitial`, until
    * each holds its initial resources. Returns how many got there.
    */
-  async connect(mode: Mode, specs: SimProxySpec[], addressOf: (p: SimProxySpec) => string, waitInitial: boolean): Promise<{ ready: number; ms: number }> {
+  async connect(mode: Mode, specs: SimProxySpec[], addressOf: (p: SimProxySpec) => string, waitInitial: boolean): Promise<{ ready: number; ms: number; late: string[] }> {
     const started = nowMs();
     this.progress.clear();
-    const parts = this.workers.map((_, i) => specs.filter((_, j) => j % this.workers.length === i).map((p) => ({ ...p, address: addressOf(p) })));
+    // Contiguous slices: proxies alternate zones, so each worker gets every zone.
+    const w = this.workers.length;
+    const parts = this.workers.map((_, i) => specs.filter((_, j) => Math.floor((j * w) / specs.length) === i).map((p) => ({ ...p, address: addressOf(p) })));
     const results = await Promise.all(this.workers.map((w, i) => w.call("connect", { mode, proxies: parts[i]!, waitInitial }, 180_000)));
     this.connected = specs.length;
-    return { ready: results.reduce((n, r) => n + r.ready, 0), ms: nowMs() - started };
+    return { ready: results.reduce((n, r) => n + r.ready, 0), ms: nowMs() - started, late: results.flatMap((r) => r.late) };
   }
 
   async disconnect(): Promise<void> {

@@ -19,6 +19,8 @@ export const MESH = "default";
 export const PORT = 50051;
 export const HUB = "svc-0000";
 const PER_PROXY = 8;
+/** The service whose route the fan-out lab changes (it has an HTTPRoute: see routedServices). */
+export const LAB_ROUTED = 5;
 
 export interface Sizes {
   zones: number;

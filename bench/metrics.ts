@@ -15,6 +15,8 @@ const PAGE = 4096;
 export interface ProcSample {
   cpuSec: number;
   rssBytes: number;
+  /** CPU seconds per pid, when the set is discovered anew at each sample. */
+  perPid?: Record<number, number>;
 }
 
 /** utime+stime and RSS of one process, or undefined once it is gone. */
@@ -54,13 +56,23 @@ export interface Tracked {
   sample(): Promise<ProcSample>;
 }
 
-export function procTracked(name: string, pids: number[], proxies = 0): Tracked {
+/** `pids` is called at each sample, so processes that a parent replaces (wrangler restarting workerd) are still counted. */
+export function procTracked(name: string, pids: () => number[], proxies = 0): Tracked {
   return {
     name,
     proxies,
     sample: async () => {
-      const s = pids.map(readProc).filter((x): x is ProcSample => x !== undefined);
-      return { cpuSec: s.reduce((n, x) => n + x.cpuSec, 0), rssBytes: s.reduce((n, x) => n + x.rssBytes, 0) };
+      const perPid: Record<number, number> = {};
+      let cpuSec = 0;
+      let rssBytes = 0;
+      for (const pid of pids()) {
+        const s = readProc(pid);
+        if (!s) continue;
+        perPid[pid] = s.cpuSec;
+        cpuSec += s.cpuSec;
+        rssBytes += s.rssBytes;
+      }
+      return { cpuSec, rssBytes, perPid };
     },
   };
 }
@@ -76,6 +88,8 @@ export async function sampleAll(tracked: Tracked[]): Promise<Samples> {
 export interface CpuRow {
   process: string;
   proxies: number;
+  /** A process of the set was replaced during the window: the CPU it used after the first sample is missing. */
+  replaced?: boolean;
   /** CPU seconds used in the window, and as a share of one core. */
   cpuSec: number;
   corePct: number;
@@ -86,8 +100,15 @@ export interface CpuRow {
 export function cpuRows(before: Samples, after: Samples, wallSec: number, tracked: Tracked[]): CpuRow[] {
   return tracked.map((t) => {
     const a = after[t.name] ?? { cpuSec: 0, rssBytes: 0 };
-    const cpuSec = a.cpuSec - (before[t.name]?.cpuSec ?? 0);
-    return { process: t.name, proxies: t.proxies, cpuSec, corePct: (100 * cpuSec) / wallSec, rssMiB: a.rssBytes / 2 ** 20 };
+    const b = before[t.name];
+    let cpuSec = a.cpuSec - (b?.cpuSec ?? 0);
+    let replaced = false;
+    if (a.perPid && b?.perPid) {
+      // Per pid: a new process started inside the window, so all its CPU belongs to it.
+      cpuSec = Object.entries(a.perPid).reduce((n, [pid, sec]) => n + sec - (b.perPid![Number(pid)] ?? 0), 0);
+      replaced = Object.keys(b.perPid).some((pid) => a.perPid![Number(pid)] === undefined);
+    }
+    return { process: t.name, proxies: t.proxies, ...(replaced ? { replaced } : {}), cpuSec, corePct: (100 * cpuSec) / wallSec, rssMiB: a.rssBytes / 2 ** 20 };
   });
 }
 

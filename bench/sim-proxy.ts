@@ -55,7 +55,7 @@ export interface ConnectArg {
 }
 
 export type SimProxyApi = {
-  connect: [ConnectArg, { ready: number; total: number; ms: number }];
+  connect: [ConnectArg, { ready: number; total: number; ms: number; late: string[] }];
   mark: [null, null];
   collect: [null, { proxies: ProxyWindow[]; cpuUs: number; rssBytes: number }];
   digest: [null, Record<string, string>];
@@ -267,7 +267,8 @@ serveParent<SimProxyApi>({
     }
     const deadline = Date.now() + 120_000;
     while (waitInitial && Date.now() < deadline && proxies.some((p) => !p.ready)) await new Promise((r) => setTimeout(r, 50));
-    return { ready: waitInitial ? proxies.filter((p) => p.ready).length : proxies.length, total: proxies.length, ms: nowMs() - started };
+    const late = proxies.filter((p) => !p.ready).slice(0, 3).map((p) => `${p.spec.id}@${p.spec.address} holds ${p.heldCount()}/${p.spec.initial}`);
+    return { ready: waitInitial ? proxies.filter((p) => p.ready).length : proxies.length, total: proxies.length, ms: nowMs() - started, late };
   },
   mark() {
     for (const p of proxies) p.window = emptyWindow(p.spec.id);
