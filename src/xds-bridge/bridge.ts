@@ -8,7 +8,7 @@ import { startAdminServer } from "./admin-server.js";
 import { EndpointMirror } from "./endpoint-mirror.js";
 import type { Logger } from "./logger.js";
 import { StateCache } from "./state-cache.js";
-import { checkConsistency, translateMesh, translateSidecar } from "./translate/index.js";
+import { checkConsistency, translateMeshIncremental, translateSidecar, type MeshMemo } from "./translate/index.js";
 import type { XdsResources } from "./xds-resources.js";
 import { startAdsServer, type AdsServer } from "./xds/ads-server.js";
 import { combineCallbacks, type ProxyCallbacks } from "./xds/proxy-callbacks.js";
@@ -39,6 +39,8 @@ export class Bridge {
   private workloadsDir: WorkloadsDir | undefined;
   private dirWorkloads: Resource[] = [];
   private discoveryTimer: NodeJS.Timeout | undefined;
+  /** Per mesh, what the last translation produced per service (incremental translation). */
+  private readonly memos = new Map<string, MeshMemo>();
   /** Envoy sidecars being served: snapshot key -> the workload they run next to. */
   private readonly sidecars = new Map<string, { mesh: string; workload: string }>();
   /** Counts changes of this bridge's own discoveries, which it serves before the zone echoes them. */
@@ -162,7 +164,11 @@ export class Bridge {
   private publish(meshes: Set<string>): void {
     const model = this.translationModel();
     const localZone = this.config.zone;
-    for (const mesh of meshes) this.setSnapshot(mesh, translateMesh(model, mesh, { localZone }));
+    for (const mesh of meshes) {
+      // Only services whose inputs changed are translated and encoded again.
+      const { resources, memo } = translateMeshIncremental(model, mesh, { localZone }, this.memos.get(mesh));
+      if (this.setSnapshot(mesh, resources)) this.memos.set(mesh, memo);
+    }
     for (const [key, sc] of this.sidecars) {
       if (meshes.has(sc.mesh)) this.setSnapshot(key, translateSidecar(model, sc.mesh, sc.workload, { localZone }));
     }
@@ -173,17 +179,19 @@ export class Bridge {
     if (sc) this.setSnapshot(key, translateSidecar(this.translationModel(), sc.mesh, sc.workload, { localZone: this.config.zone }));
   }
 
-  private setSnapshot(key: string, resources: XdsResources): void {
+  /** Publishes a consistent snapshot under `key`; false (and the previous one kept) otherwise. */
+  private setSnapshot(key: string, resources: XdsResources): boolean {
     const problems = checkConsistency(resources);
     if (problems.length > 0) {
       // Keep serving the previous snapshot rather than a broken one.
       this.log.error("snapshot_inconsistent", { key, revision: this.mirror.model.revision, problems });
-      return;
+      return false;
     }
     // version_info: "<journal revision>.<zone endpoint version>.<local discovery seq>",
     // so a proxy's ACK names what it holds of each source.
     const version = `${this.mirror.model.revision}.${this.endpoints.version}.${this.discoverySeq}`;
-    this.snapshots.setSnapshot(key, new Snapshot(resources, version));
+    this.snapshots.setSnapshot(key, new Snapshot(resources, version, this.snapshots.getSnapshot(key)));
+    return true;
   }
 
   /** Sidecars get a snapshot of their own as soon as they connect. */

@@ -2,7 +2,8 @@
  * Zone model -> Envoy xDS resources for proxyless gRPC clients (translateMesh)
  * and for Envoy sidecars (translateSidecar). See README.md.
  */
-export { translateMesh } from "./mesh-translator.js";
+export { translateMesh, translateView } from "./mesh-translator.js";
+export { translateMeshIncremental, type MeshMemo } from "./incremental.js";
 export { translateSidecar } from "./sidecar-translator.js";
 export { checkConsistency } from "./consistency.js";
 export { clusterName, listenerName, routeConfigName } from "./names.js";

@@ -21,7 +21,11 @@ import { buildRouteConfigurations } from "./routes.js";
  *   res.listeners.map((l) => l.name); // ["echo", "echo:50051"]
  */
 export function translateMesh(model: ZoneModel, mesh: string, opts: { localZone?: string } = {}): XdsResources {
-  const view = MeshView.of(model, mesh);
+  return translateView(MeshView.of(model, mesh), opts);
+}
+
+/** translateMesh over a view, possibly restricted to some services (MeshView.only). */
+export function translateView(view: MeshView, opts: { localZone?: string } = {}): XdsResources {
   return {
     listeners: buildListeners(view).sort((a, b) => compareStrings(a.name, b.name)),
     routes: buildRouteConfigurations(view).sort((a, b) => compareStrings(a.name, b.name)),

@@ -57,6 +57,16 @@ export class MeshView {
     return this.lbByService.get(service);
   }
 
+  /**
+   * The same view, translating only `services`: lookups (other services,
+   * workloads, routes, policies) still see the whole mesh. For incremental
+   * translation of the services a change touched.
+   */
+  only(services: readonly Service[]): MeshView {
+    const view = Object.create(MeshView.prototype) as MeshView;
+    return Object.assign(view, this, { services });
+  }
+
   /** The locality part of the BackendPolicy targeting `service`, if any. */
   localityPolicy(service: string): LocalityPolicy | undefined {
     return this.localityByService.get(service);

@@ -18,8 +18,10 @@ export interface ResourceKind {
   readonly typeUrl: string;
   /** xDS legacy wildcard: an empty first request subscribes to all resources. */
   readonly emptyMeansWildcard: boolean;
-  /** Packs every resource of this kind into an Any, with its name. */
-  encodeAll(resources: XdsResources): { name: string; any: Any }[];
+  /** The messages of this kind, as objects (identity is what Snapshot reuses by). */
+  messages(resources: XdsResources): readonly object[];
+  /** Packs one message of this kind (one of `messages`). */
+  encode(message: object): { name: string; any: Any };
   /** The resource name inside an encoded resource of this kind. */
   nameOfEncoded(value: Uint8Array): string;
   /** An encoded resource as proto JSON; Any fields render for types in `registry`. */
@@ -36,7 +38,9 @@ function kind<T extends Message>(
   return {
     typeUrl,
     emptyMeansWildcard,
-    encodeAll: (resources) => pick(resources).map((m) => ({ name: nameOf(m), any: anyPack(schema, m) })),
+    messages: (resources) => pick(resources),
+    // Only ever called with objects `messages` returned for this kind.
+    encode: (m) => ({ name: nameOf(m as T), any: anyPack(schema, m as T) }),
     nameOfEncoded: (value) => nameOf(fromBinary(schema, value)),
     toJson: (value, registry) => toJson(schema, fromBinary(schema, value), registry ? { registry } : {}),
   };

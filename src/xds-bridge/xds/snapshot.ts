@@ -26,11 +26,26 @@ const EMPTY: ReadonlyMap<string, EncodedResource> = new Map();
 export class Snapshot {
   readonly version: string;
   private readonly byType = new Map<string, ReadonlyMap<string, EncodedResource>>();
+  /** message object -> its encoding, so the next snapshot can reuse it. */
+  private readonly byMessage = new WeakMap<object, EncodedResource>();
 
-  constructor(resources: XdsResources, version: string) {
+  /**
+   * `previous`: a snapshot whose message objects this one may share (the
+   * incremental translator hands unchanged resources over as the same
+   * objects); those are not encoded or hashed again.
+   */
+  constructor(resources: XdsResources, version: string, previous?: Snapshot) {
     this.version = version;
     for (const kind of RESOURCE_KINDS) {
-      const encoded = kind.encodeAll(resources).map(({ name, any }) => ({ name, any, hash: sha1(any.value) }));
+      const encoded = kind.messages(resources).map((m) => {
+        let e = previous?.byMessage.get(m);
+        if (!e) {
+          const { name, any } = kind.encode(m);
+          e = { name, any, hash: sha1(any.value) };
+        }
+        this.byMessage.set(m, e);
+        return e;
+      });
       // Insertion order is name order, so every consumer iterates sorted.
       encoded.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const byName = new Map<string, EncodedResource>();
