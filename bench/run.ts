@@ -141,6 +141,10 @@ async function main(): Promise<BenchReport> {
       }
     },
   });
+  // Our phase's figures on their own, before the baseline runs: at 10,000
+  // proxies the naive full push may not finish at all on this machine.
+  await mkdir(dirname(values.out!), { recursive: true });
+  await writeFile(values.out!.replace(/\.json$/, ".ours.json"), `${JSON.stringify({ at: new Date().toISOString(), sizes, mode, ours }, null, 2)}\n`);
   for (const [i, c] of clients.entries()) {
     const r = await c.handle.call("call", { timeoutMs: 10_000 });
     realism[i]!.after = r.backend || `FAILED (${r.error})`;
