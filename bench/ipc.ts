@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { ROOT } from "../scripts/lib/processes.js";
+import { ROOT, stopGroup } from "../scripts/lib/processes.js";
 
 /** A child's commands: name -> [argument, result]. */
 export type Api = Record<string, [unknown, unknown]>;
@@ -86,23 +86,7 @@ export function spawnChild<A extends Api, E = never>(script: string, args: strin
     onEvent(listener) {
       listeners.push(listener);
     },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      try {
-        process.kill(-child.pid!, "SIGTERM");
-      } catch {
-        return;
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }, 3_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopGroup(child, exited, 3_000),
   };
 }
 

@@ -45,26 +45,32 @@ export function spawnGroup(cmd: string, args: string[], opts: { env?: NodeJS.Pro
   lines(child.stdout!, false);
   lines(child.stderr!, true);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return {
-    child,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      try {
-        process.kill(-child.pid!, "SIGTERM");
-      } catch {
-        return;
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }, 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  return { child, stop: () => stopGroup(child, exited, 5_000) };
+}
+
+/**
+ * Stops a child started with `detached: true` and everything it started:
+ * SIGTERM to its process group, SIGKILL after `graceMs`, resolving when it
+ * has exited.
+ *
+ * @example await stopGroup(child, exited, 5_000);
+ */
+export async function stopGroup(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid!, "SIGTERM");
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, graceMs);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** Runs a command to completion, throwing with its output when it fails. */
