@@ -7,22 +7,15 @@ import {
   type DeltaDiscoveryResponse,
   type DiscoveryRequest,
 } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { AdsProtocolError } from "./ads-stream.js";
+import { AdsProtocolError, AdsStreamBase, type StreamCoreOptions } from "./ads-stream-base.js";
 import { DeltaSubscription } from "./delta-subscription.js";
-import { proxyInfoOf, type ProxyCallbacks, type ProxyInfo, type StreamDump } from "./proxy-callbacks.js";
-import { inPushOrder, resourceKind } from "./resource-kinds.js";
+import type { ProxyInfo } from "./proxy-callbacks.js";
+import { resourceKind } from "./resource-kinds.js";
 import type { EncodedResource, Snapshot } from "./snapshot.js";
-import type { SnapshotCache } from "./snapshot-cache.js";
 
-export interface DeltaAdsStreamOptions {
-  /** Unique per server, shared with SotW streams (the tracker keys on it). */
-  readonly streamId: number;
-  readonly cache: SnapshotCache;
-  readonly callbacks: Required<ProxyCallbacks>;
+export interface DeltaAdsStreamOptions extends StreamCoreOptions {
   /** Hands a response to the transport. */
   send(response: DeltaDiscoveryResponse): void;
-  /** The stream cannot go on (protocol error or bug); the transport ends it. */
-  fail(err: unknown): void;
 }
 
 /**
@@ -72,42 +65,13 @@ interface DeltaTypeState {
  *   call.on("data", (req) => s.handleRequest(req));
  *   call.on("close", () => s.close());
  */
-export class DeltaAdsStream {
-  private proxyInfo: ProxyInfo | undefined;
-  private readonly types = new Map<string, DeltaTypeState>();
-  private nonceCounter = 0;
-  private unwatch: (() => void) | undefined;
-  private closed = false;
+export class DeltaAdsStream extends AdsStreamBase<DeltaDiscoveryRequest, DeltaTypeState, DeltaAdsStreamOptions> {
 
-  constructor(private readonly options: DeltaAdsStreamOptions) {}
 
-  /** The proxy, once its first request arrived. */
-  get proxy(): ProxyInfo | undefined {
-    return this.proxyInfo;
-  }
 
-  /** Acts on one request; never throws (failures go to options.fail). */
-  handleRequest(request: DeltaDiscoveryRequest): void {
-    if (this.closed) return;
-    try {
-      this.process(request);
-    } catch (err) {
-      this.options.fail(err);
-    }
-  }
-
-  /** Stops watching the cache and reports the close; idempotent. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.unwatch?.();
-    this.unwatch = undefined;
-    if (this.proxyInfo) this.options.callbacks.onStreamClosed(this.proxyInfo);
-  }
-
-  private process(request: DeltaDiscoveryRequest): void {
+  protected process(request: DeltaDiscoveryRequest): void {
     const { callbacks, cache } = this.options;
-    const proxy = this.proxyInfo ?? this.open(request);
+    const proxy = this.proxyOf(request, "DeltaDiscoveryRequest");
     callbacks.onRequest(proxy, sotwView(request));
     if (request.typeUrl === "") throw new AdsProtocolError("type_url is required on an aggregated (ADS) stream");
     const kind = resourceKind(request.typeUrl);
@@ -134,7 +98,7 @@ export class DeltaAdsStream {
     }
     const snapshot = cache.getSnapshot(proxy.snapshotKey ?? proxy.mesh);
     // Without a snapshot there is nothing to say yet; onSnapshot answers later.
-    if (changed && snapshot) this.push(request.typeUrl, state, snapshot);
+    if (changed && snapshot) this.pushChanged(request.typeUrl, state, snapshot);
   }
 
   /** Reports the ACK or NACK a request carries, unless its nonce is stale. */
@@ -169,38 +133,11 @@ export class DeltaAdsStream {
     }
   }
 
-  /** What the proxy accepted, per type (what it runs). */
-  dump(): StreamDump | undefined {
-    if (!this.proxyInfo) return undefined;
-    const types = [...this.types].map(([typeUrl, s]) => ({
-      typeUrl,
-      version: s.ackedVersion,
-      resources: [...s.acked.values()].map((r) => ({ name: r.name, any: r.any })),
-    }));
-    return { proxy: this.proxyInfo, types };
-  }
 
-  private open(request: DeltaDiscoveryRequest): ProxyInfo {
-    const node = request.node;
-    if (!node) throw new AdsProtocolError("the first DeltaDiscoveryRequest of a stream must carry node");
-    const proxy = proxyInfoOf(node, this.options.streamId);
-    this.proxyInfo = proxy;
-    this.unwatch = this.options.cache.watch(proxy.snapshotKey ?? proxy.mesh, (snapshot) => this.onSnapshot(snapshot));
-    this.options.callbacks.onStreamOpen(proxy);
-    return proxy;
-  }
 
-  private onSnapshot(snapshot: Snapshot): void {
-    if (this.closed) return;
-    try {
-      for (const [typeUrl, state] of inPushOrder(this.types)) this.push(typeUrl, state, snapshot);
-    } catch (err) {
-      this.options.fail(err);
-    }
-  }
 
   /** Sends what changed for the type since the client's view, if anything did. */
-  private push(typeUrl: string, state: DeltaTypeState, snapshot: Snapshot): void {
+  protected pushChanged(typeUrl: string, state: DeltaTypeState, snapshot: Snapshot): void {
     const { updated, removed } = state.subscription.diff(snapshot.resources(typeUrl));
     if (updated.length === 0 && removed.length === 0) {
       if (this.proxyInfo) this.options.callbacks.onCurrent(this.proxyInfo, typeUrl, snapshot.version);
@@ -227,11 +164,6 @@ export class DeltaAdsStream {
     if (this.proxyInfo) this.options.callbacks.onResponse(this.proxyInfo, typeUrl, snapshot.version, nonce, bytes);
   }
 
-  /** The only place nonces are made: unique per stream, across types. */
-  private nextNonce(): string {
-    this.nonceCounter += 1;
-    return String(this.nonceCounter);
-  }
 }
 
 /**

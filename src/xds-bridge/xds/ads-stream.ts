@@ -4,26 +4,17 @@ import {
   type DiscoveryRequest,
   type DiscoveryResponse,
 } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { proxyInfoOf, type ProxyCallbacks, type ProxyInfo, type StreamDump } from "./proxy-callbacks.js";
-import { inPushOrder, resourceKind } from "./resource-kinds.js";
+import { AdsProtocolError, AdsStreamBase, type StreamCoreOptions } from "./ads-stream-base.js";
+import { resourceKind } from "./resource-kinds.js";
 import { PoisonHolds } from "./poison-holds.js";
 import type { EncodedResource, Snapshot } from "./snapshot.js";
-import type { SnapshotCache } from "./snapshot-cache.js";
 import { Subscription } from "./subscription.js";
 
-/** A client broke the protocol; the transport ends the stream with INVALID_ARGUMENT. */
-export class AdsProtocolError extends Error {
-  override readonly name = "AdsProtocolError";
-}
+export { AdsProtocolError };
 
-export interface AdsStreamOptions {
-  readonly streamId: number;
-  readonly cache: SnapshotCache;
-  readonly callbacks: Required<ProxyCallbacks>;
+export interface AdsStreamOptions extends StreamCoreOptions {
   /** Hands a response to the transport. */
   send(response: DiscoveryResponse): void;
-  /** The stream cannot go on (protocol error or bug); the transport ends it. */
-  fail(err: unknown): void;
 }
 
 /** What the stream knows about one type_url. */
@@ -59,42 +50,13 @@ interface TypeState {
  *   call.on("data", (req) => s.handleRequest(req));
  *   call.on("close", () => s.close());
  */
-export class AdsStream {
-  private proxyInfo: ProxyInfo | undefined;
-  private readonly types = new Map<string, TypeState>();
-  private nonceCounter = 0;
-  private unwatch: (() => void) | undefined;
-  private closed = false;
+export class AdsStream extends AdsStreamBase<DiscoveryRequest, TypeState, AdsStreamOptions> {
 
-  constructor(private readonly options: AdsStreamOptions) {}
 
-  /** The proxy, once its first request arrived. */
-  get proxy(): ProxyInfo | undefined {
-    return this.proxyInfo;
-  }
 
-  /** Acts on one request; never throws (failures go to options.fail). */
-  handleRequest(request: DiscoveryRequest): void {
-    if (this.closed) return;
-    try {
-      this.process(request);
-    } catch (err) {
-      this.options.fail(err);
-    }
-  }
-
-  /** Stops watching the cache and reports the close; idempotent. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.unwatch?.();
-    this.unwatch = undefined;
-    if (this.proxyInfo) this.options.callbacks.onStreamClosed(this.proxyInfo);
-  }
-
-  private process(request: DiscoveryRequest): void {
+  protected process(request: DiscoveryRequest): void {
     const { callbacks, cache } = this.options;
-    const proxy = this.proxyInfo ?? this.open(request);
+    const proxy = this.proxyOf(request, "DiscoveryRequest");
     callbacks.onRequest(proxy, request);
     if (request.typeUrl === "") throw new AdsProtocolError("type_url is required on an aggregated (ADS) stream");
     const kind = resourceKind(request.typeUrl);
@@ -135,34 +97,11 @@ export class AdsStream {
     if (changed && snapshot) this.push(request.typeUrl, state, snapshot, true);
   }
 
-  /** What the proxy accepted, per type (what it runs). */
-  dump(): StreamDump | undefined {
-    if (!this.proxyInfo) return undefined;
-    const types = [...this.types].map(([typeUrl, s]) => ({
-      typeUrl,
-      version: s.ackedVersion,
-      resources: [...s.acked.values()].map((r) => ({ name: r.name, any: r.any })),
-    }));
-    return { proxy: this.proxyInfo, types };
-  }
 
-  private open(request: DiscoveryRequest): ProxyInfo {
-    const node = request.node;
-    if (!node) throw new AdsProtocolError("the first DiscoveryRequest of a stream must carry node");
-    const proxy = proxyInfoOf(node, this.options.streamId);
-    this.proxyInfo = proxy;
-    this.unwatch = this.options.cache.watch(proxy.snapshotKey ?? proxy.mesh, (snapshot) => this.onSnapshot(snapshot));
-    this.options.callbacks.onStreamOpen(proxy);
-    return proxy;
-  }
 
-  private onSnapshot(snapshot: Snapshot): void {
-    if (this.closed) return;
-    try {
-      for (const [typeUrl, state] of inPushOrder(this.types)) this.push(typeUrl, state, snapshot, false);
-    } catch (err) {
-      this.options.fail(err);
-    }
+
+  protected pushChanged(typeUrl: string, state: TypeState, snapshot: Snapshot): void {
+    this.push(typeUrl, state, snapshot, false);
   }
 
   /** Sends the type's current resources unless (when not forced) the proxy already has exactly them. */
@@ -190,11 +129,6 @@ export class AdsStream {
     if (this.proxyInfo) this.options.callbacks.onResponse(this.proxyInfo, typeUrl, snapshot.version, nonce, bytes);
   }
 
-  /** The only place nonces are made: unique per stream, across types. */
-  private nextNonce(): string {
-    this.nonceCounter += 1;
-    return String(this.nonceCounter);
-  }
 }
 
 function sameHashes(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {

@@ -1,0 +1,110 @@
+import type { Node } from "../../gen/envoy/config/core/v3/base_pb.js";
+import { proxyInfoOf, type ProxyCallbacks, type ProxyInfo, type StreamDump } from "./proxy-callbacks.js";
+import { inPushOrder } from "./resource-kinds.js";
+import type { EncodedResource, Snapshot } from "./snapshot.js";
+import type { SnapshotCache } from "./snapshot-cache.js";
+
+/** A client broke the protocol; the transport ends the stream with INVALID_ARGUMENT. */
+export class AdsProtocolError extends Error {
+  override readonly name = "AdsProtocolError";
+}
+
+/** What every ADS stream variant needs from the server that runs it. */
+export interface StreamCoreOptions {
+  /** Unique per server, across SotW and delta streams (the tracker keys on it). */
+  readonly streamId: number;
+  readonly cache: SnapshotCache;
+  readonly callbacks: Required<ProxyCallbacks>;
+  /** The stream cannot go on (protocol error or bug); the transport ends it. */
+  fail(err: unknown): void;
+}
+
+/** The part of a type's state every variant keeps: what the proxy accepted. */
+export interface AckedState {
+  ackedVersion: string;
+  acked: ReadonlyMap<string, EncodedResource>;
+}
+
+/**
+ * The lifecycle both ADS variants (state of the world, delta) share: the
+ * proxy learned from the first request, the cache watch on its snapshot
+ * key, pushes in warming order on every snapshot change, nonces, close, and
+ * the config dump. Subclasses implement the protocol: `process` for a
+ * request, `pushChanged` for what a new snapshot means for one type.
+ */
+export abstract class AdsStreamBase<Req extends { node?: Node | undefined }, State extends AckedState, O extends StreamCoreOptions> {
+  protected proxyInfo: ProxyInfo | undefined;
+  protected readonly types = new Map<string, State>();
+  private nonceCounter = 0;
+  private unwatch: (() => void) | undefined;
+  private closed = false;
+
+  constructor(protected readonly options: O) {}
+
+  /** The proxy, once its first request arrived. */
+  get proxy(): ProxyInfo | undefined {
+    return this.proxyInfo;
+  }
+
+  /** Acts on one request; never throws (failures go to options.fail). */
+  handleRequest(request: Req): void {
+    if (this.closed) return;
+    try {
+      this.process(request);
+    } catch (err) {
+      this.options.fail(err);
+    }
+  }
+
+  /** Stops watching the cache and reports the close; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unwatch?.();
+    this.unwatch = undefined;
+    if (this.proxyInfo) this.options.callbacks.onStreamClosed(this.proxyInfo);
+  }
+
+  /** What the proxy accepted, per type (what it runs). */
+  dump(): StreamDump | undefined {
+    if (!this.proxyInfo) return undefined;
+    const types = [...this.types].map(([typeUrl, s]) => ({
+      typeUrl,
+      version: s.ackedVersion,
+      resources: [...s.acked.values()].map((r) => ({ name: r.name, any: r.any })),
+    }));
+    return { proxy: this.proxyInfo, types };
+  }
+
+  protected abstract process(request: Req): void;
+
+  /** A new snapshot arrived: send `typeUrl`'s changes, or report the proxy current. */
+  protected abstract pushChanged(typeUrl: string, state: State, snapshot: Snapshot): void;
+
+  /** The stream's proxy: known from the first request, which must carry node. */
+  protected proxyOf(request: Req, requestName: string): ProxyInfo {
+    if (this.proxyInfo) return this.proxyInfo;
+    const node = request.node;
+    if (!node) throw new AdsProtocolError(`the first ${requestName} of a stream must carry node`);
+    const proxy = proxyInfoOf(node, this.options.streamId);
+    this.proxyInfo = proxy;
+    this.unwatch = this.options.cache.watch(proxy.snapshotKey ?? proxy.mesh, (snapshot) => this.onSnapshot(snapshot));
+    this.options.callbacks.onStreamOpen(proxy);
+    return proxy;
+  }
+
+  /** The only place nonces are made: unique per stream, across types. */
+  protected nextNonce(): string {
+    this.nonceCounter += 1;
+    return String(this.nonceCounter);
+  }
+
+  private onSnapshot(snapshot: Snapshot): void {
+    if (this.closed) return;
+    try {
+      for (const [typeUrl, state] of inPushOrder(this.types)) this.pushChanged(typeUrl, state, snapshot);
+    } catch (err) {
+      this.options.fail(err);
+    }
+  }
+}
