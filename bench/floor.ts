@@ -20,8 +20,8 @@ import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { ZoneModel } from "../src/contract/zone-model.js";
-import { ClusterLoadAssignmentSchema } from "../src/gen/envoy/config/endpoint/v3/endpoint_pb.js";
-import { RouteConfigurationSchema } from "../src/gen/envoy/config/route/v3/route_pb.js";
+import { ClusterLoadAssignmentSchema } from "../gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import { RouteConfigurationSchema } from "../gen/envoy/config/route/v3/route_pb.js";
 import {
   DeltaDiscoveryRequestSchema,
   DeltaDiscoveryResponseSchema,
@@ -30,7 +30,7 @@ import {
   ResourceSchema,
   type DeltaDiscoveryRequest,
   type DiscoveryRequest,
-} from "../src/gen/envoy/service/discovery/v3/discovery_pb.js";
+} from "../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { translateMesh } from "../src/xds-bridge/translate/index.js";
 import { ADS_SERVICE_NAME, SnapshotCache, Snapshot, startAdsServer, type AdsServer } from "../src/xds-bridge/xds/index.js";
 import { TYPE_URL } from "../src/xds-bridge/xds-resources.js";

@@ -25,7 +25,7 @@ import {
   type DeltaDiscoveryResponse,
   type DiscoveryRequest,
   type DiscoveryResponse,
-} from "../src/gen/envoy/service/discovery/v3/discovery_pb.js";
+} from "../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { translateMesh } from "../src/xds-bridge/translate/index.js";
 import { Snapshot } from "../src/xds-bridge/xds/index.js";
 import { adsServiceDefinition } from "../src/xds-bridge/xds/ads-service.js";

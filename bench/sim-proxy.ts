@@ -13,7 +13,7 @@ import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { createHash } from "node:crypto";
-import { NodeSchema } from "../src/gen/envoy/config/core/v3/base_pb.js";
+import { NodeSchema } from "../gen/envoy/config/core/v3/base_pb.js";
 import {
   DeltaDiscoveryRequestSchema,
   DeltaDiscoveryResponseSchema,
@@ -23,7 +23,7 @@ import {
   type DeltaDiscoveryResponse,
   type DiscoveryRequest,
   type DiscoveryResponse,
-} from "../src/gen/envoy/service/discovery/v3/discovery_pb.js";
+} from "../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { adsServiceDefinition } from "../src/xds-bridge/xds/ads-service.js";
 import { TYPE_URL } from "../src/xds-bridge/xds-resources.js";
 import { emitToParent, nowMs, serveParent } from "./ipc.js";

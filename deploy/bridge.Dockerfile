@@ -10,10 +10,10 @@ ENV NODE_ENV=production \
     EDGEPLANE_ADS_PORT=18000 \
     EDGEPLANE_CACHE_DIR=/var/lib/edgeplane/cache
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
 COPY bin/edgeplane-bridge.js bin/
 COPY src/contract src/contract
-COPY src/gen src/gen
+COPY gen gen
 COPY src/xds-bridge src/xds-bridge
 RUN mkdir -p /var/lib/edgeplane/cache && chown -R node:node /var/lib/edgeplane
 USER node

@@ -1,5 +1,5 @@
 /**
- * `npm test`: every test, in order of cost: both typechecks, the Worker suite
+ * `npm test`: every test, in order of cost: the generated-code check, both typechecks, the Worker suite
  * inside workerd (vitest-pool-workers), then the Node suite (bridge units,
  * golden files, end-to-end runs with wrangler dev, bridges and grpc-js-xds
  * clients). Ends with one line "tests: N passed, N failed".
@@ -30,7 +30,8 @@ const vitest = join(ROOT, "node_modules", "vitest", "vitest.mjs");
 const suite = (name: string, config: string) =>
   step(name, process.execPath, [vitest, "run", "--config", config, "--reporter=default", "--reporter=json", `--outputFile.json=${join(resultsDir, `${name}.json`)}`, ...filters]);
 
-let ok = step("typecheck worker", process.execPath, [tsc, "-p", "tsconfig.json"]);
+let ok = step("generated code", process.execPath, ["--import", "tsx", join(ROOT, "scripts", "check-generated.ts")]);
+ok = step("typecheck worker", process.execPath, [tsc, "-p", "tsconfig.json"]) && ok;
 ok = step("typecheck node", process.execPath, [tsc, "-p", "tsconfig.node.json"]) && ok;
 const workerFilters = filters.filter((f) => f.startsWith("test/worker"));
 if (filters.length === 0 || workerFilters.length > 0) ok = suite("worker", "vitest.workers.mts") && ok;

@@ -1,9 +1,9 @@
 import { createServer, type Server } from "node:http";
 import { createRegistry } from "@bufbuild/protobuf";
-import { RouterSchema } from "../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
-import { OriginalDstSchema } from "../gen/envoy/extensions/filters/listener/original_dst/v3/original_dst_pb.js";
-import { HttpConnectionManagerSchema } from "../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
-import { HttpProtocolOptionsSchema } from "../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
+import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
+import { OriginalDstSchema } from "../../gen/envoy/extensions/filters/listener/original_dst/v3/original_dst_pb.js";
+import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import { HttpProtocolOptionsSchema } from "../../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
 import { RESOURCE_KINDS } from "./xds/resource-kinds.js";
 import type { AdsServer } from "./xds/ads-server.js";
 import type { ProxyTracker } from "./xds/proxy-tracker.js";

@@ -1,7 +1,7 @@
 import { validateResource } from "../contract/resource-schema.js";
 import type { Resource } from "../contract/resource-types.js";
 import { ZoneModel } from "../contract/zone-model.js";
-import type { EndpointSet } from "../gen/edgeplane/zone/v1/zone_pb.js";
+import type { EndpointSet } from "../contract/zone-protocol/zone_pb.js";
 
 /**
  * The zone's endpoint layer as the bridge last received it: workloads its

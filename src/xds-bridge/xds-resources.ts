@@ -1,7 +1,7 @@
-import type { Cluster } from "../gen/envoy/config/cluster/v3/cluster_pb.js";
-import type { ClusterLoadAssignment } from "../gen/envoy/config/endpoint/v3/endpoint_pb.js";
-import type { Listener } from "../gen/envoy/config/listener/v3/listener_pb.js";
-import type { RouteConfiguration } from "../gen/envoy/config/route/v3/route_pb.js";
+import type { Cluster } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import type { ClusterLoadAssignment } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
+import type { RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
 
 /**
  * The boundary between translation (pure: zone model -> Envoy messages) and

@@ -8,7 +8,7 @@ import {
   type EndpointSet,
   type ProxyStatus,
   type ZoneMessage,
-} from "../gen/edgeplane/zone/v1/zone_pb.js";
+} from "../contract/zone-protocol/zone_pb.js";
 import type { Resource } from "../contract/resource-types.js";
 import type { Logger } from "./logger.js";
 import type { TrackerChanges } from "./xds/proxy-tracker.js";

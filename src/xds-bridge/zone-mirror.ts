@@ -2,7 +2,7 @@ import { EMPTY_CHECKSUM, xorEntry } from "../contract/checksum.js";
 import { validateResource } from "../contract/resource-schema.js";
 import { keyString, type Kind, type Resource, type ResourceKey } from "../contract/resource-types.js";
 import { ZoneModel } from "../contract/zone-model.js";
-import type { ZoneUpdate } from "../gen/edgeplane/zone/v1/zone_pb.js";
+import type { ZoneUpdate } from "../contract/zone-protocol/zone_pb.js";
 
 export type ApplyResult =
   | { ok: true; revision: number; meshes: Set<string>; snapshot: boolean; skipped: { key: string; error: string }[] }

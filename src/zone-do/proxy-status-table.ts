@@ -1,4 +1,4 @@
-import { AckState, type StatusReport } from "../gen/edgeplane/zone/v1/zone_pb.js";
+import { AckState, type StatusReport } from "../contract/zone-protocol/zone_pb.js";
 
 export interface BridgeRow {
   bridgeId: string;

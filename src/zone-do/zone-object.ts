@@ -8,7 +8,7 @@ import {
   type BridgeMessage,
   type Hello,
   type Resource as WireResource,
-} from "../gen/edgeplane/zone/v1/zone_pb.js";
+} from "../contract/zone-protocol/zone_pb.js";
 import type { ZoneSpec } from "../contract/resource-types.js";
 import { publishEvents } from "../events/publish.js";
 import { EndpointLayer, type EndpointRow } from "./endpoint-layer.js";

@@ -4,7 +4,7 @@ import {
   ResourceSchema,
   ZoneMessageSchema,
   type Resource as WireResource,
-} from "../gen/edgeplane/zone/v1/zone_pb.js";
+} from "../contract/zone-protocol/zone_pb.js";
 import type { ZoneResourceRow } from "./zone-storage.js";
 
 /** Frames stay far below the 1 MiB WebSocket message limit of Workers. */

@@ -1,10 +1,10 @@
 import { toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Cluster_LbPolicy } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
+import { Cluster_LbPolicy } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
 import {
   DeltaDiscoveryResponseSchema,
   DiscoveryResponseSchema,
-} from "../../src/gen/envoy/service/discovery/v3/discovery_pb.js";
+} from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { startAdsServer, type AdsServer } from "../../src/xds-bridge/xds/ads-server.js";
 import { Snapshot } from "../../src/xds-bridge/xds/snapshot.js";
 import { SnapshotCache } from "../../src/xds-bridge/xds/snapshot-cache.js";

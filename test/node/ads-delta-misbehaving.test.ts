@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DeltaDiscoveryRequestSchema } from "../../src/gen/envoy/service/discovery/v3/discovery_pb.js";
+import { DeltaDiscoveryRequestSchema } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { startAdsServer, type AdsServer } from "../../src/xds-bridge/xds/ads-server.js";
 import { adsServiceDefinition } from "../../src/xds-bridge/xds/ads-service.js";
 import { combineCallbacks } from "../../src/xds-bridge/xds/proxy-callbacks.js";

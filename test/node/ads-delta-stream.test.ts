@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   DeltaDiscoveryRequestSchema,
   type DeltaDiscoveryResponse,
-} from "../../src/gen/envoy/service/discovery/v3/discovery_pb.js";
+} from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { DeltaAdsStream } from "../../src/xds-bridge/xds/ads-delta-stream.js";
 import { AdsProtocolError } from "../../src/xds-bridge/xds/ads-stream.js";
 import { DeltaSubscription } from "../../src/xds-bridge/xds/delta-subscription.js";

@@ -1,6 +1,6 @@
 import { register as registerXdsResolver } from "@grpc/grpc-js-xds";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Cluster_LbPolicy } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
+import { Cluster_LbPolicy } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
 import { startAdsServer, type AdsServer } from "../../src/xds-bridge/xds/ads-server.js";
 import { combineCallbacks } from "../../src/xds-bridge/xds/proxy-callbacks.js";
 import { ProxyTracker, type TypeStatus } from "../../src/xds-bridge/xds/proxy-tracker.js";

@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DiscoveryRequestSchema } from "../../src/gen/envoy/service/discovery/v3/discovery_pb.js";
+import { DiscoveryRequestSchema } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { startAdsServer, type AdsServer } from "../../src/xds-bridge/xds/ads-server.js";
 import { adsServiceDefinition } from "../../src/xds-bridge/xds/ads-service.js";
 import { Snapshot } from "../../src/xds-bridge/xds/snapshot.js";

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { Cluster_LbPolicy, ClusterSchema } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
-import { NodeSchema } from "../../src/gen/envoy/config/core/v3/base_pb.js";
+import { Cluster_LbPolicy, ClusterSchema } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { NodeSchema } from "../../gen/envoy/config/core/v3/base_pb.js";
 import { meshOfNode } from "../../src/xds-bridge/xds/proxy-callbacks.js";
 import { Snapshot } from "../../src/xds-bridge/xds/snapshot.js";
 import { SnapshotCache } from "../../src/xds-bridge/xds/snapshot-cache.js";

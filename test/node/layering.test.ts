@@ -10,15 +10,15 @@ const SRC = resolve(import.meta.dirname, "..", "..", "src");
 
 /** folder -> folders (and files) under src/ it may import from. */
 const ALLOWED: Record<string, string[]> = {
-  contract: ["contract", "gen/edgeplane"],
+  contract: ["contract"],
   store: ["store", "contract"],
   // api reads zone status types (ZoneStatus, ProxyRow) from zone-do: types only.
-  api: ["api", "contract", "store", "global", "events", "zone-do", "env.ts", "gen/edgeplane"],
+  api: ["api", "contract", "store", "global", "events", "zone-do", "env.ts"],
   events: ["events", "env.ts"],
   global: ["global", "contract", "store", "env.ts", "zone-do"],
   // The zone verifies zone tokens (global/zone-tokens.ts) and talks to the global plane through zone-uplink.ts.
-  "zone-do": ["zone-do", "contract", "store", "global", "events", "env.ts", "gen/edgeplane"],
-  "xds-bridge": ["xds-bridge", "contract", "gen"],
+  "zone-do": ["zone-do", "contract", "store", "global", "events", "env.ts"],
+  "xds-bridge": ["xds-bridge", "contract", "../gen"],
   cli: ["cli", "contract"],
   "worker.ts": ["api", "zone-do", "events", "env.ts"],
   "env.ts": ["zone-do", "events"],

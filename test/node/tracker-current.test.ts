@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { NodeSchema } from "../../src/gen/envoy/config/core/v3/base_pb.js";
+import { NodeSchema } from "../../gen/envoy/config/core/v3/base_pb.js";
 import { compareVersions, ProxyTracker } from "../../src/xds-bridge/xds/proxy-tracker.js";
 
 const proxy = { id: "p1", mesh: "default", streamId: 1, node: create(NodeSchema, { id: "p1" }) };

@@ -3,11 +3,11 @@ import { anyPack } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import type { HTTPRouteSpec, Resource, ResourceOf, ServicePort, WorkloadSpec } from "../../src/contract/resource-types.js";
 import { ZoneModel } from "../../src/contract/zone-model.js";
-import { FilterSchema } from "../../src/gen/envoy/config/listener/v3/listener_components_pb.js";
-import { RouteConfigurationSchema } from "../../src/gen/envoy/config/route/v3/route_pb.js";
-import { RouterSchema } from "../../src/gen/envoy/extensions/filters/http/router/v3/router_pb.js";
-import { HttpConnectionManagerSchema } from "../../src/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
-import { StringRulesSchema, KnownRegex } from "../../src/gen/validate/validate_pb.js";
+import { FilterSchema } from "../../gen/envoy/config/listener/v3/listener_components_pb.js";
+import { RouteConfigurationSchema } from "../../gen/envoy/config/route/v3/route_pb.js";
+import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
+import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import { StringRulesSchema, KnownRegex } from "../../gen/validate/validate_pb.js";
 import {
   VIRTUAL_OUTBOUND_LISTENER,
   checkConsistency,

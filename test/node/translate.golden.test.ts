@@ -5,12 +5,12 @@ import { describe, expect, it } from "vitest";
 import { validateResource } from "../../src/contract/resource-schema.js";
 import type { Resource } from "../../src/contract/resource-types.js";
 import { ZoneModel } from "../../src/contract/zone-model.js";
-import { ClusterSchema } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
-import { ClusterLoadAssignmentSchema } from "../../src/gen/envoy/config/endpoint/v3/endpoint_pb.js";
-import { ListenerSchema } from "../../src/gen/envoy/config/listener/v3/listener_pb.js";
-import { RouteConfigurationSchema } from "../../src/gen/envoy/config/route/v3/route_pb.js";
-import { RouterSchema } from "../../src/gen/envoy/extensions/filters/http/router/v3/router_pb.js";
-import { HttpConnectionManagerSchema } from "../../src/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import { ClusterSchema } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { ClusterLoadAssignmentSchema } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import { ListenerSchema } from "../../gen/envoy/config/listener/v3/listener_pb.js";
+import { RouteConfigurationSchema } from "../../gen/envoy/config/route/v3/route_pb.js";
+import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
+import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { checkConsistency, translateMesh } from "../../src/xds-bridge/translate/index.js";
 import type { XdsResources } from "../../src/xds-bridge/xds-resources.js";
 

@@ -3,9 +3,9 @@ import { anyPack } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import type { HTTPRouteSpec, Resource, ResourceOf, ServicePort, WorkloadSpec } from "../../src/contract/resource-types.js";
 import { ZoneModel } from "../../src/contract/zone-model.js";
-import { ClusterSchema } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
-import { ApiListenerSchema } from "../../src/gen/envoy/config/listener/v3/api_listener_pb.js";
-import { HttpConnectionManagerSchema } from "../../src/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import { ClusterSchema } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { ApiListenerSchema } from "../../gen/envoy/config/listener/v3/api_listener_pb.js";
+import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import {
   MeshView,
   attachedRoutes,

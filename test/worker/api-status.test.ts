@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AckState } from "../../src/gen/edgeplane/zone/v1/zone_pb.js";
+import { AckState } from "../../src/contract/zone-protocol/zone_pb.js";
 import { call, service } from "./api-helpers.js";
 import { ZoneSocket } from "./zone-socket.js";
 import { zoneToken } from "./zone-token.js";

@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { checksumOf } from "../../src/contract/checksum.js";
 import type { Kind } from "../../src/contract/resource-types.js";
-import { AckState } from "../../src/gen/edgeplane/zone/v1/zone_pb.js";
+import { AckState } from "../../src/contract/zone-protocol/zone_pb.js";
 import { call, journalHead, service } from "./api-helpers.js";
 import { ZoneSocket } from "./zone-socket.js";
 import { zoneToken } from "./zone-token.js";

@@ -1,6 +1,6 @@
 import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { SELF } from "cloudflare:test";
-import { BridgeMessageSchema, ZoneMessageSchema, type ZoneMessage } from "../../src/gen/edgeplane/zone/v1/zone_pb.js";
+import { BridgeMessageSchema, ZoneMessageSchema, type ZoneMessage } from "../../src/contract/zone-protocol/zone_pb.js";
 
 /**
  * A bridge's end of the zone protocol, over a real WebSocket upgrade through

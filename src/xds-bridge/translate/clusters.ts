@@ -4,7 +4,7 @@ import {
   Cluster_DiscoveryType,
   Cluster_LbPolicy,
   type Cluster,
-} from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
+} from "../../../gen/envoy/config/cluster/v3/cluster_pb.js";
 import type { LoadBalancerType } from "../../contract/resource-types.js";
 import type { MeshView } from "./mesh-view.js";
 import { clusterName } from "./names.js";

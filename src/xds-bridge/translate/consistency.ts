@@ -1,10 +1,10 @@
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
-import type { Cluster } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import { Cluster_DiscoveryType } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
-import type { RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
-import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
-import { HttpConnectionManagerSchema, type HttpConnectionManager } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import type { Cluster } from "../../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { Cluster_DiscoveryType } from "../../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import type { Listener } from "../../../gen/envoy/config/listener/v3/listener_pb.js";
+import type { RouteConfiguration } from "../../../gen/envoy/config/route/v3/route_pb.js";
+import { RouterSchema } from "../../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
+import { HttpConnectionManagerSchema, type HttpConnectionManager } from "../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import type { XdsResources } from "../xds-resources.js";
 
 /**

@@ -1,12 +1,12 @@
 import { create } from "@bufbuild/protobuf";
-import { HealthStatus } from "../../gen/envoy/config/core/v3/health_check_pb.js";
-import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import { HealthStatus } from "../../../gen/envoy/config/core/v3/health_check_pb.js";
+import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
 import {
   LbEndpointSchema,
   LocalityLbEndpointsSchema,
   type LbEndpoint,
   type LocalityLbEndpoints,
-} from "../../gen/envoy/config/endpoint/v3/endpoint_components_pb.js";
+} from "../../../gen/envoy/config/endpoint/v3/endpoint_components_pb.js";
 import type { LocalityPolicy } from "../../contract/resource-types.js";
 import { compareStrings } from "./compare.js";
 import { zonePriorities } from "./locality-priorities.js";

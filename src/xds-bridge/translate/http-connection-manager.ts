@@ -1,14 +1,14 @@
 import { create } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
-import type { RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
-import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
+import type { RouteConfiguration } from "../../../gen/envoy/config/route/v3/route_pb.js";
+import { RouterSchema } from "../../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
 import {
   HttpConnectionManager_CodecType,
   HttpConnectionManagerSchema,
   HttpFilterSchema,
   type HttpConnectionManager,
   type HttpFilter,
-} from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+} from "../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { adsConfigSource } from "./proto-values.js";
 
 /** Envoy's well-known name for the router filter. */

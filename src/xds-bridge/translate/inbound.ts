@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
-import { ClusterSchema, Cluster_DiscoveryType, type Cluster } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
-import { RouteConfigurationSchema, type RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
+import { ClusterSchema, Cluster_DiscoveryType, type Cluster } from "../../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import type { Listener } from "../../../gen/envoy/config/listener/v3/listener_pb.js";
+import { RouteConfigurationSchema, type RouteConfiguration } from "../../../gen/envoy/config/route/v3/route_pb.js";
 import { CONNECT_TIMEOUT_MS } from "./clusters.js";
 import { rdsConnectionManager } from "./http-connection-manager.js";
 import type { MeshView, Workload } from "./mesh-view.js";

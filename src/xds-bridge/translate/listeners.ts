@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
-import { ListenerSchema, type Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
-import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import { ListenerSchema, type Listener } from "../../../gen/envoy/config/listener/v3/listener_pb.js";
+import { HttpConnectionManagerSchema } from "../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { rdsConnectionManager } from "./http-connection-manager.js";
 import type { MeshView, Service } from "./mesh-view.js";
 import { listenerName, routeConfigName } from "./names.js";

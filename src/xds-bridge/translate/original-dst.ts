@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
-import { ListenerFilterSchema, type ListenerFilter } from "../../gen/envoy/config/listener/v3/listener_components_pb.js";
-import { OriginalDstSchema } from "../../gen/envoy/extensions/filters/listener/original_dst/v3/original_dst_pb.js";
+import { ListenerFilterSchema, type ListenerFilter } from "../../../gen/envoy/config/listener/v3/listener_components_pb.js";
+import { OriginalDstSchema } from "../../../gen/envoy/extensions/filters/listener/original_dst/v3/original_dst_pb.js";
 
 /** Re-exported for registries that render or validate sidecar listeners. */
 export { OriginalDstSchema };

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
-import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
-import { VirtualHostSchema, type VirtualHost } from "../../gen/envoy/config/route/v3/route_components_pb.js";
-import { RouteConfigurationSchema, type RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
+import type { Listener } from "../../../gen/envoy/config/listener/v3/listener_pb.js";
+import { VirtualHostSchema, type VirtualHost } from "../../../gen/envoy/config/route/v3/route_components_pb.js";
+import { RouteConfigurationSchema, type RouteConfiguration } from "../../../gen/envoy/config/route/v3/route_pb.js";
 import { rdsConnectionManager } from "./http-connection-manager.js";
 import type { MeshView, Service } from "./mesh-view.js";
 import { routeConfigName } from "./names.js";

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { DurationSchema, type Duration } from "@bufbuild/protobuf/wkt";
-import { AddressSchema, type Address } from "../../gen/envoy/config/core/v3/address_pb.js";
-import { ApiVersion, ConfigSourceSchema, type ConfigSource } from "../../gen/envoy/config/core/v3/config_source_pb.js";
+import { AddressSchema, type Address } from "../../../gen/envoy/config/core/v3/address_pb.js";
+import { ApiVersion, ConfigSourceSchema, type ConfigSource } from "../../../gen/envoy/config/core/v3/config_source_pb.js";
 
 /**
  * The config source of every dynamic reference (RDS from a listener, EDS from

@@ -5,7 +5,7 @@ import {
   RouteMatchSchema,
   type HeaderMatcher,
   type RouteMatch as EnvoyRouteMatch,
-} from "../../gen/envoy/config/route/v3/route_components_pb.js";
+} from "../../../gen/envoy/config/route/v3/route_components_pb.js";
 
 /**
  * A Gateway API match as an Envoy RouteMatch. A match without a path is

@@ -8,8 +8,8 @@ import {
   VirtualHostSchema,
   type Route,
   type RouteAction,
-} from "../../gen/envoy/config/route/v3/route_components_pb.js";
-import { RouteConfigurationSchema, type RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
+} from "../../../gen/envoy/config/route/v3/route_components_pb.js";
+import { RouteConfigurationSchema, type RouteConfiguration } from "../../../gen/envoy/config/route/v3/route_pb.js";
 import { resolveBackends, type WeightedBackend } from "./backends.js";
 import type { MeshView, Service } from "./mesh-view.js";
 import { clusterName, routeConfigName } from "./names.js";

@@ -1,10 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
-import { ListenerSchema, type Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
+import { ListenerSchema, type Listener } from "../../../gen/envoy/config/listener/v3/listener_pb.js";
 import {
   HttpConnectionManagerSchema,
   type HttpConnectionManager,
-} from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+} from "../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { socketAddress } from "./proto-values.js";
 
 /** Envoy's well-known name for the HTTP connection manager network filter. */

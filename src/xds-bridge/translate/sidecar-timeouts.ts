@@ -1,4 +1,4 @@
-import type { Route } from "../../gen/envoy/config/route/v3/route_components_pb.js";
+import type { Route } from "../../../gen/envoy/config/route/v3/route_components_pb.js";
 import { durationFromMs } from "./proto-values.js";
 
 /**

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
-import type { Cluster } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import { HttpProtocolOptionsSchema } from "../../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
+import type { Cluster } from "../../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { HttpProtocolOptionsSchema } from "../../../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
 import type { MeshView } from "./mesh-view.js";
 import { clusterName } from "./names.js";
 

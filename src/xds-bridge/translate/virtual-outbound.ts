@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
-import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
-import { RouteConfigurationSchema } from "../../gen/envoy/config/route/v3/route_pb.js";
+import type { Listener } from "../../../gen/envoy/config/listener/v3/listener_pb.js";
+import { RouteConfigurationSchema } from "../../../gen/envoy/config/route/v3/route_pb.js";
 import { inlineConnectionManager } from "./http-connection-manager.js";
 import { originalDstFilter } from "./original-dst.js";
 import { VIRTUAL_OUTBOUND_LISTENER, VIRTUAL_OUTBOUND_PORT } from "./sidecar-names.js";

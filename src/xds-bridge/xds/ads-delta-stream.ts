@@ -6,7 +6,7 @@ import {
   type DeltaDiscoveryRequest,
   type DeltaDiscoveryResponse,
   type DiscoveryRequest,
-} from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
+} from "../../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { AdsProtocolError, AdsStreamBase, type StreamCoreOptions } from "./ads-stream-base.js";
 import { DeltaSubscription } from "./delta-subscription.js";
 import type { ProxyInfo } from "./proxy-callbacks.js";

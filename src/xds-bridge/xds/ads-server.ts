@@ -4,7 +4,7 @@ import type {
   DeltaDiscoveryResponse,
   DiscoveryRequest,
   DiscoveryResponse,
-} from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
+} from "../../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { DeltaAdsStream } from "./ads-delta-stream.js";
 import { adsServiceDefinition } from "./ads-service.js";
 import { AdsProtocolError, AdsStream } from "./ads-stream.js";

@@ -9,7 +9,7 @@ import {
   type DeltaDiscoveryResponse,
   type DiscoveryRequest,
   type DiscoveryResponse,
-} from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
+} from "../../../gen/envoy/service/discovery/v3/discovery_pb.js";
 
 /** Fully qualified name of the xDS aggregated discovery service. */
 export const ADS_SERVICE_NAME = "envoy.service.discovery.v3.AggregatedDiscoveryService";

@@ -1,4 +1,4 @@
-import type { Node } from "../../gen/envoy/config/core/v3/base_pb.js";
+import type { Node } from "../../../gen/envoy/config/core/v3/base_pb.js";
 import { proxyInfoOf, type ProxyCallbacks, type ProxyInfo, type StreamDump } from "./proxy-callbacks.js";
 import { inPushOrder } from "./resource-kinds.js";
 import type { EncodedResource, Snapshot } from "./snapshot.js";

@@ -3,7 +3,7 @@ import {
   DiscoveryResponseSchema,
   type DiscoveryRequest,
   type DiscoveryResponse,
-} from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
+} from "../../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { AdsProtocolError, AdsStreamBase, type StreamCoreOptions } from "./ads-stream-base.js";
 import { resourceKind } from "./resource-kinds.js";
 import { PoisonHolds } from "./poison-holds.js";

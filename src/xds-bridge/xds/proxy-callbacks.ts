@@ -1,6 +1,6 @@
 import type { Any } from "@bufbuild/protobuf/wkt";
-import type { Node } from "../../gen/envoy/config/core/v3/base_pb.js";
-import type { DiscoveryRequest } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
+import type { Node } from "../../../gen/envoy/config/core/v3/base_pb.js";
+import type { DiscoveryRequest } from "../../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { HeldState } from "./poison-holds.js";
 import { DEFAULT_MESH } from "./snapshot-cache.js";
 

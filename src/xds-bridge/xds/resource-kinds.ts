@@ -1,10 +1,10 @@
 import { fromBinary, toJson, type JsonValue, type Message, type Registry } from "@bufbuild/protobuf";
 import type { GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { anyPack, type Any } from "@bufbuild/protobuf/wkt";
-import { ClusterSchema } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import { ClusterLoadAssignmentSchema } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
-import { ListenerSchema } from "../../gen/envoy/config/listener/v3/listener_pb.js";
-import { RouteConfigurationSchema } from "../../gen/envoy/config/route/v3/route_pb.js";
+import { ClusterSchema } from "../../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { ClusterLoadAssignmentSchema } from "../../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import { ListenerSchema } from "../../../gen/envoy/config/listener/v3/listener_pb.js";
+import { RouteConfigurationSchema } from "../../../gen/envoy/config/route/v3/route_pb.js";
 import { TYPE_URL, type XdsResources } from "../xds-resources.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { DiscoveryRequest } from "../../../src/gen/envoy/service/discovery/v3/discovery_pb.js";
+import type { DiscoveryRequest } from "../../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { ProxyCallbacks, ProxyInfo } from "../../../src/xds-bridge/xds/proxy-callbacks.js";
 
 export type RecordedEvent =

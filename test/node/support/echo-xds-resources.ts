@@ -5,17 +5,17 @@ import {
   Cluster_LbPolicy,
   ClusterSchema,
   type Cluster,
-} from "../../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
-import { ConfigSourceSchema, type ConfigSource } from "../../../src/gen/envoy/config/core/v3/config_source_pb.js";
-import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../../src/gen/envoy/config/endpoint/v3/endpoint_pb.js";
-import { ListenerSchema, type Listener } from "../../../src/gen/envoy/config/listener/v3/listener_pb.js";
-import { RouteConfigurationSchema, type RouteConfiguration } from "../../../src/gen/envoy/config/route/v3/route_pb.js";
-import { RouterSchema } from "../../../src/gen/envoy/extensions/filters/http/router/v3/router_pb.js";
+} from "../../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { ConfigSourceSchema, type ConfigSource } from "../../../gen/envoy/config/core/v3/config_source_pb.js";
+import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import { ListenerSchema, type Listener } from "../../../gen/envoy/config/listener/v3/listener_pb.js";
+import { RouteConfigurationSchema, type RouteConfiguration } from "../../../gen/envoy/config/route/v3/route_pb.js";
+import { RouterSchema } from "../../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
 import {
   HttpConnectionManagerSchema,
   HttpFilterSchema,
   type HttpFilter,
-} from "../../../src/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+} from "../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import type { XdsResources } from "../../../src/xds-bridge/xds-resources.js";
 
 // Hand-built Envoy resources that a proxyless gRPC client accepts, made with

@@ -1,12 +1,12 @@
 import * as grpc from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
-import { NodeSchema } from "../../../src/gen/envoy/config/core/v3/base_pb.js";
+import { NodeSchema } from "../../../gen/envoy/config/core/v3/base_pb.js";
 import {
   DeltaDiscoveryRequestSchema,
   type DeltaDiscoveryRequest,
   type DeltaDiscoveryResponse,
-} from "../../../src/gen/envoy/service/discovery/v3/discovery_pb.js";
-import { StatusSchema } from "../../../src/gen/google/rpc/status_pb.js";
+} from "../../../gen/envoy/service/discovery/v3/discovery_pb.js";
+import { StatusSchema } from "../../../gen/google/rpc/status_pb.js";
 import { adsServiceDefinition } from "../../../src/xds-bridge/xds/ads-service.js";
 import type { RawNode } from "./raw-ads-client.js";
 
