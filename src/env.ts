@@ -1,12 +1,34 @@
-import type { EventHub } from "./events/event-hub.js";
-import type { ZoneDurableObject } from "./zone-do/zone-object.js";
+import type { RolloutEvent } from "./contract/rollout-events.js";
+import type { ZoneStatus } from "./contract/zone-status.js";
+
+/**
+ * The RPC surface of a zone Durable Object (src/zone-do/zone-object.ts
+ * implements it). Declared here, with the bindings, so the API and the
+ * global plane call zones without depending on the zone's code.
+ */
+export interface ZoneRpc extends Rpc.DurableObjectBranded {
+  /** Revision `revision` is committed: catch up to it. Returns the zone's revision. */
+  sync(revision: number): Promise<number>;
+  status(): Promise<ZoneStatus>;
+  /** Token `tokenId` was revoked: close the sockets it admitted. Returns how many. */
+  revokeToken(tokenId: string): Promise<number>;
+  /** Another zone's inventory changed. */
+  remoteInventoryChanged(): Promise<void>;
+  /** Tests only (EDGEPLANE_FAULTS=on): cut the zone off from D1 and the global plane, or reconnect it. */
+  setUplinkDown(down: boolean): Promise<ZoneStatus>;
+}
+
+/** The RPC surface of the event stream's Durable Object (src/events/event-hub.ts). */
+export interface EventHubRpc extends Rpc.DurableObjectBranded {
+  publish(events: RolloutEvent[]): Promise<void>;
+}
 
 /** Bindings of the Worker (wrangler.toml), seen by the API, the global plane and zone objects. */
 export interface Env {
   DB: D1Database;
-  ZONES: DurableObjectNamespace<ZoneDurableObject>;
+  ZONES: DurableObjectNamespace<ZoneRpc>;
   /** The event stream (src/events); optional so a Worker without it still runs. */
-  EVENTS?: DurableObjectNamespace<EventHub>;
+  EVENTS?: DurableObjectNamespace<EventHubRpc>;
   /** Largest request body in bytes, as a string (wrangler vars are strings). */
   MAX_BODY_BYTES?: string;
   /** Change-log rows a zone keeps for deltas (default 10,000); tests set it small. */

@@ -1,21 +1,21 @@
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { NAME_PATTERN } from "../contract/resource-schema.js";
 import type { Kind, ResourceKey } from "../contract/resource-types.js";
-import type { Env } from "../env.js";
-import { publishEvents } from "../events/publish.js";
-import { notifyZones, recordZoneSeen } from "../global/zone-notifier.js";
+import type { ResourceList } from "../contract/resource-list.js";
 import { ResourceStore } from "../store/resource-store.js";
+import { ZoneRegistry } from "../store/zone-registry.js";
 import { ApiError } from "./api-error.js";
+import type { ApiContext, AppEnv } from "./app-env.js";
+import { answerWrite } from "./commit-path.js";
 import { historyRoutes } from "./history-routes.js";
 import { inventoryRoutes } from "./inventory-routes.js";
 import { statusRoutes } from "./status-routes.js";
 import { readDocuments } from "./request-body.js";
 import { ifMatchRevision, meshScopedKind } from "./request-params.js";
-import { ResourceService, type Outcome } from "./resource-service.js";
+import { ResourceService } from "./resource-service.js";
 import { zoneTokenRoutes } from "./zone-token-routes.js";
 
-type AppEnv = { Bindings: Env };
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
 /**
@@ -66,7 +66,9 @@ app.get("/v1/zones/:zone/connect", async (c) => {
   }
   const zone = zoneName(c);
   // Best effort: a bridge must be able to reach its zone while D1 is down.
-  c.executionCtx.waitUntil(recordZoneSeen(c.env.DB, zone).catch((e: unknown) => console.error(`zones_seen ${zone}: ${String(e)}`)));
+  c.executionCtx.waitUntil(
+    new ZoneRegistry(c.env.DB).recordSeen(zone, new Date().toISOString()).catch((e: unknown) => console.error(`zones_seen ${zone}: ${String(e)}`)),
+  );
   return c.env.ZONES.get(c.env.ZONES.idFromName(zone)).fetch(c.req.raw);
 });
 
@@ -96,66 +98,49 @@ app.post("/v1/apply", async (c) => {
   const defaultMesh = c.req.query("mesh") ?? "default";
   if (!NAME_PATTERN.test(defaultMesh)) throw new ApiError("invalid_field", `mesh "${defaultMesh}" is not a valid name`, { field: "mesh" });
   const outcome = await service(c).applyDocuments(docs, { dryRun, defaultMesh });
-  if (!dryRun) notify(c, outcome);
-  return c.json({ dryRun, revision: outcome.revision ?? null, results: outcome.results });
+  return answerWrite(c, outcome, { shape: "bundle", dryRun });
 });
 
 // ---- handlers ---------------------------------------------------------------
 
-async function list(c: Context<AppEnv>, kind: Kind, mesh: string): Promise<Response> {
+async function list(c: ApiContext, kind: Kind, mesh: string): Promise<Response> {
   const items = await store(c).list(kind, mesh);
-  return c.json({ kind: `${kind}List`, items: items.map((d) => d.resource) });
+  return c.json({ kind: `${kind}List`, items: items.map((d) => d.resource) } satisfies ResourceList);
 }
 
-async function getOne(c: Context<AppEnv>, key: ResourceKey): Promise<Response> {
+async function getOne(c: ApiContext, key: ResourceKey): Promise<Response> {
   const found = await store(c).get(key);
   if (!found) throw new ApiError("not_found", `${key.kind} "${key.name}" does not exist${key.mesh ? ` in mesh "${key.mesh}"` : ""}`);
   c.header("ETag", `"${found.revision}"`);
   return c.json(found.resource);
 }
 
-async function putOne(c: Context<AppEnv>, key: ResourceKey): Promise<Response> {
+async function putOne(c: ApiContext, key: ResourceKey): Promise<Response> {
   const [doc] = await readDocuments(c.req.raw, { multi: false });
   const resource = ResourceService.validateAt(doc, key);
   const outcome = await service(c).put(resource, ifMatchRevision(c.req.header("if-match")));
-  notify(c, outcome);
-  const result = outcome.results[0]!;
-  c.header("ETag", `"${result.revision}"`);
-  const stored = await store(c).get(key);
-  return c.json(stored?.resource ?? null, result.action === "created" ? 201 : 200);
+  return answerWrite(c, outcome, { shape: "document", key });
 }
 
-async function deleteOne(c: Context<AppEnv>, key: ResourceKey): Promise<Response> {
+async function deleteOne(c: ApiContext, key: ResourceKey): Promise<Response> {
   const outcome = await service(c).delete(key, ifMatchRevision(c.req.header("if-match")));
-  notify(c, outcome);
-  return c.json(outcome.results[0]);
+  return answerWrite(c, outcome, { shape: "result" });
 }
 
-/** Wakes the zones and tells the event stream, after the response is on its way. */
-function notify(c: Context<AppEnv>, outcome: Outcome): void {
-  if (outcome.revision === undefined) return;
-  c.executionCtx.waitUntil(notifyZones(c.env, outcome.revision));
-  const atMs = Date.now();
-  const written = outcome.results
-    .filter((r) => r.action !== "unchanged")
-    .map((r) => ({ type: "written" as const, mesh: r.kind === "Mesh" ? r.name : r.mesh, kind: r.kind, name: r.name, revision: r.revision, atMs }));
-  c.executionCtx.waitUntil(publishEvents(c.env, written));
-}
-
-function meshKey(c: Context<AppEnv>): ResourceKey {
+function meshKey(c: ApiContext): ResourceKey {
   return { kind: meshScopedKind(c.req.param("kinds") ?? ""), mesh: c.req.param("mesh") ?? "", name: c.req.param("name") ?? "" };
 }
 
-function zoneName(c: Context<AppEnv>): string {
+function zoneName(c: ApiContext): string {
   const zone = c.req.param("zone") ?? "";
   if (!NAME_PATTERN.test(zone)) throw new ApiError("invalid_field", `zone name "${zone}" is not valid`, { field: "zone" });
   return zone;
 }
 
-function store(c: Context<AppEnv>): ResourceStore {
+function store(c: ApiContext): ResourceStore {
   return new ResourceStore(c.env.DB);
 }
 
-function service(c: Context<AppEnv>): ResourceService {
+function service(c: ApiContext): ResourceService {
   return new ResourceService(store(c));
 }

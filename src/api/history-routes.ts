@@ -1,17 +1,17 @@
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import { diffDocuments } from "../contract/document-diff.js";
+import type { DiffResponse, HistoryEntry } from "../contract/resource-history.js";
 import type { Kind, Resource, ResourceKey } from "../contract/resource-types.js";
-import type { Env } from "../env.js";
-import { notifyZones } from "../global/zone-notifier.js";
-import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, JournalHistory, type HistoryEntry } from "../store/journal-history.js";
+import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, JournalHistory } from "../store/journal-history.js";
 import { ResourceStore } from "../store/resource-store.js";
 import { ApiError } from "./api-error.js";
+import type { ApiContext, AppEnv } from "./app-env.js";
+import { answerWrite } from "./commit-path.js";
 import { readDocuments } from "./request-body.js";
 import { ifMatchRevision, meshScopedKind, queryInt, queryRevision, readRollbackRevision } from "./request-params.js";
 import { ResourceService } from "./resource-service.js";
 
-type AppEnv = { Bindings: Env };
-type KeyOf = (c: Context<AppEnv>) => ResourceKey;
+type KeyOf = (c: ApiContext) => ResourceKey;
 
 /**
  * History, diff and rollback of one resource, read from the journal. Mounted
@@ -47,7 +47,7 @@ for (const [base, keyOf] of TARGETS) {
   historyRoutes.post(`${base}/rollback`, (c) => rollback(c, keyOf(c)));
 }
 
-async function history(c: Context<AppEnv>, key: ResourceKey): Promise<Response> {
+async function history(c: ApiContext, key: ResourceKey): Promise<Response> {
   const limit = queryInt(c.req.query("limit"), "limit", { min: 1, max: HISTORY_MAX_LIMIT }) ?? HISTORY_DEFAULT_LIMIT;
   const before = queryRevision(c.req.query("before"), "before");
   const journal = new JournalHistory(c.env.DB);
@@ -57,7 +57,7 @@ async function history(c: Context<AppEnv>, key: ResourceKey): Promise<Response> 
   return c.json(page);
 }
 
-async function diff(c: Context<AppEnv>, key: ResourceKey): Promise<Response> {
+async function diff(c: ApiContext, key: ResourceKey): Promise<Response> {
   const from = queryRevision(c.req.query("from"), "from");
   if (from === undefined) {
     throw new ApiError("missing_field", "the query parameter from is required", { field: "from", hint: "pick revisions from GET .../history" });
@@ -68,10 +68,10 @@ async function diff(c: Context<AppEnv>, key: ResourceKey): Promise<Response> {
   if (!latest) throw notFound(key);
   const fromEntry = await entryAt(journal, key, from, "from");
   const toEntry = to === undefined ? latest : await entryAt(journal, key, to, "to");
-  return c.json({ from, to: toEntry.revision, changes: diffDocuments(documentOf(fromEntry), documentOf(toEntry)) });
+  return c.json({ from, to: toEntry.revision, changes: diffDocuments(documentOf(fromEntry), documentOf(toEntry)) } satisfies DiffResponse);
 }
 
-async function rollback(c: Context<AppEnv>, key: ResourceKey): Promise<Response> {
+async function rollback(c: ApiContext, key: ResourceKey): Promise<Response> {
   const [body] = await readDocuments(c.req.raw, { multi: false });
   const revision = readRollbackRevision(body);
   const ifMatch = ifMatchRevision(c.req.header("if-match"));
@@ -91,13 +91,8 @@ async function rollback(c: Context<AppEnv>, key: ResourceKey): Promise<Response>
   // The old document goes through the same path as a PUT: validated again
   // (the schema may have moved on), references checked against today's state,
   // unchanged documents skipped, one journal row when something changes.
-  const store = new ResourceStore(c.env.DB);
-  const outcome = await new ResourceService(store).put(ResourceService.validateAt(entry.document, key), ifMatch);
-  if (outcome.revision !== undefined) c.executionCtx.waitUntil(notifyZones(c.env, outcome.revision));
-  const result = outcome.results[0]!;
-  c.header("ETag", `"${result.revision}"`);
-  const stored = await store.get(key);
-  return c.json(stored?.resource ?? null, result.action === "created" ? 201 : 200);
+  const outcome = await new ResourceService(new ResourceStore(c.env.DB)).put(ResourceService.validateAt(entry.document, key), ifMatch);
+  return answerWrite(c, outcome, { shape: "document", key });
 }
 
 async function entryAt(journal: JournalHistory, key: ResourceKey, revision: number, field: string): Promise<HistoryEntry> {

@@ -1,12 +1,12 @@
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
+import type { ResourceList } from "../contract/resource-list.js";
 import type { ResourceOf } from "../contract/resource-types.js";
-import type { Env } from "../env.js";
-import { zonesToNotify } from "../global/zone-notifier.js";
-import { zoneInventoryRows } from "../store/inventory-queries.js";
+import type { ZoneList } from "../contract/zone-status.js";
+import { InventoryStore } from "../store/inventory-store.js";
 import { ResourceStore } from "../store/resource-store.js";
+import { ZoneRegistry } from "../store/zone-registry.js";
 import { ApiError } from "./api-error.js";
-
-type AppEnv = { Bindings: Env };
+import type { ApiContext, AppEnv } from "./app-env.js";
 type Workload = ResourceOf<"Workload">;
 
 /**
@@ -18,7 +18,7 @@ export const inventoryRoutes = new Hono<AppEnv>();
 
 inventoryRoutes.get("/v1/zones", async (c) => {
   const store = new ResourceStore(c.env.DB);
-  const [head, declared, seen] = await Promise.all([store.head(), store.list("Zone", ""), zonesToNotify(c.env.DB)]);
+  const [head, declared, seen] = await Promise.all([store.head(), store.list("Zone", ""), new ZoneRegistry(c.env.DB).names()]);
   const names = [...new Set([...declared.map((z) => z.resource.metadata.name), ...seen])].sort();
   const items = await Promise.all(
     names.map(async (name) => {
@@ -35,7 +35,7 @@ inventoryRoutes.get("/v1/zones", async (c) => {
       };
     }),
   );
-  return c.json({ kind: "ZoneInventory", head, items });
+  return c.json({ kind: "ZoneInventory", head, items } satisfies ZoneList);
 });
 
 inventoryRoutes.get("/v1/meshes/:mesh/workloads", async (c) => {
@@ -46,7 +46,7 @@ inventoryRoutes.get("/v1/meshes/:mesh/workloads", async (c) => {
     ...(d.resource as Workload),
     status: { source: "api", zone: (d.resource as Workload).spec.zone, health: (d.resource as Workload).spec.health ?? "healthy" },
   }));
-  const discovered = (await zoneInventoryRows(c.env.DB)).flatMap((row) =>
+  const discovered = (await new InventoryStore(c.env.DB).all()).flatMap((row) =>
     row.workloads
       .filter((w) => w.mesh === mesh)
       .map((w) => {
@@ -58,10 +58,10 @@ inventoryRoutes.get("/v1/meshes/:mesh/workloads", async (c) => {
   const items = [...declared, ...discovered].filter(
     (w) => (zone === undefined || w.status.zone === zone) && (service === undefined || w.spec.service === service),
   );
-  return c.json({ kind: "WorkloadList", items });
+  return c.json({ kind: "WorkloadList", items } satisfies ResourceList);
 });
 
-inventoryRoutes.post("/v1/zones/:zone/faults", async (c: Context<AppEnv>) => {
+inventoryRoutes.post("/v1/zones/:zone/faults", async (c: ApiContext) => {
   if (c.env.EDGEPLANE_FAULTS !== "on") throw new ApiError("not_found", `no route for POST ${c.req.path}`);
   const body = (await c.req.json().catch(() => ({}))) as { uplinkDown?: unknown };
   if (typeof body.uplinkDown !== "boolean") {

@@ -1,4 +1,4 @@
-import type { Resource } from "../contract/resource-types.js";
+import { keyString, resourceKey, type Resource } from "../contract/resource-types.js";
 import type { ResourceStore } from "../store/resource-store.js";
 import { ApiError } from "./api-error.js";
 
@@ -23,7 +23,7 @@ export async function checkReferences(store: ResourceStore, puts: Resource[]): P
   const refs = puts.flatMap((r, i) => referencesOf(r, i));
   if (refs.length === 0) return;
 
-  const inBundle = new Set(puts.map((r) => `${r.kind}/${r.metadata.mesh ?? ""}/${r.metadata.name}`));
+  const inBundle = new Set(puts.map((r) => keyString(resourceKey(r))));
   const exists = new Map<string, Set<string>>();
   const groups = new Map<string, { kind: "Mesh" | "Service"; mesh: string; names: Set<string> }>();
   for (const ref of refs) {
@@ -36,8 +36,7 @@ export async function checkReferences(store: ResourceStore, puts: Resource[]): P
   }
 
   for (const ref of refs) {
-    const key = `${ref.kind}/${ref.mesh}/${ref.name}`;
-    const found = inBundle.has(key) || exists.get(`${ref.kind}/${ref.mesh}`)!.has(ref.name);
+    const found = inBundle.has(keyString(ref)) || exists.get(`${ref.kind}/${ref.mesh}`)!.has(ref.name);
     if (!found) {
       const where = ref.kind === "Mesh" ? "" : ` in mesh "${ref.mesh}"`;
       throw new ApiError("missing_reference", `${ref.kind} "${ref.name}"${where} does not exist`, {

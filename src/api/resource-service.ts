@@ -1,19 +1,11 @@
-import { keyString, resourceKey, type Kind, type Resource, type ResourceKey } from "../contract/resource-types.js";
+import { keyString, resourceKey, type Resource, type ResourceKey } from "../contract/resource-types.js";
 import { validateResource } from "../contract/resource-schema.js";
 import { ValidationError } from "../contract/validation-error.js";
+import type { WriteResult } from "../contract/write-result.js";
 import type { ResourceStore, StoredDocument, Write } from "../store/resource-store.js";
 import { ApiError } from "./api-error.js";
 import { checkReferences } from "./references.js";
 
-export type WriteAction = "created" | "updated" | "unchanged" | "deleted";
-
-export interface WriteResult {
-  kind: Kind;
-  mesh: string;
-  name: string;
-  action: WriteAction;
-  revision: number;
-}
 
 export interface Outcome {
   results: WriteResult[];

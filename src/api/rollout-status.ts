@@ -1,26 +1,5 @@
-import type { ProxyRow } from "../zone-do/proxy-status-table.js";
-
-/** One proxy's answer to "do you run revision R?". */
-export interface ProxyRollout {
-  proxyId: string;
-  zone: string;
-  bridgeId: string;
-  connected: boolean;
-  state: "ACK" | "NACK" | "PENDING";
-  /** The lowest revision the proxy holds across its types (what it surely has). */
-  revision: number;
-  errorDetail?: string;
-  typeUrl?: string;
-  ackedAtMs?: number;
-  writeToAckMs?: number;
-}
-
-export interface RolloutSummary {
-  proxies: number;
-  acked: number;
-  nacked: number;
-  pending: number;
-}
+import type { ProxyRollout, RolloutSummary } from "../contract/rollout.js";
+import type { ProxyRow, ProxyTypeState } from "../contract/zone-status.js";
 
 /**
  * Where revision `revision` is, for one proxy (pure; the zone supplies the
@@ -62,8 +41,8 @@ export function summarize(proxies: ProxyRollout[]): RolloutSummary {
 }
 
 /** Per type, for the proxies list: NACKED, SYNCED (at or past the mesh's head) or STALE. */
-export function typeStates(row: ProxyRow, meshHead: number): Record<string, { state: "SYNCED" | "STALE" | "NACKED"; revision: number; errorDetail?: string }> {
-  const out: Record<string, { state: "SYNCED" | "STALE" | "NACKED"; revision: number; errorDetail?: string }> = {};
+export function typeStates(row: ProxyRow, meshHead: number): Record<string, ProxyTypeState> {
+  const out: Record<string, ProxyTypeState> = {};
   for (const t of row.types) {
     const short = t.typeUrl.split(".").pop() ?? t.typeUrl;
     if (t.state === "NACK") out[short] = { state: "NACKED", revision: t.revision, errorDetail: t.errorDetail };

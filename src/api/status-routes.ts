@@ -1,16 +1,14 @@
-import { Hono, type Context } from "hono";
-import { sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
-import type { ResourceKey } from "../contract/resource-types.js";
-import type { Env } from "../env.js";
-import { zonesToNotify } from "../global/zone-notifier.js";
+import { Hono } from "hono";
+import { meshOfKey, type ResourceKey } from "../contract/resource-types.js";
+import type { ResourceStatus } from "../contract/rollout.js";
+import type { ProxyList, ZoneStatus } from "../contract/zone-status.js";
 import { JournalHistory } from "../store/journal-history.js";
-import type { ZoneStatus } from "../zone-do/zone-object.js";
+import { ResourceStore } from "../store/resource-store.js";
+import { ZoneRegistry } from "../store/zone-registry.js";
 import { ApiError } from "./api-error.js";
+import type { ApiContext, AppEnv } from "./app-env.js";
 import { meshScopedKind } from "./request-params.js";
 import { proxyRollout, summarize, typeStates } from "./rollout-status.js";
-
-type AppEnv = { Bindings: Env };
 
 /**
  * Where every change is (issue 5): per resource, whether each zone applied
@@ -22,13 +20,13 @@ export const statusRoutes = new Hono<AppEnv>();
 
 statusRoutes.get("/v1/meshes/:mesh/proxies", async (c) => {
   const mesh = c.req.param("mesh");
-  const [zones, head] = await Promise.all([zoneStatuses(c), meshHead(c.env.DB, mesh)]);
+  const [zones, head] = await Promise.all([zoneStatuses(c), new ResourceStore(c.env.DB).meshHead(mesh)]);
   const items = zones.flatMap((z) =>
     z.proxies
       .filter((p) => p.mesh === mesh)
       .map((p) => ({ proxyId: p.proxyId, zone: z.zone, bridgeId: p.bridgeId, connected: p.connected, types: typeStates(p, head) })),
   );
-  return c.json({ kind: "ProxyList", mesh, meshRevision: head, items });
+  return c.json({ kind: "ProxyList", mesh, meshRevision: head, items } satisfies ProxyList);
 });
 
 statusRoutes.get("/v1/meshes/:mesh/:kinds/:name/status", (c) =>
@@ -36,17 +34,17 @@ statusRoutes.get("/v1/meshes/:mesh/:kinds/:name/status", (c) =>
 );
 statusRoutes.get("/v1/meshes/:name/status", (c) => resourceStatus(c, { kind: "Mesh", mesh: "", name: c.req.param("name") }));
 
-async function resourceStatus(c: Context<AppEnv>, key: ResourceKey): Promise<Response> {
+async function resourceStatus(c: ApiContext, key: ResourceKey): Promise<Response> {
   const latest = await new JournalHistory(c.env.DB).latest(key);
   if (!latest) throw new ApiError("not_found", `${key.kind} "${key.name}" never existed${key.mesh ? ` in mesh "${key.mesh}"` : ""}`);
   const revision = latest.revision;
   const writtenAtMs = Date.parse(latest.at);
   const zones = await zoneStatuses(c);
-  const mesh = meshOf(key);
+  // A Zone concerns the proxies of every mesh.
+  const mesh = key.kind === "Zone" ? undefined : meshOfKey(key);
   const proxies = zones.flatMap((z) =>
     z.proxies.filter((p) => mesh === undefined || p.mesh === mesh).map((p) => proxyRollout(p, z.zone, revision, writtenAtMs)),
   );
-  const summary = summarize(proxies);
   return c.json({
     kind: key.kind,
     mesh: key.mesh,
@@ -56,29 +54,12 @@ async function resourceStatus(c: Context<AppEnv>, key: ResourceKey): Promise<Res
     deleted: latest.op === "delete",
     zones: zones.map((z) => ({ zone: z.zone, appliedRevision: z.revision, applied: z.revision >= revision })),
     proxies,
-    summary,
-    // Done: every zone applied it and every connected proxy holds it.
+    summary: summarize(proxies),
     done: zones.every((z) => z.revision >= revision) && proxies.every((p) => p.state === "ACK" || !p.connected),
-  });
+  } satisfies ResourceStatus);
 }
 
-/** The mesh whose proxies a resource concerns; undefined for a Zone (all meshes). */
-function meshOf(key: ResourceKey): string | undefined {
-  if (key.kind === "Zone") return undefined;
-  return key.kind === "Mesh" ? key.name : key.mesh;
-}
-
-async function zoneStatuses(c: Context<AppEnv>): Promise<(ZoneStatus & { zone: string })[]> {
-  const names = await zonesToNotify(c.env.DB);
-  return Promise.all(
-    names.map(async (zone) => ({ ...(await c.env.ZONES.get(c.env.ZONES.idFromName(zone)).status()), zone })),
-  );
-}
-
-/** The newest journal revision that changed anything a proxy of `mesh` is configured from. */
-async function meshHead(d1: D1Database, mesh: string): Promise<number> {
-  const rows = await drizzle(d1).all<{ seq: number | null }>(
-    sql`SELECT max(seq) AS seq FROM journal WHERE mesh = ${mesh} OR (kind = 'Mesh' AND name = ${mesh})`,
-  );
-  return rows[0]?.seq ?? 0;
+async function zoneStatuses(c: ApiContext): Promise<ZoneStatus[]> {
+  const names = await new ZoneRegistry(c.env.DB).names();
+  return Promise.all(names.map(async (zone) => ({ ...(await c.env.ZONES.get(c.env.ZONES.idFromName(zone)).status()), zone })));
 }

@@ -1,14 +1,13 @@
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import { FieldReader } from "../contract/field-reader.js";
 import { NAME_PATTERN } from "../contract/resource-schema.js";
-import type { Env } from "../env.js";
 import { DEFAULT_TTL_SECONDS, hashZoneToken, issueZoneToken, MAX_TTL_SECONDS, MIN_TTL_SECONDS } from "../global/zone-tokens.js";
 import { ResourceStore } from "../store/resource-store.js";
 import { ZoneTokenStore, type ZoneTokenRecord } from "../store/zone-token-store.js";
 import { ApiError } from "./api-error.js";
+import type { ApiContext, AppEnv } from "./app-env.js";
 import { readDocuments } from "./request-body.js";
 
-type AppEnv = { Bindings: Env };
 
 /**
  * Zone tokens: issue (the token is in this answer and nowhere else), list,
@@ -82,7 +81,7 @@ async function readTtl(req: Request): Promise<number> {
   return ttl ?? DEFAULT_TTL_SECONDS;
 }
 
-function zoneParam(c: Context<AppEnv>): string {
+function zoneParam(c: ApiContext): string {
   const zone = c.req.param("zone") ?? "";
   if (!NAME_PATTERN.test(zone)) throw new ApiError("invalid_field", `zone name "${zone}" is not valid`, { field: "zone" });
   return zone;

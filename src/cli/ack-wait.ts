@@ -1,5 +1,5 @@
 import type { Kind } from "../contract/resource-types.js";
-import type { ResourceProxyStatus, ResourceStatus } from "./api-types.js";
+import type { ProxyRollout, ResourceStatus } from "../contract/rollout.js";
 import { ApiRequestError, CliError } from "./errors.js";
 import type { ApiClient } from "./http-client.js";
 import { resourcePath } from "./kinds.js";
@@ -15,7 +15,7 @@ export interface WaitTarget {
 
 export type WaitOutcome =
   | { target: WaitTarget; result: "acked"; status: ResourceStatus }
-  | { target: WaitTarget; result: "nacked"; status: ResourceStatus; nacks: ResourceProxyStatus[] }
+  | { target: WaitTarget; result: "nacked"; status: ResourceStatus; nacks: ProxyRollout[] }
   | { target: WaitTarget; result: "timeout"; status: ResourceStatus | undefined }
   | { target: WaitTarget; result: "cancelled"; status: ResourceStatus | undefined };
 

@@ -2,8 +2,6 @@ import type { Kind } from "../contract/resource-types.js";
 import type { ApiClient } from "./http-client.js";
 import { readSse, type SseEvent } from "./sse.js";
 
-/** The event names of GET /v1/events. */
-export const RESOURCE_EVENTS = ["written", "zone-applied", "proxy-acked", "proxy-nacked"] as const;
 
 export interface EventSubscription {
   /** Resolves true once the stream is open, false when the API offers no stream (older API, proxy in between). */

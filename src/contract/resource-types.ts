@@ -177,3 +177,28 @@ export function isKind(value: unknown): value is Kind {
 export function kindFromPlural(plural: string): Kind | undefined {
   return KINDS.find((k) => KIND_PLURALS[k] === plural);
 }
+
+/**
+ * The key a keyString names, or undefined for text that is not one (an
+ * unknown kind, a missing part). The inverse of keyString.
+ *
+ * @example parseKey("Service/default/echo") // { kind: "Service", mesh: "default", name: "echo" }
+ * @example parseKey("Zone//west")          // { kind: "Zone", mesh: "", name: "west" }
+ */
+export function parseKey(text: string): ResourceKey | undefined {
+  const parts = text.split("/");
+  if (parts.length !== 3) return undefined;
+  const [kind, mesh, name] = parts as [string, string, string];
+  if (!isKind(kind) || name === "") return undefined;
+  return { kind, mesh, name };
+}
+
+/**
+ * The mesh whose proxies a resource concerns: its own, or for a Mesh its
+ * name; "" for a Zone (every mesh).
+ *
+ * @example meshOfKey({ kind: "Mesh", mesh: "", name: "payments" }) // "payments"
+ */
+export function meshOfKey(key: ResourceKey): string {
+  return key.kind === "Mesh" ? key.name : key.mesh;
+}

@@ -1,22 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../env.js";
-
-export type HubEventType = "written" | "zone-applied" | "proxy-acked" | "proxy-nacked";
-
-/** One thing that happened to a change on its way to the proxies. */
-export interface HubEvent {
-  type: HubEventType;
-  mesh: string;
-  /** Resource identity, for written and zone-applied. */
-  kind?: string;
-  name?: string;
-  revision: number;
-  zone?: string;
-  proxyId?: string;
-  typeUrl?: string;
-  errorDetail?: string;
-  atMs: number;
-}
+import type { RolloutEvent } from "../contract/rollout-events.js";
+import type { Env, EventHubRpc } from "../env.js";
 
 interface Listener {
   filter: { mesh?: string; kind?: string; name?: string };
@@ -41,14 +25,14 @@ const KEEPALIVE_MS = 15_000;
  *
  * @example curl -N 'http://127.0.0.1:8787/v1/events?mesh=default&kind=HTTPRoute&name=echo-split'
  */
-export class EventHub extends DurableObject<Env> {
-  private readonly buffer: (HubEvent & { id: number })[] = [];
+export class EventHub extends DurableObject<Env> implements EventHubRpc {
+  private readonly buffer: (RolloutEvent & { id: number })[] = [];
   private nextId = 1;
   private readonly listeners = new Set<Listener>();
   private keepalive: ReturnType<typeof setInterval> | undefined;
 
   /** RPC: record events and send them to every matching client. */
-  async publish(events: HubEvent[]): Promise<void> {
+  async publish(events: RolloutEvent[]): Promise<void> {
     for (const e of events) {
       const event = { ...e, id: this.nextId++ };
       this.buffer.push(event);
@@ -87,7 +71,7 @@ export class EventHub extends DurableObject<Env> {
   }
 }
 
-function matches(f: Listener["filter"], e: HubEvent): boolean {
+function matches(f: Listener["filter"], e: RolloutEvent): boolean {
   if (f.mesh !== undefined && e.mesh !== f.mesh) return false;
   // Proxy events carry no resource: a client following one resource gets
   // them all (for its mesh) and asks the status endpoint what they mean.
@@ -95,7 +79,7 @@ function matches(f: Listener["filter"], e: HubEvent): boolean {
   return (f.kind === undefined || e.kind === f.kind) && (f.name === undefined || e.name === f.name);
 }
 
-function frame(e: HubEvent & { id: number }): string {
+function frame(e: RolloutEvent & { id: number }): string {
   const { id, type, ...data } = e;
   return `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 }

@@ -1,5 +1,5 @@
 import type { Env } from "../env.js";
-import type { HubEvent } from "./event-hub.js";
+import type { RolloutEvent } from "../contract/rollout-events.js";
 
 /**
  * Sends events to the hub without letting a failure reach the caller: the
@@ -8,7 +8,7 @@ import type { HubEvent } from "./event-hub.js";
  *
  * @example ctx.waitUntil(publishEvents(env, [{ type: "written", mesh, kind, name, revision, atMs: Date.now() }]));
  */
-export async function publishEvents(env: Env, events: HubEvent[]): Promise<void> {
+export async function publishEvents(env: Env, events: RolloutEvent[]): Promise<void> {
   if (events.length === 0 || !env.EVENTS) return;
   try {
     await env.EVENTS.get(env.EVENTS.idFromName("events")).publish(events);

@@ -1,12 +1,8 @@
-import { and, gt, ne, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
+import type { EndpointRow, InventoryReport, RemoteRow } from "../contract/endpoint-inventory.js";
+import { keyString } from "../contract/resource-types.js";
 import type { Env } from "../env.js";
-import { zoneInventory } from "../store/d1-schema.js";
-import type { EndpointRow, InventoryReport } from "../zone-do/endpoint-layer.js";
-import { zonesToNotify } from "./zone-notifier.js";
-
-/** A remote zone's workload as another zone serves it. */
-export type RemoteRow = EndpointRow & { zone: string };
+import { InventoryStore } from "../store/inventory-store.js";
+import { ZoneRegistry } from "../store/zone-registry.js";
 
 /**
  * The global plane's half of cross-zone discovery (issue 4). A zone reports
@@ -16,31 +12,11 @@ export type RemoteRow = EndpointRow & { zone: string };
  * @example if (await storeInventory(env, report)) await wakeOtherZones(env, report.zone);
  */
 export async function storeInventory(env: Env, report: InventoryReport): Promise<boolean> {
-  const rows = await drizzle(env.DB)
-    .insert(zoneInventory)
-    .values({
-      zone: report.zone,
-      reportSeq: report.seq,
-      workloads: JSON.stringify(report.workloads),
-      ingress: report.ingress ? JSON.stringify(report.ingress) : null,
-      updatedAt: new Date().toISOString(),
-    })
-    .onConflictDoUpdate({
-      target: zoneInventory.zone,
-      set: {
-        reportSeq: sql`excluded.report_seq`,
-        workloads: sql`excluded.workloads`,
-        ingress: sql`excluded.ingress`,
-        updatedAt: sql`excluded.updated_at`,
-      },
-      setWhere: gt(sql`excluded.report_seq`, zoneInventory.reportSeq),
-    })
-    .returning({ zone: zoneInventory.zone });
-  return rows.length > 0;
+  return new InventoryStore(env.DB).storeIfNewer(report, new Date().toISOString());
 }
 
 export async function wakeOtherZones(env: Env, except: string): Promise<void> {
-  const zones = (await zonesToNotify(env.DB)).filter((z) => z !== except);
+  const zones = (await new ZoneRegistry(env.DB).names()).filter((z) => z !== except);
   const results = await Promise.allSettled(zones.map((z) => env.ZONES.get(env.ZONES.idFromName(z)).remoteInventoryChanged()));
   results.forEach((r, i) => {
     if (r.status === "rejected") console.error(`zone ${zones[i]}: remoteInventoryChanged failed: ${String(r.reason)}`);
@@ -53,13 +29,10 @@ export async function wakeOtherZones(env: Env, except: string): Promise<void> {
  * service, standing for (weighted by) that zone's healthy instances.
  */
 export async function remoteWorkloads(env: Env, zone: string): Promise<RemoteRow[]> {
-  const rows = await drizzle(env.DB).select().from(zoneInventory).where(and(ne(zoneInventory.zone, zone)));
-  return rows.flatMap((r) => {
-    const workloads = JSON.parse(r.workloads) as EndpointRow[];
-    const ingress = r.ingress ? (JSON.parse(r.ingress) as { address: string; port: number }) : null;
-    if (!ingress) return workloads.map((w) => ({ ...w, zone: r.zone }));
-    return throughIngress(r.zone, ingress, workloads);
-  });
+  const reports = await new InventoryStore(env.DB).except(zone);
+  return reports.flatMap((r) =>
+    r.ingress ? throughIngress(r.zone, r.ingress, r.workloads) : r.workloads.map((w) => ({ ...w, zone: r.zone })),
+  );
 }
 
 interface WorkloadDoc {
@@ -84,6 +57,6 @@ function throughIngress(zone: string, ingress: { address: string; port: number }
       metadata: { name, mesh, labels: { "edgeplane.io/ingress": zone } },
       spec: { service, address: ingress.address, port: ingress.port, zone, health: "healthy", weight: count },
     });
-    return { zone, key: `Workload/${mesh}/${name}`, mesh, name, document };
+    return { zone, key: keyString({ kind: "Workload", mesh, name }), mesh, name, document };
   });
 }

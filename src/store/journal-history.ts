@@ -1,26 +1,11 @@
 import { and, desc, eq, lt } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import type { HistoryEntry, HistoryPage } from "../contract/resource-history.js";
 import type { Resource, ResourceKey } from "../contract/resource-types.js";
 import { journal } from "./d1-schema.js";
 
 export const HISTORY_DEFAULT_LIMIT = 50;
 export const HISTORY_MAX_LIMIT = 500;
-
-/** One write of one resource, as the journal kept it. */
-export interface HistoryEntry {
-  revision: number;
-  op: "put" | "delete";
-  at: string;
-  /** For a put, the document written; for a delete, the last one stored. */
-  document: Resource;
-}
-
-export interface HistoryPage {
-  /** Newest first. */
-  items: HistoryEntry[];
-  /** Pass as `before` to read the next (older) page; null on the last page. */
-  next: number | null;
-}
 
 /**
  * Reads the history of single resources out of the journal. Every query

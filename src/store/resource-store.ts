@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
-import type { Kind, Resource, ResourceKey } from "../contract/resource-types.js";
+import { keyString, type Kind, type Resource, type ResourceKey } from "../contract/resource-types.js";
 import { journal, resources, writeGuard } from "./d1-schema.js";
 import { StoreError } from "./store-error.js";
 
@@ -66,7 +66,7 @@ export class ResourceStore {
         .select()
         .from(resources)
         .where(sql.join(part.map((k) => sql`(${keyWhere(k)})`), sql` OR `));
-      for (const row of rows) out.set(`${row.kind}/${row.mesh}/${row.name}`, toStored(row));
+      for (const row of rows) out.set(keyString({ kind: row.kind as Kind, mesh: row.mesh, name: row.name }), toStored(row));
     }
     return out;
   }
@@ -102,6 +102,14 @@ export class ResourceStore {
   /** The newest revision in the journal (0 for an empty one). */
   async head(): Promise<number> {
     const rows = await this.db.select({ seq: sql<number>`coalesce(max(${journal.seq}), 0)` }).from(journal);
+    return rows[0]?.seq ?? 0;
+  }
+
+  /** The newest journal revision that changed anything a proxy of `mesh` is configured from (0: none). */
+  async meshHead(mesh: string): Promise<number> {
+    const rows = await this.db.all<{ seq: number | null }>(
+      sql`SELECT max(seq) AS seq FROM journal WHERE mesh = ${mesh} OR (kind = 'Mesh' AND name = ${mesh})`,
+    );
     return rows[0]?.seq ?? 0;
   }
 
@@ -174,7 +182,7 @@ export class ResourceStore {
   private async explainGuardFailure(writes: Write[]): Promise<StoreError> {
     const current = await this.getMany(writes.map((w) => w.key));
     for (const [index, w] of writes.entries()) {
-      const found = current.get(`${w.key.kind}/${w.key.mesh}/${w.key.name}`);
+      const found = current.get(keyString(w.key));
       const actual = found?.revision;
       const holds =
         w.expect === undefined ||

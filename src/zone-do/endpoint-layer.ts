@@ -1,20 +1,5 @@
+import type { EndpointRow, InventoryReport } from "../contract/endpoint-inventory.js";
 import type { ZoneSpec } from "../contract/resource-types.js";
-
-/** A workload of the endpoint layer, as JSON text plus its identity. */
-export type EndpointRow = {
-  key: string;
-  mesh: string;
-  name: string;
-  document: string;
-};
-
-export interface InventoryReport {
-  zone: string;
-  /** Increases with every change of this zone's discovered workloads. */
-  seq: number;
-  workloads: EndpointRow[];
-  ingress: ZoneSpec["ingress"] | null;
-}
 
 /**
  * The zone's endpoint layer in its SQLite storage (issue 4): workloads its

@@ -1,32 +1,5 @@
+import type { BridgeRow, ProxyRow } from "../contract/zone-status.js";
 import { AckState, type StatusReport } from "../contract/zone-protocol/zone_pb.js";
-
-export interface BridgeRow {
-  bridgeId: string;
-  connected: boolean;
-  connectedAtMs: number;
-  lastSeenMs: number;
-  revisionApplied: number;
-}
-
-export interface ProxyTypeStatus {
-  typeUrl: string;
-  state: "ACK" | "NACK";
-  revision: number;
-  errorDetail: string;
-  atMs: number;
-  /** >0 while the proxy refused this revision and runs with the refused resources held back. */
-  heldRevision: number;
-  heldError: string;
-}
-
-export interface ProxyRow {
-  proxyId: string;
-  mesh: string;
-  bridgeId: string;
-  /** False once the proxy's stream closed or its bridge went away: "stale". */
-  connected: boolean;
-  types: ProxyTypeStatus[];
-}
 
 /**
  * What the zone knows about its bridges and their proxies, in the zone's

@@ -1,94 +1,86 @@
 import { DurableObject } from "cloudflare:workers";
-import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
-import type { Env } from "../env.js";
-import {
-  AckState,
-  BridgeMessageSchema,
-  ZoneMessageSchema,
-  type BridgeMessage,
-  type Hello,
-  type Resource as WireResource,
-} from "../contract/zone-protocol/zone_pb.js";
-import type { ZoneSpec } from "../contract/resource-types.js";
+import { fromBinary } from "@bufbuild/protobuf";
+import { keyString } from "../contract/resource-types.js";
+import type { ZoneStatus } from "../contract/zone-status.js";
+import { BridgeMessageSchema, type BridgeMessage } from "../contract/zone-protocol/zone_pb.js";
+import type { Env, ZoneRpc } from "../env.js";
 import { publishEvents } from "../events/publish.js";
-import { EndpointLayer, type EndpointRow } from "./endpoint-layer.js";
-import { ProxyStatusTable, type BridgeRow, type ProxyRow } from "./proxy-status-table.js";
-import { checkZoneToken } from "./token-check.js";
+import { MAX_TTL_SECONDS } from "../global/zone-tokens.js";
+import { BridgeHandshake } from "./bridge-handshake.js";
+import { BridgeSockets } from "./bridge-sockets.js";
+import { EndpointLayer } from "./endpoint-layer.js";
+import { InventorySync } from "./inventory-sync.js";
+import { JournalPull } from "./journal-pull.js";
+import { ProxyStatusTable } from "./proxy-status-table.js";
 import { TokenMemory } from "./token-memory.js";
 import { tokenRefusal } from "./token-refusal.js";
-import { ZoneTokenStore } from "../store/zone-token-store.js";
-import { MAX_TTL_SECONDS } from "../global/zone-tokens.js";
-import { encodeUpdate } from "./zone-updates.js";
+import { appliedEvents, proxyEvents } from "./zone-events.js";
 import { DEFAULT_CHANGE_LOG_ROWS, ZoneStorage } from "./zone-storage.js";
+import { encodeEndpoints, encodeUpdate } from "./zone-updates.js";
 import { ZoneUplink } from "./zone-uplink.js";
-
-/** Per-socket identity, kept across hibernation by serializeAttachment. */
-interface Attachment {
-  zone: string;
-  bridgeId: string;
-  /** True once Hello was answered: the socket receives live updates. */
-  ready: boolean;
-  /** The zone token the bridge authenticated with, so revokeToken can close its socket. */
-  tokenId?: string | undefined;
-}
-
-export interface ZoneStatus {
-  zone: string;
-  revision: number;
-  checksum: string;
-  logFloor: number;
-  bridges: BridgeRow[];
-  proxies: ProxyRow[];
-  endpoints: { version: number; discovered: number; total: number; pendingReport: number };
-}
 
 /** How often a zone with bridges checks the journal head for writes it was not told about. */
 const CATCH_UP_MS = 5_000;
 /** A bridge whose text pings stopped this long ago is considered gone. */
 const BRIDGE_SILENCE_MS = 45_000;
-const JOURNAL_PAGE = 500;
 
 /**
- * One zone. It pulls journal rows from D1 after its own revision, keeps the
- * zone's state in its SQLite storage, and pushes each change to the bridges
- * connected over hibernatable WebSockets (one ZoneMessage per binary frame).
+ * One zone: the Durable Object's lifecycle and RPC surface, delegating to
+ * its parts (partyserver's split between the server and its connections):
+ * `ZoneStorage` (resources, change log, head), `JournalPull` (learning of
+ * writes), `BridgeSockets` (the hibernatable WebSockets and their
+ * attachments), `BridgeHandshake` (Hello), `ProxyStatusTable` (ACK/NACK),
+ * `EndpointLayer` + `InventorySync` (discovery) and `ZoneUplink` (every call
+ * to D1 and the global plane).
  *
  * Liveness: bridges send the text frame "ping" and the runtime answers "pong"
  * without waking the object (setWebSocketAutoResponse); the alarm closes
  * sockets whose pings stopped.
  */
-export class ZoneDurableObject extends DurableObject<Env> {
-  private readonly zone: ZoneStorage;
-  private readonly status_: ProxyStatusTable;
+export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
+  private readonly state: ZoneStorage;
+  private readonly proxyStatus: ProxyStatusTable;
   private readonly endpoints: EndpointLayer;
   private readonly uplink: ZoneUplink;
-  private pulling: Promise<number> = Promise.resolve(0);
+  private readonly sockets: BridgeSockets;
+  private readonly journal: JournalPull;
+  private readonly inventory: InventorySync;
+  private readonly handshake: BridgeHandshake;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.zone = new ZoneStorage(ctx.storage, Number(env.ZONE_CHANGE_LOG_ROWS ?? "") || DEFAULT_CHANGE_LOG_ROWS);
-    this.status_ = new ProxyStatusTable(ctx.storage.sql);
+    this.state = new ZoneStorage(ctx.storage, Number(env.ZONE_CHANGE_LOG_ROWS ?? "") || DEFAULT_CHANGE_LOG_ROWS);
+    this.proxyStatus = new ProxyStatusTable(ctx.storage.sql);
     this.endpoints = new EndpointLayer(ctx.storage.sql);
     this.uplink = new ZoneUplink(env, ctx.storage);
+    this.sockets = new BridgeSockets(ctx, () => this.state.zoneName());
+    this.journal = new JournalPull(this.state, this.uplink, (from, keys) => this.applied(from, keys));
+    this.inventory = new InventorySync(this.endpoints, this.state, this.uplink, () => this.broadcastEndpoints(), () => this.scheduleAlarm());
+    this.handshake = new BridgeHandshake({
+      env,
+      sockets: this.sockets,
+      state: this.state,
+      endpoints: this.endpoints,
+      uplink: this.uplink,
+      sql: ctx.storage.sql,
+      catchUp: () => this.journal.pullSafely(),
+      admitted: (bridgeId) => this.proxyStatus.bridgeConnected(bridgeId, Date.now()),
+    });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
-  /** RPC from the global plane: revision `revision` is committed; catch up to it. */
   async sync(revision: number): Promise<number> {
-    // A failed pull is logged and left to the alarm; the caller only learns
-    // how far the zone got.
-    if (this.zone.head().revision < revision) await this.pullSafely();
-    return this.zone.head().revision;
+    // A failed pull is logged and left to the alarm; the caller only learns how far the zone got.
+    if (this.state.head().revision < revision) await this.journal.pullSafely();
+    return this.state.head().revision;
   }
 
-  /** RPC: the zone's view of itself, for the API. */
   async status(): Promise<ZoneStatus> {
-    const head = this.zone.head();
     return {
-      zone: this.zone.meta("zone") ?? "",
-      ...head,
-      bridges: this.status_.bridges(),
-      proxies: this.status_.proxies(),
+      zone: this.state.zoneName(),
+      ...this.state.head(),
+      bridges: this.proxyStatus.bridges(),
+      proxies: this.proxyStatus.proxies(),
       endpoints: {
         version: this.endpoints.version,
         discovered: this.endpoints.discovered().length,
@@ -98,41 +90,27 @@ export class ZoneDurableObject extends DurableObject<Env> {
     };
   }
 
-  /** RPC from the API: token `tokenId` was revoked; close the sockets it admitted now. Returns how many. */
   async revokeToken(tokenId: string): Promise<number> {
     // The expiry is not known here; a revocation outlives any token.
     new TokenMemory(this.ctx.storage.sql).remember(tokenId, "revoked", Date.now() + MAX_TTL_SECONDS * 1000, Date.now());
     let closed = 0;
-    for (const ws of this.ctx.getWebSockets()) {
-      const att = ws.deserializeAttachment() as Attachment;
+    for (const ws of this.sockets.all()) {
+      const att = this.sockets.attachment(ws);
       if (att.tokenId !== tokenId) continue;
       this.forget(ws);
-      // Until the close completes the runtime still lists the socket: no more broadcasts to it.
-      ws.serializeAttachment({ ...att, ready: false, tokenId: undefined } satisfies Attachment);
-      try {
-        this.send(ws, { case: "refused", value: tokenRefusal("token_revoked", att.zone) });
-        ws.close(4001, "token_revoked");
-        closed++;
-      } catch {
-        // already closing
-      }
+      this.sockets.refuse(ws, tokenRefusal("token_revoked", att.zone), 4001);
+      closed++;
     }
     return closed;
   }
 
-  /** RPC from the global plane: another zone's inventory changed. */
   async remoteInventoryChanged(): Promise<void> {
-    await this.refreshRemote();
+    await this.inventory.refreshRemote();
   }
 
-  /** RPC for tests (EDGEPLANE_FAULTS=on): cut the zone off from D1 and the global plane, or reconnect it. */
   async setUplinkDown(down: boolean): Promise<ZoneStatus> {
     await this.uplink.setUnreachable(down);
-    if (!down) {
-      await this.pullSafely();
-      await this.flushInventory();
-      await this.refreshRemote();
-    }
+    if (!down) await this.catchUp();
     return this.status();
   }
 
@@ -142,24 +120,20 @@ export class ZoneDurableObject extends DurableObject<Env> {
       return Response.json({ code: "not_found", message: "zone objects accept only bridge WebSocket upgrades" }, { status: 404 });
     }
     const zone = decodeURIComponent(match[1]!);
-    if (this.zone.meta("zone") !== zone) this.zone.setMeta("zone", zone);
-    const pair = new WebSocketPair();
-    const server = pair[1];
-    this.ctx.acceptWebSocket(server);
-    server.serializeAttachment({ zone, bridgeId: "", ready: false } satisfies Attachment);
+    this.state.setZoneName(zone);
+    const client = this.sockets.accept(zone);
     await this.scheduleAlarm();
-    return new Response(null, { status: 101, webSocket: pair[0] });
+    return new Response(null, { status: 101, webSocket: client });
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     // One bad frame must never take the zone down: answer it, log it, go on.
     try {
       if (typeof data === "string") return; // "ping" is answered by the runtime
-      const msg = fromBinary(BridgeMessageSchema, new Uint8Array(data));
-      await this.onBridgeMessage(ws, msg);
+      await this.onBridgeMessage(ws, fromBinary(BridgeMessageSchema, new Uint8Array(data)));
     } catch (err) {
-      console.error(`zone ${this.zone.meta("zone")}: bad frame: ${String(err)}`);
-      this.send(ws, { case: "refused", value: { code: "bad_frame", message: String(err), retryAfterMs: 1000n } });
+      console.error(`zone ${this.state.zoneName()}: bad frame: ${String(err)}`);
+      this.sockets.send(ws, { case: "refused", value: { code: "bad_frame", message: String(err), retryAfterMs: 1000n } });
     }
   }
 
@@ -178,52 +152,42 @@ export class ZoneDurableObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const now = Date.now();
-    for (const ws of this.ctx.getWebSockets()) {
+    const bridges = this.proxyStatus.bridges();
+    for (const ws of this.sockets.all()) {
       const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
-      const att = ws.deserializeAttachment() as Attachment;
-      const since = Math.max(lastPing, this.status_.bridges().find((b) => b.bridgeId === att.bridgeId)?.connectedAtMs ?? 0);
+      const { bridgeId } = this.sockets.attachment(ws);
+      const since = Math.max(lastPing, bridges.find((b) => b.bridgeId === bridgeId)?.connectedAtMs ?? 0);
       if (now - since > BRIDGE_SILENCE_MS) {
         this.forget(ws);
         ws.close(4000, "no ping");
       }
     }
-    await this.pullSafely();
-    await this.flushInventory();
-    await this.refreshRemote();
+    await this.catchUp();
     await this.scheduleAlarm();
   }
 
-  // ---- protocol ---------------------------------------------------------------
+  /** Everything that may have been missed while D1 or the global plane was away. */
+  private async catchUp(): Promise<void> {
+    await this.journal.pullSafely();
+    await this.inventory.flush();
+    await this.inventory.refreshRemote();
+  }
 
   private async onBridgeMessage(ws: WebSocket, msg: BridgeMessage): Promise<void> {
-    const att = ws.deserializeAttachment() as Attachment;
+    const att = this.sockets.attachment(ws);
     switch (msg.msg.case) {
       case "hello":
-        return this.onHello(ws, att, msg.msg.value);
+        return this.handshake.answer(ws, msg.msg.value);
       case "status":
         if (!att.ready) return;
-        this.status_.recordReport(att.bridgeId, msg.msg.value, Date.now());
-        this.ctx.waitUntil(
-          publishEvents(
-            this.env,
-            msg.msg.value.proxies.map((p) => ({
-              type: p.state === AckState.NACK ? ("proxy-nacked" as const) : ("proxy-acked" as const),
-              mesh: p.mesh,
-              revision: Number(p.revision),
-              zone: att.zone,
-              proxyId: p.proxyId,
-              typeUrl: p.typeUrl,
-              ...(p.errorDetail ? { errorDetail: p.errorDetail } : {}),
-              atMs: Number(p.atMs),
-            })),
-          ),
-        );
+        this.proxyStatus.recordReport(att.bridgeId, msg.msg.value, Date.now());
+        this.ctx.waitUntil(publishEvents(this.env, proxyEvents(att.zone, msg.msg.value)));
         return;
       case "applied":
-        if (att.ready) this.status_.bridgeApplied(att.bridgeId, Number(msg.msg.value.revision), Date.now());
+        if (att.ready) this.proxyStatus.bridgeApplied(att.bridgeId, Number(msg.msg.value.revision), Date.now());
         return;
       case "discovered":
-        if (att.ready) await this.onDiscovered(att.bridgeId, msg.msg.value.workloads);
+        if (att.ready) await this.inventory.onDiscovered(att.bridgeId, msg.msg.value.workloads);
         return;
       case undefined:
         throw new Error("empty BridgeMessage");
@@ -232,183 +196,28 @@ export class ZoneDurableObject extends DurableObject<Env> {
     }
   }
 
-  private async onHello(ws: WebSocket, att: Attachment, hello: Hello): Promise<void> {
-    const records = new ZoneTokenStore(this.env.DB);
-    const token = await checkZoneToken({ zone: att.zone, token: hello.token, env: this.env, records, sql: this.ctx.storage.sql, nowMs: Date.now() });
-    if (!token.ok) {
-      this.send(ws, { case: "refused", value: token.refused });
-      ws.close(4001, token.refused.code);
-      return;
-    }
-    att = { ...att, tokenId: token.tokenId };
-    ws.serializeAttachment(att);
-    if (hello.zone !== att.zone) {
-      this.send(ws, {
-        case: "refused",
-        value: { code: "wrong_zone", message: `this is zone "${att.zone}", the bridge says "${hello.zone}"`, retryAfterMs: 30_000n },
-      });
-      ws.close(4003, "wrong zone");
-      return;
-    }
-    if (!hello.bridgeId) throw new Error("Hello without bridge_id");
-    // Learn of writes made while nobody was connected; serve what we have if D1 is away.
-    await this.pullSafely();
-
-    const head = this.zone.head();
-    const from = Number(hello.lastRevision);
-    // Same revision but another checksum: the bridge's copy diverged (a bug
-    // or a corrupt cache). Only a snapshot repairs that.
-    const diverged = from === head.revision && hello.checksum !== head.checksum;
-    const changed = from > 0 && !diverged ? this.zone.changedSince(from) : undefined;
-    const snapshot = changed === undefined;
-
-    this.send(ws, { case: "welcome", value: { zone: att.zone, revision: BigInt(head.revision), snapshot } });
-    const frames = snapshot
-      ? encodeUpdate({ ...head, fromRevision: 0, snapshot: true, upserts: this.zone.allResources(), removals: [] })
-      : encodeUpdate({ ...head, fromRevision: from, snapshot: false, ...this.zone.resourcesFor(changed ?? []) });
-    for (const f of frames) ws.send(f);
-    ws.send(this.endpointFrame());
-
-    ws.serializeAttachment({ ...att, bridgeId: hello.bridgeId, ready: true } satisfies Attachment);
-    this.status_.bridgeConnected(hello.bridgeId, Date.now());
-  }
-
-  /** Pulls every journal row after the zone's revision and pushes the change. */
-  private pull(): Promise<number> {
-    this.pulling = this.pulling.catch(() => 0).then(async () => {
-      for (;;) {
-        const before = this.zone.head().revision;
-        const entries = await this.uplink.journalAfter(before, JOURNAL_PAGE);
-        if (entries.length === 0) return before;
-        const keys = this.zone.applyJournal(entries);
-        this.broadcast(before, keys);
-        this.publishApplied(keys);
-        // Our own Zone document carries the ingress other zones reach us by.
-        if (keys.includes(`Zone//${this.zone.meta("zone")}`)) {
-          this.endpoints.queueReport();
-          void this.flushInventory();
-        }
-        if (entries.length < JOURNAL_PAGE) return this.zone.head().revision;
-      }
-    });
-    return this.pulling;
-  }
-
-  private async pullSafely(): Promise<void> {
-    try {
-      await this.pull();
-    } catch (err) {
-      console.error(`zone ${this.zone.meta("zone")}: journal pull failed, serving revision ${this.zone.head().revision}: ${String(err)}`);
-    }
-  }
-
-  private broadcast(fromRevision: number, keys: string[]): void {
-    const head = this.zone.head();
-    if (head.revision === fromRevision) return;
-    const frames = encodeUpdate({ ...head, fromRevision, snapshot: false, ...this.zone.resourcesFor(keys) });
-    for (const ws of this.ctx.getWebSockets()) {
-      if (!(ws.deserializeAttachment() as Attachment).ready) continue;
-      try {
-        for (const f of frames) ws.send(f);
-      } catch (err) {
-        console.error(`zone ${this.zone.meta("zone")}: send failed: ${String(err)}`);
-      }
-    }
-  }
-
-  /** Tells the event stream which resources this zone now holds at its revision. */
-  private publishApplied(keys: string[]): void {
-    const revision = this.zone.head().revision;
-    const zone = this.zone.meta("zone") ?? "";
-    const events = keys.map((key) => {
-      const [kind = "", mesh = "", name = ""] = key.split("/");
-      return { type: "zone-applied" as const, mesh: kind === "Mesh" ? name : mesh, kind, name, revision, zone, atMs: Date.now() };
-    });
-    this.ctx.waitUntil(publishEvents(this.env, events));
-  }
-
-  // ---- the endpoint layer (issue 4) -------------------------------------------
-
-  private async onDiscovered(bridgeId: string, workloads: WireResource[]): Promise<void> {
-    const decoder = new TextDecoder();
-    const rows: EndpointRow[] = workloads
-      .filter((w) => w.kind === "Workload")
-      .map((w) => ({ key: `Workload/${w.mesh}/${w.name}`, mesh: w.mesh, name: w.name, document: decoder.decode(w.document) }));
-    if (!this.endpoints.replaceDiscovered(bridgeId, rows)) return;
-    this.broadcastEndpoints();
-    await this.flushInventory();
-  }
-
-  /** Sends the queued inventory upstream; on failure it stays queued for the alarm. */
-  private async flushInventory(): Promise<void> {
-    const zone = this.zone.meta("zone");
-    if (!zone) return;
-    const report = this.endpoints.outbox(zone, this.ownIngress(zone));
-    if (!report) return;
-    try {
-      await this.uplink.report(report);
-      this.endpoints.delivered(report.seq);
-    } catch (err) {
-      console.error(`zone ${zone}: inventory report ${report.seq} queued: ${String(err)}`);
-      await this.scheduleAlarm();
-    }
-  }
-
-  private async refreshRemote(): Promise<void> {
-    const zone = this.zone.meta("zone");
-    if (!zone) return;
-    try {
-      if (this.endpoints.replaceRemote(await this.uplink.remote(zone))) this.broadcastEndpoints();
-    } catch (err) {
-      console.error(`zone ${zone}: remote inventory not refreshed: ${String(err)}`);
-    }
-  }
-
-  private ownIngress(zone: string): ZoneSpec["ingress"] | null {
-    const row = this.zone.resourcesFor([`Zone//${zone}`]).upserts[0];
-    return row ? ((JSON.parse(row.document) as { spec: ZoneSpec }).spec.ingress ?? null) : null;
-  }
-
-  private endpointFrame(): Uint8Array {
-    const encoder = new TextEncoder();
-    return toBinary(
-      ZoneMessageSchema,
-      create(ZoneMessageSchema, {
-        msg: {
-          case: "endpoints",
-          value: {
-            version: BigInt(this.endpoints.version),
-            workloads: this.endpoints.all().map((r) => ({ kind: "Workload", mesh: r.mesh, name: r.name, document: encoder.encode(r.document) })),
-          },
-        },
-      }),
-    );
+  /** A pulled page changed `keys`: push the change, tell the event stream, and report our own ingress if it moved. */
+  private applied(fromRevision: number, keys: string[]): void {
+    const head = this.state.head();
+    this.sockets.broadcast(encodeUpdate({ ...head, fromRevision, snapshot: false, ...this.state.resourcesFor(keys) }));
+    const zone = this.state.zoneName();
+    this.ctx.waitUntil(publishEvents(this.env, appliedEvents(zone, head.revision, keys, Date.now())));
+    // Our own Zone document carries the ingress other zones reach us by.
+    if (keys.includes(keyString({ kind: "Zone", mesh: "", name: zone }))) void this.inventory.ownZoneChanged();
   }
 
   private broadcastEndpoints(): void {
-    const frame = this.endpointFrame();
-    for (const ws of this.ctx.getWebSockets()) {
-      if (!(ws.deserializeAttachment() as Attachment).ready) continue;
-      try {
-        ws.send(frame);
-      } catch (err) {
-        console.error(`zone ${this.zone.meta("zone")}: send failed: ${String(err)}`);
-      }
-    }
-  }
-
-  private send(ws: WebSocket, msg: MessageInitShape<typeof ZoneMessageSchema>["msg"]): void {
-    ws.send(toBinary(ZoneMessageSchema, create(ZoneMessageSchema, { msg })));
+    this.sockets.broadcast([encodeEndpoints(this.endpoints.version, this.endpoints.all())]);
   }
 
   private forget(ws: WebSocket): void {
-    const att = ws.deserializeAttachment() as Attachment | null;
-    if (att?.ready) this.status_.bridgeDisconnected(att.bridgeId, Date.now());
+    const att = this.sockets.attachment(ws);
+    if (att.ready) this.proxyStatus.bridgeDisconnected(att.bridgeId, Date.now());
   }
 
   private async scheduleAlarm(): Promise<void> {
     // Bridges to watch, or an inventory report still to deliver.
-    if (this.ctx.getWebSockets().length === 0 && this.endpoints.pendingReport === 0) return;
+    if (this.sockets.all().length === 0 && this.endpoints.pendingReport === 0) return;
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + CATCH_UP_MS);
   }
 }

@@ -1,5 +1,5 @@
 import { EMPTY_CHECKSUM, xorEntry } from "../contract/checksum.js";
-import type { Kind, ResourceKey } from "../contract/resource-types.js";
+import { keyString, type Kind, type ResourceKey } from "../contract/resource-types.js";
 import type { JournalEntry } from "../store/resource-store.js";
 
 /** How many change-log rows a zone keeps for resuming bridges with a delta.
@@ -59,6 +59,15 @@ export class ZoneStorage {
     };
   }
 
+  /** The zone this object serves: learned from the first bridge connection's URL. "" before. */
+  zoneName(): string {
+    return this.meta("zone") ?? "";
+  }
+
+  setZoneName(zone: string): void {
+    if (this.meta("zone") !== zone) this.setMeta("zone", zone);
+  }
+
   meta(k: string): string | undefined {
     const rows = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k).toArray();
     return rows[0]?.v;
@@ -79,8 +88,8 @@ export class ZoneStorage {
       let { revision, checksum } = this.head();
       for (const e of entries) {
         if (e.seq <= revision) continue;
-        const key = `${e.kind}/${e.mesh}/${e.name}`;
         const rk: ResourceKey = { kind: e.kind, mesh: e.mesh, name: e.name };
+        const key = keyString(rk);
         const old = this.sql.exec<{ revision: number }>("SELECT revision FROM resources WHERE key = ?", key).toArray()[0];
         if (old) checksum = xorEntry(checksum, rk, old.revision);
         if (e.op === "put") {

@@ -5,6 +5,8 @@ import {
   ZoneMessageSchema,
   type Resource as WireResource,
 } from "../contract/zone-protocol/zone_pb.js";
+import type { EndpointRow } from "../contract/endpoint-inventory.js";
+import { parseKey } from "../contract/resource-types.js";
 import type { ZoneResourceRow } from "./zone-storage.js";
 
 /** Frames stay far below the 1 MiB WebSocket message limit of Workers. */
@@ -48,9 +50,10 @@ export function encodeUpdate(input: UpdateInput, maxFrameBytes = MAX_FRAME_BYTES
     groups[groups.length - 1]!.push(r);
     size += rsize;
   }
-  const removals = input.removals.map((key) => {
-    const [kind = "", mesh = "", name = ""] = key.split("/");
-    return create(ResourceKeySchema, { kind, mesh, name });
+  const removals = input.removals.map((text) => {
+    const key = parseKey(text);
+    if (!key) throw new Error(`zone change log holds a malformed key "${text}"`);
+    return create(ResourceKeySchema, key);
   });
   return groups.map((upserts, chunk) =>
     toBinary(
@@ -71,5 +74,27 @@ export function encodeUpdate(input: UpdateInput, maxFrameBytes = MAX_FRAME_BYTES
         },
       }),
     ),
+  );
+}
+
+/**
+ * The zone's endpoint layer as one frame: it is sent whole (a complete set
+ * per version), after every change and after each Hello.
+ *
+ * @example sockets.broadcast([encodeEndpoints(layer.version, layer.all())]);
+ */
+export function encodeEndpoints(version: number, rows: readonly EndpointRow[]): Uint8Array {
+  const encoder = new TextEncoder();
+  return toBinary(
+    ZoneMessageSchema,
+    create(ZoneMessageSchema, {
+      msg: {
+        case: "endpoints",
+        value: {
+          version: BigInt(version),
+          workloads: rows.map((r) => ({ kind: "Workload", mesh: r.mesh, name: r.name, document: encoder.encode(r.document) })),
+        },
+      },
+    }),
   );
 }

@@ -1,14 +1,17 @@
+import type { InventoryReport, RemoteRow } from "../contract/endpoint-inventory.js";
 import type { Env } from "../env.js";
-import { remoteWorkloads, storeInventory, wakeOtherZones, type RemoteRow } from "../global/inventory.js";
+import { remoteWorkloads, storeInventory, wakeOtherZones } from "../global/inventory.js";
 import { ResourceStore, type JournalEntry } from "../store/resource-store.js";
-import type { InventoryReport } from "./endpoint-layer.js";
+import { ZoneTokenStore, type ZoneTokenRecord } from "../store/zone-token-store.js";
 
 export class UplinkDown extends Error {}
 
 /**
- * Everything a zone asks of D1 and the global plane, in one place. That is
- * the boundary zone autonomy is about (shared/design.md section 6): when a
- * call here fails, the zone keeps serving what it holds and retries later.
+ * Everything a zone asks of D1 and the global plane, in one place: the
+ * journal pull, zone token records, the inventory report and the other
+ * zones' inventories. That is the boundary zone autonomy is about
+ * (shared/design.md section 6): when a call here fails, the zone keeps
+ * serving what it holds and retries later.
  *
  * It is also where tests cut the zone off: with EDGEPLANE_FAULTS=on (never
  * set in wrangler.toml), `setUnreachable(true)` makes every call fail as an
@@ -36,12 +39,13 @@ export class ZoneUplink {
     return new ResourceStore(this.env.DB).journalAfter(seq, limit);
   }
 
-  async head(): Promise<number> {
+  /** D1's record of a zone token (issued, revoked?); undefined when it was never issued. */
+  async zoneToken(id: string): Promise<ZoneTokenRecord | undefined> {
     await this.check();
-    return new ResourceStore(this.env.DB).head();
+    return new ZoneTokenStore(this.env.DB).find(id);
   }
 
-  /** Stores the report; true when the global plane took it (or already had it). */
+  /** Stores the report, and wakes the other zones when it was news. */
   async report(report: InventoryReport): Promise<void> {
     await this.check();
     if (await storeInventory(this.env, report)) await wakeOtherZones(this.env, report.zone);

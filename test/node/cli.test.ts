@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ResourceStatus } from "../../src/cli/api-types.js";
+import type { ResourceStatus } from "../../src/contract/rollout.js";
 import { parseCommandLine } from "../../src/cli/args.js";
 import { runCli } from "../../src/cli/cli.js";
 import { waitTargets } from "../../src/cli/commands/apply.js";

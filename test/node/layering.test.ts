@@ -1,60 +1,112 @@
 /**
- * The import rules of src/ (README.md, "Layout"), enforced: a test fails
- * when a file imports across a boundary it must not cross.
+ * The import rules of src/, read from README.md's "Layout" table (its
+ * "May import" column) and enforced: a test fails when a file imports across
+ * a boundary the table does not allow, when a "(types only)" import carries
+ * values, when a source folder has no row, and when the folders' actual
+ * imports form a cycle. The README and this test cannot disagree: the test
+ * has no rules of its own.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, resolve, dirname } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
-const SRC = resolve(import.meta.dirname, "..", "..", "src");
+const ROOT = resolve(import.meta.dirname, "..", "..");
+const SRC = join(ROOT, "src");
 
-/** folder -> folders (and files) under src/ it may import from. */
-const ALLOWED: Record<string, string[]> = {
-  contract: ["contract"],
-  store: ["store", "contract"],
-  // api reads zone status types (ZoneStatus, ProxyRow) from zone-do: types only.
-  api: ["api", "contract", "store", "global", "events", "zone-do", "env.ts"],
-  events: ["events", "env.ts"],
-  global: ["global", "contract", "store", "env.ts", "zone-do"],
-  // The zone verifies zone tokens (global/zone-tokens.ts) and talks to the global plane through zone-uplink.ts.
-  "zone-do": ["zone-do", "contract", "store", "global", "events", "env.ts"],
-  "xds-bridge": ["xds-bridge", "contract", "../gen"],
-  cli: ["cli", "contract"],
-  "worker.ts": ["api", "zone-do", "events", "env.ts"],
-  "env.ts": ["zone-do", "events"],
-};
+interface Rule {
+  /** Repository paths this folder may import from (itself included). */
+  allowed: string[];
+  /** Of those, the ones it may import types from only. */
+  typesOnly: Set<string>;
+}
 
-function files(dir: string): string[] {
+/** Rows of the Layout table whose first cell names a path under src/. */
+function layoutRules(): Map<string, Rule> {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Layout"), readme.indexOf("\n## ", readme.indexOf("## Layout") + 1));
+  const rules = new Map<string, Rule>();
+  for (const line of section.split("\n")) {
+    const cells = line.split("|").map((c) => c.trim());
+    const owner = /^`(src\/[^`]+)`$/.exec(cells[1] ?? "")?.[1];
+    if (!owner || cells.length < 5) continue;
+    const rule: Rule = { allowed: [owner], typesOnly: new Set() };
+    for (const m of (cells[3] ?? "").matchAll(/`([^`]+)`( \(types only\))?/g)) {
+      rule.allowed.push(m[1]!);
+      if (m[2]) rule.typesOnly.add(m[1]!);
+    }
+    rules.set(owner, rule);
+  }
+  return rules;
+}
+
+function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
-    return statSync(p).isDirectory() ? files(p) : p.endsWith(".ts") ? [p] : [];
+    return statSync(p).isDirectory() ? sourceFiles(p) : p.endsWith(".ts") ? [p] : [];
   });
 }
 
-function importsOf(file: string): string[] {
+interface Import {
+  /** Repository path of the imported file (.js specifiers name .ts files). */
+  target: string;
+  typeOnly: boolean;
+}
+
+function importsOf(file: string): Import[] {
   const text = readFileSync(file, "utf8");
-  return [...text.matchAll(/(?:import|export)\s[^'"]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)]
-    .map((m) => m[1] ?? m[2]!)
-    .filter((s) => s.startsWith("."))
-    .map((s) => relative(SRC, resolve(dirname(file), s)));
+  const found = [...text.matchAll(/(import|export)(\s+type)?\s[^'"]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)];
+  return found
+    .map((m) => ({ spec: m[3] ?? m[4]!, typeOnly: m[2] !== undefined }))
+    .filter((i) => i.spec.startsWith("."))
+    .map((i) => ({ target: relative(ROOT, resolve(dirname(file), i.spec)).replace(/\.js$/, ".ts"), typeOnly: i.typeOnly }));
 }
 
-describe("import layering", () => {
-  const all = files(SRC).filter((f) => !relative(SRC, f).startsWith("gen"));
+const under = (path: string, folder: string) => path === folder || path.startsWith(`${folder}/`);
+const generated = (path: string) => /_pb\.ts$/.test(path);
 
-  it("checks every source file", () => {
-    expect(all.length).toBeGreaterThan(40);
+describe("import layering (README.md, Layout)", () => {
+  const rules = layoutRules();
+  const files = sourceFiles(SRC).map((f) => relative(ROOT, f)).filter((f) => !generated(f));
+  const ownerOf = (path: string) => [...rules.keys()].filter((k) => under(path, k)).sort((a, b) => b.length - a.length)[0];
+
+  it("reads the table and checks every source file", () => {
+    expect(rules.get("src/xds-bridge")?.allowed).toContain("gen");
+    expect(files.length).toBeGreaterThan(60);
   });
 
-  for (const file of all) {
-    const rel = relative(SRC, file);
-    const owner = Object.keys(ALLOWED).find((k) => rel === k || rel.startsWith(`${k}/`));
-    it(`${rel} imports only what its folder may`, () => {
-      expect(owner, `${rel} is in no folder of the layering table`).toBeDefined();
-      const bad = importsOf(file).filter(
-        (target) => !ALLOWED[owner!]!.some((ok) => target === ok || target.startsWith(`${ok}/`) || target === ok.replace(/\.ts$/, ".js")),
-      );
+  for (const file of files) {
+    it(`${file} imports only what its folder may`, () => {
+      const owner = ownerOf(file);
+      expect(owner, `${file} is in no folder of the Layout table`).toBeDefined();
+      const rule = rules.get(owner!)!;
+      const bad: string[] = [];
+      for (const imp of importsOf(join(ROOT, file))) {
+        const allowedBy = rule.allowed.filter((a) => under(imp.target, a)).sort((a, b) => b.length - a.length)[0];
+        if (!allowedBy) bad.push(imp.target);
+        else if (rule.typesOnly.has(allowedBy) && !imp.typeOnly) bad.push(`${imp.target} (types only)`);
+      }
       expect(bad).toEqual([]);
     });
   }
+
+  it("has no cycle between folders", () => {
+    const edges = new Map<string, Set<string>>();
+    for (const file of files) {
+      const from = ownerOf(file)!;
+      for (const imp of importsOf(join(ROOT, file))) {
+        const to = ownerOf(imp.target);
+        if (to && to !== from) (edges.get(from) ?? edges.set(from, new Set()).get(from)!).add(to);
+      }
+    }
+    const cycles: string[] = [];
+    const visit = (node: string, path: string[]): void => {
+      if (path.includes(node)) {
+        cycles.push([...path.slice(path.indexOf(node)), node].join(" -> "));
+        return;
+      }
+      for (const next of edges.get(node) ?? []) visit(next, [...path, node]);
+    };
+    for (const node of edges.keys()) visit(node, []);
+    expect(cycles).toEqual([]);
+  });
 });

@@ -65,3 +65,25 @@ describe("GET /v1/events", () => {
     sock.close();
   });
 });
+
+describe("one commit path", () => {
+  it("publishes a written event for a PUT, a DELETE, an apply and a rollback alike", async () => {
+    const res = await SELF.fetch("http://api/v1/events?mesh=default&kind=Service&name=ev-one");
+    const events = collect(res, (got) => got.filter((e) => e.event === "written").length >= 4);
+
+    const put = await call("PUT", "/v1/meshes/default/services/ev-one", service("ev-one", 50051));
+    const first = (put.body.metadata as { revision: number }).revision;
+    const applied = await call("POST", "/v1/apply", [service("ev-one", 50052)]);
+    const rolled = await call("POST", "/v1/meshes/default/services/ev-one/rollback", { revision: first });
+    expect(rolled.status).toBe(200);
+    const deleted = await call("DELETE", "/v1/meshes/default/services/ev-one");
+
+    const written = (await events).filter((e) => e.event === "written").map((e) => e.data.revision);
+    expect(written).toEqual([
+      first,
+      applied.body.revision,
+      (rolled.body.metadata as { revision: number }).revision,
+      deleted.body.revision,
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
 import { pendingLines, waitForAcks, writeToLastAckMs, type WaitOutcome, type WaitTarget } from "../ack-wait.js";
-import type { ApplyResponse, WriteResult } from "../api-types.js";
+import type { ApplyResponse, WriteResult } from "../../contract/write-result.js";
 import { ApiRequestError, CliError } from "../errors.js";
 import { describeResource } from "../kinds.js";
 import { renderData } from "../output.js";

@@ -1,6 +1,6 @@
 import type { DocumentChange } from "../../contract/document-diff.js";
 import type { Resource } from "../../contract/resource-types.js";
-import type { DiffResponse, HistoryPage } from "../api-types.js";
+import type { DiffResponse, HistoryPage } from "../../contract/resource-history.js";
 import { describeResource, resourcePath } from "../kinds.js";
 import { inlineValue } from "../output.js";
 import { renderTable } from "../table.js";

@@ -1,4 +1,4 @@
-import type { ProxiesResponse, ProxyTypeState, ZoneInventory } from "../api-types.js";
+import type { ProxyList, ProxyTypeState, ZoneList } from "../../contract/zone-status.js";
 import { yesNo } from "../output.js";
 import { renderTable } from "../table.js";
 import { emit, type CommandContext } from "./context.js";
@@ -14,7 +14,7 @@ const TYPE_ORDER = ["Listener", "RouteConfiguration", "Cluster", "ClusterLoadAss
  */
 export async function proxiesCommand(ctx: CommandContext): Promise<number> {
   const mesh = ctx.line.options.mesh;
-  const answer = await (await ctx.client()).request<ProxiesResponse>("GET", `/v1/meshes/${encodeURIComponent(mesh)}/proxies`);
+  const answer = await (await ctx.client()).request<ProxyList>("GET", `/v1/meshes/${encodeURIComponent(mesh)}/proxies`);
   emit(ctx, answer, () => formatProxies(answer));
   return 0;
 }
@@ -25,7 +25,7 @@ export async function proxiesCommand(ctx: CommandContext): Promise<number> {
  *
  * @example formatProxies({ items: [] }) // "No proxies.\n"
  */
-export function formatProxies(answer: ProxiesResponse): string {
+export function formatProxies(answer: Pick<ProxyList, "items">): string {
   if (answer.items.length === 0) return "No proxies.\n";
   const seen = new Set(answer.items.flatMap((p) => Object.keys(p.types)));
   const types = [...TYPE_ORDER.filter((t) => seen.has(t)), ...[...seen].filter((t) => !TYPE_ORDER.includes(t)).sort()];
@@ -49,13 +49,13 @@ export function formatProxies(answer: ProxiesResponse): string {
  * @example edgeplane zones -o json
  */
 export async function zonesCommand(ctx: CommandContext): Promise<number> {
-  const inventory = await (await ctx.client()).request<ZoneInventory>("GET", "/v1/zones");
+  const inventory = await (await ctx.client()).request<ZoneList>("GET", "/v1/zones");
   emit(ctx, inventory, () => formatZones(inventory));
   return 0;
 }
 
 /** The zones table; BRIDGES counts connected of known bridges. */
-export function formatZones(inventory: ZoneInventory): string {
+export function formatZones(inventory: ZoneList): string {
   if (inventory.items.length === 0) return "No zones.\n";
   return renderTable(
     ["NAME", "DECLARED", "REVISION", "LAG", "BRIDGES"],

@@ -1,5 +1,7 @@
 import type { Resource } from "../../contract/resource-types.js";
-import type { ListResponse, WriteResult, ZoneInventory } from "../api-types.js";
+import type { ResourceList } from "../../contract/resource-list.js";
+import type { WriteResult } from "../../contract/write-result.js";
+import type { ZoneList } from "../../contract/zone-status.js";
 import { describeResource, isGlobalKind, resourcePath } from "../kinds.js";
 import { resourceTable } from "../resource-table.js";
 import { emit, kindArg, targetArg, type CommandContext } from "./context.js";
@@ -20,13 +22,13 @@ export async function getCommand(ctx: CommandContext): Promise<number> {
     return 0;
   }
   const mesh = isGlobalKind(kind) ? "" : ctx.line.options.mesh;
-  let list: ListResponse;
+  let list: ResourceList;
   if (kind === "Zone") {
     // GET /v1/zones is the zone inventory (declared or seen); `get` shows the declared resources.
-    const inventory = await client.request<ZoneInventory>("GET", resourcePath(kind, mesh));
+    const inventory = await client.request<ZoneList>("GET", resourcePath(kind, mesh));
     list = { kind: "ZoneList", items: inventory.items.flatMap((z) => (z.declared && z.resource ? [z.resource] : [])) };
   } else {
-    list = await client.request<ListResponse>("GET", resourcePath(kind, mesh));
+    list = await client.request<ResourceList>("GET", resourcePath(kind, mesh));
   }
   emit(ctx, list, () => resourceTable(kind, list.items, ctx.io.now()));
   return 0;

@@ -1,5 +1,5 @@
 import { writeToLastAckMs } from "../ack-wait.js";
-import type { ResourceStatus } from "../api-types.js";
+import type { ResourceStatus } from "../../contract/rollout.js";
 import { UsageError } from "../errors.js";
 import { describeResource, resourcePath } from "../kinds.js";
 import { yesNo } from "../output.js";

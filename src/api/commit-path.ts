@@ -1,0 +1,46 @@
+import type { ResourceKey } from "../contract/resource-types.js";
+import type { ApplyResponse } from "../contract/write-result.js";
+import { publishEvents } from "../events/publish.js";
+import { notifyZones } from "../global/zone-notifier.js";
+import { ResourceStore } from "../store/resource-store.js";
+import type { ApiContext } from "./app-env.js";
+import type { Outcome } from "./resource-service.js";
+
+/** How a write route answers: the stored document (PUT, rollback), the one result (DELETE), or the bundle's results (apply). */
+export type WriteAnswer = { shape: "document"; key: ResourceKey } | { shape: "result" } | { shape: "bundle"; dryRun: boolean };
+
+/**
+ * The one path every committed write leaves the API by (kuma's resource
+ * manager raises one change event per write, whoever wrote): wake the zones
+ * and publish `written` once the answer is on its way, then answer in the
+ * route's shape. PUT, DELETE, apply and rollback all end here, so none can
+ * forget a step.
+ *
+ * @example return answerWrite(c, await service.put(resource), { shape: "document", key });
+ */
+export async function answerWrite(c: ApiContext, outcome: Outcome, answer: WriteAnswer): Promise<Response> {
+  if (!(answer.shape === "bundle" && answer.dryRun)) announce(c, outcome);
+  switch (answer.shape) {
+    case "document": {
+      const result = outcome.results[0]!;
+      c.header("ETag", `"${result.revision}"`);
+      const stored = await new ResourceStore(c.env.DB).get(answer.key);
+      return c.json(stored?.resource ?? null, result.action === "created" ? 201 : 200);
+    }
+    case "result":
+      return c.json(outcome.results[0]);
+    case "bundle":
+      return c.json({ dryRun: answer.dryRun, revision: outcome.revision ?? null, results: outcome.results } satisfies ApplyResponse);
+  }
+}
+
+/** Wakes the zones and tells the event stream, after the response is on its way. */
+function announce(c: ApiContext, outcome: Outcome): void {
+  if (outcome.revision === undefined) return;
+  c.executionCtx.waitUntil(notifyZones(c.env, outcome.revision));
+  const atMs = Date.now();
+  const written = outcome.results
+    .filter((r) => r.action !== "unchanged")
+    .map((r) => ({ type: "written" as const, mesh: r.kind === "Mesh" ? r.name : r.mesh, kind: r.kind, name: r.name, revision: r.revision, atMs }));
+  c.executionCtx.waitUntil(publishEvents(c.env, written));
+}

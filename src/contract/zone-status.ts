@@ -1,0 +1,77 @@
+import type { Resource } from "./resource-types.js";
+
+/**
+ * What a zone reports about itself (the zone Durable Object's `status()`
+ * RPC) and the API answers built from it: `GET /v1/zones`,
+ * `GET /v1/zones/{zone}/status` and `GET /v1/meshes/{mesh}/proxies`.
+ */
+
+export interface BridgeRow {
+  bridgeId: string;
+  connected: boolean;
+  connectedAtMs: number;
+  lastSeenMs: number;
+  revisionApplied: number;
+}
+
+export interface ProxyTypeStatus {
+  typeUrl: string;
+  state: "ACK" | "NACK";
+  revision: number;
+  errorDetail: string;
+  atMs: number;
+  /** >0 while the proxy refused this revision and runs with the refused resources held back. */
+  heldRevision: number;
+  heldError: string;
+}
+
+export interface ProxyRow {
+  proxyId: string;
+  mesh: string;
+  bridgeId: string;
+  /** False once the proxy's stream closed or its bridge went away: "stale". */
+  connected: boolean;
+  types: ProxyTypeStatus[];
+}
+
+export interface ZoneStatus {
+  zone: string;
+  revision: number;
+  checksum: string;
+  logFloor: number;
+  bridges: BridgeRow[];
+  proxies: ProxyRow[];
+  endpoints: { version: number; discovered: number; total: number; pendingReport: number };
+}
+
+/** Per xDS type, in the proxies list: at or past the mesh's newest revision, behind, or refusing. */
+export interface ProxyTypeState {
+  state: "SYNCED" | "STALE" | "NACKED";
+  revision: number;
+  errorDetail?: string;
+}
+
+/** `GET /v1/meshes/{mesh}/proxies`. */
+export interface ProxyList {
+  kind: "ProxyList";
+  mesh: string;
+  /** The newest journal revision that changed anything of the mesh. */
+  meshRevision: number;
+  items: { proxyId: string; zone: string; bridgeId: string; connected: boolean; types: Record<string, ProxyTypeState> }[];
+}
+
+/** `GET /v1/zones`: every zone, declared or seen, with its bridges and lag behind the journal head. */
+export interface ZoneList {
+  kind: "ZoneInventory";
+  head: number;
+  items: {
+    name: string;
+    declared: boolean;
+    /** The Zone resource, when declared. */
+    resource: Resource | null;
+    revision: number;
+    lag: number;
+    endpoints: ZoneStatus["endpoints"];
+    bridges: (BridgeRow & { lag: number })[];
+  }[];
+}

@@ -1,0 +1,33 @@
+import { sql } from "drizzle-orm";
+import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import { zonesSeen } from "./d1-schema.js";
+
+/**
+ * Which zones exist for the global plane: those declared as Zone resources
+ * and those a bridge ever connected to (`zones_seen`). Writes wake these.
+ *
+ * @example const zones = await new ZoneRegistry(env.DB).names();
+ */
+export class ZoneRegistry {
+  private readonly db: DrizzleD1Database;
+
+  constructor(d1: D1Database) {
+    this.db = drizzle(d1);
+  }
+
+  /** Declared or seen zones, sorted. */
+  async names(): Promise<string[]> {
+    const rows = await this.db.all<{ name: string }>(
+      sql`SELECT name FROM zones_seen UNION SELECT name FROM resources WHERE kind = 'Zone' AND mesh = ''`,
+    );
+    return rows.map((r) => r.name).sort();
+  }
+
+  /** Remembers that a bridge connected to `zone`, so later writes wake it. */
+  async recordSeen(zone: string, at: string): Promise<void> {
+    await this.db
+      .insert(zonesSeen)
+      .values({ name: zone, lastConnectAt: at })
+      .onConflictDoUpdate({ target: zonesSeen.name, set: { lastConnectAt: sql`excluded.last_connect_at` } });
+  }
+}

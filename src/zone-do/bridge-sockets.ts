@@ -1,0 +1,112 @@
+import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import { ZoneMessageSchema } from "../contract/zone-protocol/zone_pb.js";
+
+/** Per-socket identity, kept across hibernation by serializeAttachment. */
+export interface BridgeAttachment {
+  zone: string;
+  /** "" until the bridge's Hello was answered. */
+  bridgeId: string;
+  /** True once Hello was answered: the socket receives live updates. */
+  ready: boolean;
+  /** The zone token the bridge authenticated with, so a revocation can close its socket. */
+  tokenId: string | undefined;
+}
+
+/** One ZoneMessage's payload (the oneof), as the generated types spell it. */
+export type ZoneFrame = MessageInitShape<typeof ZoneMessageSchema>["msg"];
+
+/** Why a zone refuses or drops a bridge, as the Refused message carries it. */
+export interface Refusal {
+  code: string;
+  message: string;
+  retryAfterMs: bigint;
+}
+
+/**
+ * The zone's bridge WebSockets: accepted hibernatable sockets with a typed
+ * attachment each (what was learned from the bridge's Hello survives
+ * hibernation there), and the one place frames are sent to them, so a send
+ * that fails is logged the same way everywhere.
+ *
+ * @example
+ * const sockets = new BridgeSockets(ctx, () => zoneName);
+ * sockets.broadcast(encodeUpdate(change));
+ */
+export class BridgeSockets {
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly zoneName: () => string,
+  ) {}
+
+  /** Accepts the server end of a new bridge connection; returns the client end for the 101 answer. */
+  accept(zone: string): WebSocket {
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1]);
+    this.write(pair[1], { zone, bridgeId: "", ready: false, tokenId: undefined });
+    return pair[0];
+  }
+
+  attachment(ws: WebSocket): BridgeAttachment {
+    return readAttachment(ws.deserializeAttachment());
+  }
+
+  /** Changes the socket's attachment; returns the new one. */
+  update(ws: WebSocket, patch: Partial<BridgeAttachment>): BridgeAttachment {
+    const next = { ...this.attachment(ws), ...patch };
+    this.write(ws, next);
+    return next;
+  }
+
+  all(): WebSocket[] {
+    return this.ctx.getWebSockets();
+  }
+
+  /** Sockets of bridges whose Hello was answered. */
+  ready(): WebSocket[] {
+    return this.all().filter((ws) => this.attachment(ws).ready);
+  }
+
+  /** Sends the same encoded frames to every ready bridge. */
+  broadcast(frames: readonly Uint8Array[]): void {
+    for (const ws of this.ready()) {
+      try {
+        for (const f of frames) ws.send(f);
+      } catch (err) {
+        console.error(`zone ${this.zoneName()}: send failed: ${String(err)}`);
+      }
+    }
+  }
+
+  send(ws: WebSocket, msg: ZoneFrame): void {
+    ws.send(toBinary(ZoneMessageSchema, create(ZoneMessageSchema, { msg })));
+  }
+
+  /**
+   * Tells the bridge why, then closes its socket. It stops receiving
+   * broadcasts at once: until the close completes the runtime still lists it.
+   */
+  refuse(ws: WebSocket, refusal: Refusal, closeCode: number): void {
+    this.update(ws, { ready: false, tokenId: undefined });
+    try {
+      this.send(ws, { case: "refused", value: refusal });
+      ws.close(closeCode, refusal.code);
+    } catch {
+      // already closing
+    }
+  }
+
+  private write(ws: WebSocket, att: BridgeAttachment): void {
+    ws.serializeAttachment(att);
+  }
+}
+
+/** An attachment as stored, checked field by field (it crossed a hibernation). */
+function readAttachment(value: unknown): BridgeAttachment {
+  const v = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
+  return {
+    zone: typeof v.zone === "string" ? v.zone : "",
+    bridgeId: typeof v.bridgeId === "string" ? v.bridgeId : "",
+    ready: v.ready === true,
+    tokenId: typeof v.tokenId === "string" ? v.tokenId : undefined,
+  };
+}

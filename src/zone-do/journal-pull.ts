@@ -1,0 +1,51 @@
+import type { ZoneStorage } from "./zone-storage.js";
+import type { ZoneUplink } from "./zone-uplink.js";
+
+/** Journal rows asked for per round trip. */
+const JOURNAL_PAGE = 500;
+
+/**
+ * How a zone learns of committed writes: it pulls the journal rows after its
+ * own revision from D1 (through the uplink), applies them to its storage in
+ * one transaction per page, and hands each applied change to `onApplied`.
+ * Pulls are serialised: a pull asked for while one runs starts after it, so
+ * two never apply the same rows or interleave their broadcasts.
+ *
+ * @example
+ * const pull = new JournalPull(state, uplink, (from, keys) => broadcast(from, keys), () => zone);
+ * await pull.pullSafely();
+ */
+export class JournalPull {
+  private pulling: Promise<number> = Promise.resolve(0);
+
+  constructor(
+    private readonly state: ZoneStorage,
+    private readonly uplink: ZoneUplink,
+    /** One applied page: the revision it started from and the keys it changed. */
+    private readonly onApplied: (fromRevision: number, keys: string[]) => void,
+  ) {}
+
+  /** Pulls everything after the zone's revision; resolves with the revision reached, rejects when the uplink fails. */
+  pull(): Promise<number> {
+    this.pulling = this.pulling.catch(() => 0).then(async () => {
+      for (;;) {
+        const before = this.state.head().revision;
+        const entries = await this.uplink.journalAfter(before, JOURNAL_PAGE);
+        if (entries.length === 0) return before;
+        const keys = this.state.applyJournal(entries);
+        if (this.state.head().revision !== before) this.onApplied(before, keys);
+        if (entries.length < JOURNAL_PAGE) return this.state.head().revision;
+      }
+    });
+    return this.pulling;
+  }
+
+  /** A pull whose failure is logged: the zone keeps serving what it holds (zone autonomy). */
+  async pullSafely(): Promise<void> {
+    try {
+      await this.pull();
+    } catch (err) {
+      console.error(`zone ${this.state.zoneName()}: journal pull failed, serving revision ${this.state.head().revision}: ${String(err)}`);
+    }
+  }
+}
