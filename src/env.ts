@@ -12,6 +12,8 @@ export interface ZoneRpc extends Rpc.DurableObjectBranded {
   status(): Promise<ZoneStatus>;
   /** Token `tokenId` was revoked: close the sockets it admitted. Returns how many. */
   revokeToken(tokenId: string): Promise<number>;
+  /** The zone was deleted: close its bridges and drop everything it stored. */
+  retire(): Promise<void>;
   /** Another zone's inventory changed. */
   remoteInventoryChanged(): Promise<void>;
   /** Tests only (EDGEPLANE_FAULTS=on): cut the zone off from D1 and the global plane, or reconnect it. */

@@ -4,7 +4,6 @@ import { NAME_PATTERN } from "../contract/resource-schema.js";
 import type { Kind, ResourceKey } from "../contract/resource-types.js";
 import type { ResourceList } from "../contract/resource-list.js";
 import { ResourceStore } from "../store/resource-store.js";
-import { ZoneRegistry } from "../store/zone-registry.js";
 import { ApiError } from "./api-error.js";
 import type { ApiContext, AppEnv } from "./app-env.js";
 import { answerWrite } from "./commit-path.js";
@@ -14,6 +13,7 @@ import { statusRoutes } from "./status-routes.js";
 import { readDocuments } from "./request-body.js";
 import { ifMatchRevision, meshScopedKind } from "./request-params.js";
 import { ResourceService } from "./resource-service.js";
+import { zoneRoutes } from "./zone-routes.js";
 import { zoneTokenRoutes } from "./zone-token-routes.js";
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
@@ -57,32 +57,15 @@ app.route("/", historyRoutes);
 app.route("/", inventoryRoutes);
 app.route("/", statusRoutes);
 app.route("/", zoneTokenRoutes);
+app.route("/", zoneRoutes);
 
-// ---- zones: the bridge connection and the Zone resources -----------------
-
-app.get("/v1/zones/:zone/connect", async (c) => {
-  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-    throw new ApiError("invalid_body", "this endpoint takes a WebSocket upgrade", { hint: "bridges connect here; see src/xds-bridge" });
-  }
-  const zone = zoneName(c);
-  // Best effort: a bridge must be able to reach its zone while D1 is down.
-  c.executionCtx.waitUntil(
-    new ZoneRegistry(c.env.DB).recordSeen(zone, new Date().toISOString()).catch((e: unknown) => console.error(`zones_seen ${zone}: ${String(e)}`)),
-  );
-  return c.env.ZONES.get(c.env.ZONES.idFromName(zone)).fetch(c.req.raw);
-});
-
-app.get("/v1/zones/:zone/status", async (c) => {
-  const zone = zoneName(c);
-  return c.json(await c.env.ZONES.get(c.env.ZONES.idFromName(zone)).status());
-});
+// ---- global kinds: Mesh and Zone ------------------------------------------
 
 app.get("/v1/meshes", (c) => list(c, "Mesh", ""));
 app.get("/v1/zones/:name", (c) => getOne(c, { kind: "Zone", mesh: "", name: c.req.param("name") }));
 app.get("/v1/meshes/:name", (c) => getOne(c, { kind: "Mesh", mesh: "", name: c.req.param("name") }));
 app.put("/v1/zones/:name", (c) => putOne(c, { kind: "Zone", mesh: "", name: c.req.param("name") }));
 app.put("/v1/meshes/:name", (c) => putOne(c, { kind: "Mesh", mesh: "", name: c.req.param("name") }));
-app.delete("/v1/zones/:name", (c) => deleteOne(c, { kind: "Zone", mesh: "", name: c.req.param("name") }));
 app.delete("/v1/meshes/:name", (c) => deleteOne(c, { kind: "Mesh", mesh: "", name: c.req.param("name") }));
 
 // ---- mesh-scoped resources ------------------------------------------------
@@ -129,12 +112,6 @@ async function deleteOne(c: ApiContext, key: ResourceKey): Promise<Response> {
 
 function meshKey(c: ApiContext): ResourceKey {
   return { kind: meshScopedKind(c.req.param("kinds") ?? ""), mesh: c.req.param("mesh") ?? "", name: c.req.param("name") ?? "" };
-}
-
-function zoneName(c: ApiContext): string {
-  const zone = c.req.param("zone") ?? "";
-  if (!NAME_PATTERN.test(zone)) throw new ApiError("invalid_field", `zone name "${zone}" is not valid`, { field: "zone" });
-  return zone;
 }
 
 function store(c: ApiContext): ResourceStore {

@@ -1,4 +1,4 @@
-import { asc, gt, ne, sql } from "drizzle-orm";
+import { asc, eq, gt, ne, sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { EndpointRow, InventoryReport, StoredInventory } from "../contract/endpoint-inventory.js";
 import { zoneInventory } from "./d1-schema.js";
@@ -40,6 +40,11 @@ export class InventoryStore {
       })
       .returning({ zone: zoneInventory.zone });
     return rows.length > 0;
+  }
+
+  /** Drops `zone`'s report (the zone was deleted). */
+  async delete(zone: string): Promise<void> {
+    await this.db.delete(zoneInventory).where(eq(zoneInventory.zone, zone));
   }
 
   /** Every zone's report, by zone name. */

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { zonesSeen } from "./d1-schema.js";
 
@@ -21,6 +21,16 @@ export class ZoneRegistry {
       sql`SELECT name FROM zones_seen UNION SELECT name FROM resources WHERE kind = 'Zone' AND mesh = ''`,
     );
     return rows.map((r) => r.name).sort();
+  }
+
+  /** Whether a bridge ever connected to `zone` (declared or not). */
+  async isSeen(zone: string): Promise<boolean> {
+    return (await this.db.select({ name: zonesSeen.name }).from(zonesSeen).where(eq(zonesSeen.name, zone)).limit(1)).length > 0;
+  }
+
+  /** Forgets that `zone` was seen (the zone was deleted). */
+  async forget(zone: string): Promise<void> {
+    await this.db.delete(zonesSeen).where(eq(zonesSeen.name, zone));
   }
 
   /** Remembers that a bridge connected to `zone`, so later writes wake it. */

@@ -42,6 +42,16 @@ export class ZoneTokenStore {
     return this.db.select().from(zoneTokens).where(eq(zoneTokens.zone, zone)).orderBy(asc(zoneTokens.createdAt), asc(zoneTokens.id));
   }
 
+  /** Revokes every token of `zone` not revoked yet; returns their ids. */
+  async revokeAll(zone: string, at: string): Promise<string[]> {
+    const rows = await this.db
+      .update(zoneTokens)
+      .set({ revokedAt: at })
+      .where(and(eq(zoneTokens.zone, zone), isNull(zoneTokens.revokedAt)))
+      .returning({ id: zoneTokens.id });
+    return rows.map((r) => r.id);
+  }
+
   /** Marks the token revoked (once) and returns it; undefined when `zone` has no such token. */
   async revoke(zone: string, id: string, at: string): Promise<ZoneTokenRecord | undefined> {
     const mine = and(eq(zoneTokens.id, id), eq(zoneTokens.zone, zone));

@@ -10,6 +10,10 @@ export interface BridgeAttachment {
   ready: boolean;
   /** The zone token the bridge authenticated with, so a revocation can close its socket. */
   tokenId: string | undefined;
+  /** When the upgrade was accepted: a socket that says no Hello in time is closed. */
+  acceptedAtMs: number;
+  /** A Hello arrived on this socket (one per socket; a second is a protocol error). */
+  helloSeen: boolean;
 }
 
 /** One ZoneMessage's payload (the oneof), as the generated types spell it. */
@@ -42,7 +46,7 @@ export class BridgeSockets {
   accept(zone: string): WebSocket {
     const pair = new WebSocketPair();
     this.ctx.acceptWebSocket(pair[1]);
-    this.write(pair[1], { zone, bridgeId: "", ready: false, tokenId: undefined });
+    this.write(pair[1], { zone, bridgeId: "", ready: false, tokenId: undefined, acceptedAtMs: Date.now(), helloSeen: false });
     return pair[0];
   }
 
@@ -64,6 +68,11 @@ export class BridgeSockets {
   /** Sockets of bridges whose Hello was answered. */
   ready(): WebSocket[] {
     return this.all().filter((ws) => this.attachment(ws).ready);
+  }
+
+  /** Ready sockets introduced as `bridgeId`, other than `except`. */
+  holdersOf(bridgeId: string, except?: WebSocket): WebSocket[] {
+    return this.ready().filter((ws) => ws !== except && this.attachment(ws).bridgeId === bridgeId);
   }
 
   /** Sends the same encoded frames to every ready bridge. */
@@ -108,5 +117,7 @@ function readAttachment(value: unknown): BridgeAttachment {
     bridgeId: typeof v.bridgeId === "string" ? v.bridgeId : "",
     ready: v.ready === true,
     tokenId: typeof v.tokenId === "string" ? v.tokenId : undefined,
+    acceptedAtMs: typeof v.acceptedAtMs === "number" ? v.acceptedAtMs : 0,
+    helloSeen: v.helloSeen === true,
   };
 }

@@ -6,8 +6,8 @@ import { BridgeMessageSchema, type BridgeMessage } from "../contract/zone-protoc
 import type { Env, ZoneRpc } from "../env.js";
 import { publishEvents } from "../events/publish.js";
 import { MAX_TTL_SECONDS } from "../global/zone-tokens.js";
-import { BridgeHandshake } from "./bridge-handshake.js";
-import { BridgeSockets } from "./bridge-sockets.js";
+import { BridgeHandshake, CLOSE } from "./bridge-handshake.js";
+import { BridgeSockets, type Refusal } from "./bridge-sockets.js";
 import { EndpointLayer } from "./endpoint-layer.js";
 import { InventorySync } from "./inventory-sync.js";
 import { JournalPull } from "./journal-pull.js";
@@ -23,6 +23,8 @@ import { ZoneUplink } from "./zone-uplink.js";
 const CATCH_UP_MS = 5_000;
 /** A bridge whose text pings stopped this long ago is considered gone. */
 const BRIDGE_SILENCE_MS = 45_000;
+/** A socket must say Hello within this long after the upgrade. */
+const HELLO_TIMEOUT_MS = 10_000;
 
 /**
  * One zone: the Durable Object's lifecycle and RPC surface, delegating to
@@ -38,17 +40,24 @@ const BRIDGE_SILENCE_MS = 45_000;
  * sockets whose pings stopped.
  */
 export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
-  private readonly state: ZoneStorage;
-  private readonly proxyStatus: ProxyStatusTable;
-  private readonly endpoints: EndpointLayer;
-  private readonly uplink: ZoneUplink;
-  private readonly sockets: BridgeSockets;
-  private readonly journal: JournalPull;
-  private readonly inventory: InventorySync;
-  private readonly handshake: BridgeHandshake;
+  // Built in assemble(): again on empty storage after retire().
+  private state!: ZoneStorage;
+  private proxyStatus!: ProxyStatusTable;
+  private endpoints!: EndpointLayer;
+  private uplink!: ZoneUplink;
+  private sockets!: BridgeSockets;
+  private journal!: JournalPull;
+  private inventory!: InventorySync;
+  private handshake!: BridgeHandshake;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.assemble();
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+  }
+
+  private assemble(): void {
+    const { ctx, env } = this;
     this.state = new ZoneStorage(ctx.storage, Number(env.ZONE_CHANGE_LOG_ROWS ?? "") || DEFAULT_CHANGE_LOG_ROWS);
     this.proxyStatus = new ProxyStatusTable(ctx.storage.sql);
     this.endpoints = new EndpointLayer(ctx.storage.sql);
@@ -64,9 +73,10 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
       uplink: this.uplink,
       sql: ctx.storage.sql,
       catchUp: () => this.journal.pullSafely(),
+      refuse: (ws, refusal, code) => this.drop(ws, refusal, code),
       admitted: (bridgeId) => this.proxyStatus.bridgeConnected(bridgeId, Date.now()),
+      background: (work) => this.ctx.waitUntil(work),
     });
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
   async sync(revision: number): Promise<number> {
@@ -76,11 +86,18 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
   }
 
   async status(): Promise<ZoneStatus> {
+    // Connected means a live socket that still pings, not what a row says:
+    // rows outlive sockets whose close the runtime never reported (a restart).
+    const live = this.liveBridges(Date.now());
     return {
       zone: this.state.zoneName(),
       ...this.state.head(),
-      bridges: this.proxyStatus.bridges(),
-      proxies: this.proxyStatus.proxies(),
+      bridges: this.proxyStatus.bridges().map((b) => ({
+        ...b,
+        connected: live.has(b.bridgeId),
+        lastSeenMs: Math.max(b.lastSeenMs, live.get(b.bridgeId) ?? 0),
+      })),
+      proxies: this.proxyStatus.proxies().map((p) => ({ ...p, connected: p.connected && live.has(p.bridgeId) })),
       endpoints: {
         version: this.endpoints.version,
         discovered: this.endpoints.discovered().length,
@@ -97,11 +114,20 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     for (const ws of this.sockets.all()) {
       const att = this.sockets.attachment(ws);
       if (att.tokenId !== tokenId) continue;
-      this.forget(ws);
-      this.sockets.refuse(ws, tokenRefusal("token_revoked", att.zone), 4001);
+      this.drop(ws, tokenRefusal("token_revoked", att.zone), CLOSE.token);
       closed++;
     }
     return closed;
+  }
+
+  async retire(): Promise<void> {
+    for (const ws of this.sockets.all()) {
+      this.drop(ws, { code: "zone_deleted", message: `zone "${this.sockets.attachment(ws).zone}" was deleted`, retryAfterMs: 60_000n }, CLOSE.zoneDeleted);
+    }
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    // The tables are gone with the storage: build the parts again on empty storage.
+    this.assemble();
   }
 
   async remoteInventoryChanged(): Promise<void> {
@@ -119,9 +145,8 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     if (!match || request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return Response.json({ code: "not_found", message: "zone objects accept only bridge WebSocket upgrades" }, { status: 404 });
     }
-    const zone = decodeURIComponent(match[1]!);
-    this.state.setZoneName(zone);
-    const client = this.sockets.accept(zone);
+    // Nothing is recorded for the zone until a bridge's Hello is authenticated.
+    const client = this.sockets.accept(decodeURIComponent(match[1]!));
     await this.scheduleAlarm();
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -152,18 +177,32 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
 
   override async alarm(): Promise<void> {
     const now = Date.now();
-    const bridges = this.proxyStatus.bridges();
     for (const ws of this.sockets.all()) {
-      const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
-      const { bridgeId } = this.sockets.attachment(ws);
-      const since = Math.max(lastPing, bridges.find((b) => b.bridgeId === bridgeId)?.connectedAtMs ?? 0);
-      if (now - since > BRIDGE_SILENCE_MS) {
-        this.forget(ws);
-        ws.close(4000, "no ping");
+      const att = this.sockets.attachment(ws);
+      if (!att.helloSeen && now - att.acceptedAtMs > HELLO_TIMEOUT_MS) {
+        this.drop(ws, { code: "protocol_error", message: `no Hello within ${HELLO_TIMEOUT_MS} ms`, retryAfterMs: 1_000n }, CLOSE.noHello);
+      } else if (att.ready && now - this.lastHeard(ws, att.acceptedAtMs) > BRIDGE_SILENCE_MS) {
+        this.drop(ws, { code: "silent", message: `no ping for ${BRIDGE_SILENCE_MS} ms`, retryAfterMs: 0n }, CLOSE.silent);
       }
     }
     await this.catchUp();
     await this.scheduleAlarm();
+  }
+
+  /** Bridge id -> when it was last heard, for every ready socket that still pings. */
+  private liveBridges(nowMs: number): Map<string, number> {
+    const live = new Map<string, number>();
+    for (const ws of this.sockets.ready()) {
+      const att = this.sockets.attachment(ws);
+      const heard = this.lastHeard(ws, att.acceptedAtMs);
+      if (nowMs - heard <= BRIDGE_SILENCE_MS) live.set(att.bridgeId, Math.max(heard, live.get(att.bridgeId) ?? 0));
+    }
+    return live;
+  }
+
+  /** The last ping the runtime answered on `ws`, or when it was accepted. */
+  private lastHeard(ws: WebSocket, acceptedAtMs: number): number {
+    return Math.max(this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0, acceptedAtMs);
   }
 
   /** Everything that may have been missed while D1 or the global plane was away. */
@@ -210,9 +249,18 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     this.sockets.broadcast([encodeEndpoints(this.endpoints.version, this.endpoints.all())]);
   }
 
+  /** Refuses and closes a socket, forgetting its bridge first. */
+  private drop(ws: WebSocket, refusal: Refusal, closeCode: number): void {
+    this.forget(ws);
+    this.sockets.refuse(ws, refusal, closeCode);
+  }
+
+  /** The socket is gone: its bridge is disconnected unless another socket of it took over. */
   private forget(ws: WebSocket): void {
     const att = this.sockets.attachment(ws);
-    if (att.ready) this.proxyStatus.bridgeDisconnected(att.bridgeId, Date.now());
+    if (!att.ready) return;
+    this.sockets.update(ws, { ready: false });
+    if (this.sockets.holdersOf(att.bridgeId, ws).length === 0) this.proxyStatus.bridgeDisconnected(att.bridgeId, Date.now());
   }
 
   private async scheduleAlarm(): Promise<void> {

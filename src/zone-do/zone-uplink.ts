@@ -2,14 +2,15 @@ import type { InventoryReport, RemoteRow } from "../contract/endpoint-inventory.
 import type { Env } from "../env.js";
 import { remoteWorkloads, storeInventory, wakeOtherZones } from "../global/inventory.js";
 import { ResourceStore, type JournalEntry } from "../store/resource-store.js";
+import { ZoneRegistry } from "../store/zone-registry.js";
 import { ZoneTokenStore, type ZoneTokenRecord } from "../store/zone-token-store.js";
 
 export class UplinkDown extends Error {}
 
 /**
  * Everything a zone asks of D1 and the global plane, in one place: the
- * journal pull, zone token records, the inventory report and the other
- * zones' inventories. That is the boundary zone autonomy is about
+ * journal pull, zone token records, being recorded as a known zone, the
+ * inventory report and the other zones' inventories. That is the boundary zone autonomy is about
  * (shared/design.md section 6): when a call here fails, the zone keeps
  * serving what it holds and retries later.
  *
@@ -43,6 +44,12 @@ export class ZoneUplink {
   async zoneToken(id: string): Promise<ZoneTokenRecord | undefined> {
     await this.check();
     return new ZoneTokenStore(this.env.DB).find(id);
+  }
+
+  /** Makes this zone known to the global plane (writes wake it); called once a bridge authenticated. */
+  async recordSeen(zone: string): Promise<void> {
+    await this.check();
+    await new ZoneRegistry(this.env.DB).recordSeen(zone, new Date().toISOString());
   }
 
   /** Stores the report, and wakes the other zones when it was news. */
