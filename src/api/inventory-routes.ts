@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { ResourceList } from "../contract/resource-list.js";
+import { validateResource } from "../contract/resource-schema.js";
 import type { ResourceOf } from "../contract/resource-types.js";
 import type { ZoneList } from "../contract/zone-status.js";
 import { InventoryStore } from "../store/inventory-store.js";
@@ -49,10 +50,15 @@ inventoryRoutes.get("/v1/meshes/:mesh/workloads", async (c) => {
   const discovered = (await new InventoryStore(c.env.DB).all()).flatMap((row) =>
     row.workloads
       .filter((w) => w.mesh === mesh)
-      .map((w) => {
-        const doc = JSON.parse(w.document) as Workload;
+      .flatMap((w) => {
+        const doc = readStoredWorkload(w.document);
+        if (!doc) {
+          // Reported before zones validated what bridges send: left out, never a 500.
+          console.error(`zone ${row.zone}: stored workload ${w.mesh}/${w.name} is not a valid Workload; not listed`);
+          return [];
+        }
         const origin = doc.metadata.labels?.["edgeplane.io/source"] === "proxy" ? "proxy" : "workloads-dir";
-        return { ...doc, status: { source: `zone/${row.zone}/${origin}`, zone: row.zone, health: doc.spec.health ?? "healthy", reportedAt: row.updatedAt } };
+        return [{ ...doc, status: { source: `zone/${row.zone}/${origin}`, zone: row.zone, health: doc.spec.health ?? "healthy", reportedAt: row.updatedAt } }];
       }),
   );
   const items = [...declared, ...discovered].filter(
@@ -60,6 +66,16 @@ inventoryRoutes.get("/v1/meshes/:mesh/workloads", async (c) => {
   );
   return c.json({ kind: "WorkloadList", items } satisfies ResourceList);
 });
+
+/** A discovered workload as stored in a zone's inventory, checked again with the API's schema. */
+function readStoredWorkload(document: string): Workload | undefined {
+  try {
+    const r = validateResource(JSON.parse(document));
+    return r.kind === "Workload" ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 inventoryRoutes.post("/v1/zones/:zone/faults", async (c: ApiContext) => {
   if (c.env.EDGEPLANE_FAULTS !== "on") throw new ApiError("not_found", `no route for POST ${c.req.path}`);

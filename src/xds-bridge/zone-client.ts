@@ -215,6 +215,10 @@ export class ZoneClient {
         this.opts.onApplied(result);
         return;
       }
+      case "discoveryRefused":
+        // The zone left these out of its endpoint layer; the rest of the set was taken.
+        for (const r of msg.msg.value.refused) this.opts.log.error("discovered_refused", { kind: r.kind, mesh: r.mesh, name: r.name, reason: r.reason });
+        return;
       case "refused": {
         const { code, message, retryAfterMs } = msg.msg.value;
         this.opts.log.error("zone_refused", { code, message, retryAfterMs: Number(retryAfterMs) });

@@ -1,5 +1,7 @@
 import type { EndpointRow } from "../contract/endpoint-inventory.js";
+import { validateResource } from "../contract/resource-schema.js";
 import { keyString, type ZoneSpec } from "../contract/resource-types.js";
+import { ValidationError } from "../contract/validation-error.js";
 import type { Resource as WireResource } from "../contract/zone-protocol/zone_pb.js";
 import type { EndpointLayer } from "./endpoint-layer.js";
 import type { ZoneStorage } from "./zone-storage.js";
@@ -27,15 +29,24 @@ export class InventorySync {
     private readonly retryLater: () => Promise<void>,
   ) {}
 
-  /** A bridge's complete set of discovered workloads. */
-  async onDiscovered(bridgeId: string, workloads: readonly WireResource[]): Promise<void> {
-    const decoder = new TextDecoder();
-    const rows: EndpointRow[] = workloads
-      .filter((w) => w.kind === "Workload")
-      .map((w) => ({ key: keyString({ kind: "Workload", mesh: w.mesh, name: w.name }), mesh: w.mesh, name: w.name, document: decoder.decode(w.document) }));
-    if (!this.endpoints.replaceDiscovered(bridgeId, rows)) return;
-    this.onEndpointsChanged();
-    await this.flush();
+  /**
+   * A bridge's complete set of discovered workloads. Each is checked with
+   * the API's schema (and must be in this zone) before it enters the layer;
+   * the refused ones are returned, with why, for the bridge to log.
+   */
+  async onDiscovered(bridgeId: string, workloads: readonly WireResource[]): Promise<RefusedWorkload[]> {
+    const rows: EndpointRow[] = [];
+    const refused: RefusedWorkload[] = [];
+    for (const w of workloads) {
+      const checked = checkDiscovered(w, this.state.zoneName());
+      if (typeof checked === "string") refused.push({ kind: w.kind, mesh: w.mesh, name: w.name, reason: checked });
+      else rows.push(checked);
+    }
+    if (this.endpoints.replaceDiscovered(bridgeId, rows)) {
+      this.onEndpointsChanged();
+      await this.flush();
+    }
+    return refused;
   }
 
   /** The zone's own Zone document changed (its ingress): report again. */
@@ -74,4 +85,31 @@ export class InventorySync {
     const row = this.state.resourcesFor([keyString({ kind: "Zone", mesh: "", name: zone })]).upserts[0];
     return row ? ((JSON.parse(row.document) as { spec: ZoneSpec }).spec.ingress ?? null) : null;
   }
+}
+
+/** A discovered document the zone did not take, and why. */
+export interface RefusedWorkload {
+  kind: string;
+  mesh: string;
+  name: string;
+  reason: string;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** The endpoint row for a discovered workload, or the reason it is refused. */
+function checkDiscovered(w: WireResource, zone: string): EndpointRow | string {
+  let resource;
+  try {
+    resource = validateResource(JSON.parse(decoder.decode(w.document)));
+  } catch (err) {
+    if (err instanceof ValidationError) return `${err.field}: ${err.message}`;
+    return `not a JSON document: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  if (resource.kind !== "Workload") return `kind: only Workloads are discovered, not ${resource.kind}`;
+  if (resource.metadata.mesh !== w.mesh || resource.metadata.name !== w.name) {
+    return `metadata: the document names ${resource.metadata.mesh}/${resource.metadata.name}, the frame ${w.mesh}/${w.name}`;
+  }
+  if (resource.spec.zone !== zone) return `spec.zone: "${resource.spec.zone}" is not this bridge's zone "${zone}"`;
+  return { key: keyString({ kind: "Workload", mesh: w.mesh, name: w.name }), mesh: w.mesh, name: w.name, document: JSON.stringify(resource) };
 }

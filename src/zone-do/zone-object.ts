@@ -225,9 +225,12 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
       case "applied":
         if (att.ready) this.proxyStatus.bridgeApplied(att.bridgeId, Number(msg.msg.value.revision), Date.now());
         return;
-      case "discovered":
-        if (att.ready) await this.inventory.onDiscovered(att.bridgeId, msg.msg.value.workloads);
+      case "discovered": {
+        if (!att.ready) return;
+        const refused = await this.inventory.onDiscovered(att.bridgeId, msg.msg.value.workloads);
+        if (refused.length > 0) this.sockets.send(ws, { case: "discoveryRefused", value: { refused } });
         return;
+      }
       case undefined:
         throw new Error("empty BridgeMessage");
       default:

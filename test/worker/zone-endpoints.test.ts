@@ -144,3 +144,31 @@ describe("zone endpoint layer", () => {
     expect(res.body.field).toBe("uplinkDown");
   });
 });
+
+describe("what bridges report is checked (hardening 10)", () => {
+  it("takes the valid workloads of a report, refuses the others with the field at fault, and lists only valid ones", async () => {
+    await call("PUT", "/v1/meshes/default/services/echo", service("echo"));
+    const sock = await bridge("ep-bad", "bad1");
+    const bad = { ...workload("no-ip", "ep-bad"), spec: { ...workload("no-ip", "ep-bad").spec, address: "not-an-ip" } };
+    const otherZone = workload("elsewhere", "ep-other");
+    discover(sock, [workload("good", "ep-bad"), bad, otherZone]);
+    sock.send({ case: "discovered", value: { workloads: [{ kind: "Workload", mesh: "default", name: "garbage", document: encoder.encode("{not json") }] } });
+    const answers = [];
+    while (answers.length < 2) {
+      const m = await sock.next();
+      if (m.msg.case === "discoveryRefused") answers.push(m.msg.value.refused.map((r) => [r.name, r.reason.split(":")[0]]));
+    }
+    expect(answers[0]).toEqual([["no-ip", "spec.address"], ["elsewhere", "spec.zone"]]);
+    expect(answers[1]).toEqual([["garbage", "not a JSON document"]]);
+
+    // A row stored before zones checked reports must not break the listing.
+    await env.DB.prepare("INSERT INTO zone_inventory (zone, report_seq, workloads, ingress, updated_at) VALUES ('ep-old', 1, ?, NULL, '2026-01-01T00:00:00Z')")
+      .bind(JSON.stringify([{ key: "Workload/default/broken", mesh: "default", name: "broken", document: '{"kind":"Workload"}' }]))
+      .run();
+    const listed = await call("GET", "/v1/meshes/default/workloads");
+    expect(listed.status).toBe(200);
+    const names = (listed.body.items as { metadata: { name: string } }[]).map((w) => w.metadata.name);
+    expect(names).not.toContain("broken");
+    sock.close();
+  });
+});

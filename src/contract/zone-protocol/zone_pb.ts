@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file zone-protocol/zone.proto.
  */
 export const file_zone_protocol_zone: GenFile = /*@__PURE__*/
-  fileDesc("Chh6b25lLXByb3RvY29sL3pvbmUucHJvdG8SEWVkZ2VwbGFuZS56b25lLnYxIlgKCFJlc291cmNlEgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHJldmlzaW9uGAQgASgDEhAKCGRvY3VtZW50GAUgASgMIjcKC1Jlc291cmNlS2V5EgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJIoMBCgVIZWxsbxIMCgR6b25lGAEgASgJEhEKCWJyaWRnZV9pZBgCIAEoCRINCgV0b2tlbhgDIAEoCRIVCg1sYXN0X3JldmlzaW9uGAQgASgDEhAKCGNoZWNrc3VtGAUgASgJEhAKCGZlYXR1cmVzGAYgAygJEg8KB3ZlcnNpb24YByABKAki5QEKC1Byb3h5U3RhdHVzEhAKCHByb3h5X2lkGAEgASgJEgwKBG1lc2gYAiABKAkSEAoIdHlwZV91cmwYAyABKAkSKgoFc3RhdGUYBCABKA4yGy5lZGdlcGxhbmUuem9uZS52MS5BY2tTdGF0ZRIQCghyZXZpc2lvbhgFIAEoAxIUCgxlcnJvcl9kZXRhaWwYBiABKAkSDQoFYXRfbXMYByABKAMSFQoNaGVsZF9yZXZpc2lvbhgIIAEoAxISCgpoZWxkX2Vycm9yGAkgASgJEhYKDmhlbGRfcmVzb3VyY2VzGAogAygJIlUKDFN0YXR1c1JlcG9ydBIvCgdwcm94aWVzGAEgAygLMh4uZWRnZXBsYW5lLnpvbmUudjEuUHJveHlTdGF0dXMSFAoMZGlzY29ubmVjdGVkGAIgAygJIhsKB0FwcGxpZWQSEAoIcmV2aXNpb24YASABKAMiRQoTRGlzY292ZXJlZFdvcmtsb2FkcxIuCgl3b3JrbG9hZHMYASADKAsyGy5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZSLhAQoNQnJpZGdlTWVzc2FnZRIpCgVoZWxsbxgBIAEoCzIYLmVkZ2VwbGFuZS56b25lLnYxLkhlbGxvSAASMQoGc3RhdHVzGAIgASgLMh8uZWRnZXBsYW5lLnpvbmUudjEuU3RhdHVzUmVwb3J0SAASLQoHYXBwbGllZBgDIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLkFwcGxpZWRIABI8CgpkaXNjb3ZlcmVkGAQgASgLMiYuZWRnZXBsYW5lLnpvbmUudjEuRGlzY292ZXJlZFdvcmtsb2Fkc0gAQgUKA21zZyI7CgdXZWxjb21lEgwKBHpvbmUYASABKAkSEAoIcmV2aXNpb24YAiABKAMSEAoIc25hcHNob3QYAyABKAgi2AEKClpvbmVVcGRhdGUSEAoIcmV2aXNpb24YASABKAMSFQoNZnJvbV9yZXZpc2lvbhgCIAEoAxIQCghzbmFwc2hvdBgDIAEoCBIsCgd1cHNlcnRzGAQgAygLMhsuZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2USMAoIcmVtb3ZhbHMYBSADKAsyHi5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZUtleRIQCghjaGVja3N1bRgGIAEoCRINCgVjaHVuaxgHIAEoDRIOCgZjaHVua3MYCCABKA0iQAoHUmVmdXNlZBIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSFgoOcmV0cnlfYWZ0ZXJfbXMYAyABKAMiTgoLRW5kcG9pbnRTZXQSDwoHdmVyc2lvbhgBIAEoAxIuCgl3b3JrbG9hZHMYAiADKAsyGy5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZSLYAQoLWm9uZU1lc3NhZ2USLQoHd2VsY29tZRgBIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLldlbGNvbWVIABIvCgZ1cGRhdGUYAiABKAsyHS5lZGdlcGxhbmUuem9uZS52MS5ab25lVXBkYXRlSAASLQoHcmVmdXNlZBgDIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLlJlZnVzZWRIABIzCgllbmRwb2ludHMYBCABKAsyHi5lZGdlcGxhbmUuem9uZS52MS5FbmRwb2ludFNldEgAQgUKA21zZypMCghBY2tTdGF0ZRIZChVBQ0tfU1RBVEVfVU5TUEVDSUZJRUQQABIRCg1BQ0tfU1RBVEVfQUNLEAESEgoOQUNLX1NUQVRFX05BQ0sQAjJYCghab25lU3luYxJMCgRTeW5jEiAuZWRnZXBsYW5lLnpvbmUudjEuQnJpZGdlTWVzc2FnZRoeLmVkZ2VwbGFuZS56b25lLnYxLlpvbmVNZXNzYWdlKAEwAWIGcHJvdG8z");
+  fileDesc("Chh6b25lLXByb3RvY29sL3pvbmUucHJvdG8SEWVkZ2VwbGFuZS56b25lLnYxIlgKCFJlc291cmNlEgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHJldmlzaW9uGAQgASgDEhAKCGRvY3VtZW50GAUgASgMIjcKC1Jlc291cmNlS2V5EgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJIoMBCgVIZWxsbxIMCgR6b25lGAEgASgJEhEKCWJyaWRnZV9pZBgCIAEoCRINCgV0b2tlbhgDIAEoCRIVCg1sYXN0X3JldmlzaW9uGAQgASgDEhAKCGNoZWNrc3VtGAUgASgJEhAKCGZlYXR1cmVzGAYgAygJEg8KB3ZlcnNpb24YByABKAki5QEKC1Byb3h5U3RhdHVzEhAKCHByb3h5X2lkGAEgASgJEgwKBG1lc2gYAiABKAkSEAoIdHlwZV91cmwYAyABKAkSKgoFc3RhdGUYBCABKA4yGy5lZGdlcGxhbmUuem9uZS52MS5BY2tTdGF0ZRIQCghyZXZpc2lvbhgFIAEoAxIUCgxlcnJvcl9kZXRhaWwYBiABKAkSDQoFYXRfbXMYByABKAMSFQoNaGVsZF9yZXZpc2lvbhgIIAEoAxISCgpoZWxkX2Vycm9yGAkgASgJEhYKDmhlbGRfcmVzb3VyY2VzGAogAygJIlUKDFN0YXR1c1JlcG9ydBIvCgdwcm94aWVzGAEgAygLMh4uZWRnZXBsYW5lLnpvbmUudjEuUHJveHlTdGF0dXMSFAoMZGlzY29ubmVjdGVkGAIgAygJIhsKB0FwcGxpZWQSEAoIcmV2aXNpb24YASABKAMiRQoTRGlzY292ZXJlZFdvcmtsb2FkcxIuCgl3b3JrbG9hZHMYASADKAsyGy5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZSLhAQoNQnJpZGdlTWVzc2FnZRIpCgVoZWxsbxgBIAEoCzIYLmVkZ2VwbGFuZS56b25lLnYxLkhlbGxvSAASMQoGc3RhdHVzGAIgASgLMh8uZWRnZXBsYW5lLnpvbmUudjEuU3RhdHVzUmVwb3J0SAASLQoHYXBwbGllZBgDIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLkFwcGxpZWRIABI8CgpkaXNjb3ZlcmVkGAQgASgLMiYuZWRnZXBsYW5lLnpvbmUudjEuRGlzY292ZXJlZFdvcmtsb2Fkc0gAQgUKA21zZyI7CgdXZWxjb21lEgwKBHpvbmUYASABKAkSEAoIcmV2aXNpb24YAiABKAMSEAoIc25hcHNob3QYAyABKAgi2AEKClpvbmVVcGRhdGUSEAoIcmV2aXNpb24YASABKAMSFQoNZnJvbV9yZXZpc2lvbhgCIAEoAxIQCghzbmFwc2hvdBgDIAEoCBIsCgd1cHNlcnRzGAQgAygLMhsuZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2USMAoIcmVtb3ZhbHMYBSADKAsyHi5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZUtleRIQCghjaGVja3N1bRgGIAEoCRINCgVjaHVuaxgHIAEoDRIOCgZjaHVua3MYCCABKA0iQAoHUmVmdXNlZBIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSFgoOcmV0cnlfYWZ0ZXJfbXMYAyABKAMiTgoLRW5kcG9pbnRTZXQSDwoHdmVyc2lvbhgBIAEoAxIuCgl3b3JrbG9hZHMYAiADKAsyGy5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZSJHChBEaXNjb3ZlcnlSZWZ1c2VkEjMKB3JlZnVzZWQYASADKAsyIi5lZGdlcGxhbmUuem9uZS52MS5SZWZ1c2VkUmVzb3VyY2UiSwoPUmVmdXNlZFJlc291cmNlEgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJEg4KBnJlYXNvbhgEIAEoCSKaAgoLWm9uZU1lc3NhZ2USLQoHd2VsY29tZRgBIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLldlbGNvbWVIABIvCgZ1cGRhdGUYAiABKAsyHS5lZGdlcGxhbmUuem9uZS52MS5ab25lVXBkYXRlSAASLQoHcmVmdXNlZBgDIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLlJlZnVzZWRIABIzCgllbmRwb2ludHMYBCABKAsyHi5lZGdlcGxhbmUuem9uZS52MS5FbmRwb2ludFNldEgAEkAKEWRpc2NvdmVyeV9yZWZ1c2VkGAUgASgLMiMuZWRnZXBsYW5lLnpvbmUudjEuRGlzY292ZXJ5UmVmdXNlZEgAQgUKA21zZypMCghBY2tTdGF0ZRIZChVBQ0tfU1RBVEVfVU5TUEVDSUZJRUQQABIRCg1BQ0tfU1RBVEVfQUNLEAESEgoOQUNLX1NUQVRFX05BQ0sQAjJYCghab25lU3luYxJMCgRTeW5jEiAuZWRnZXBsYW5lLnpvbmUudjEuQnJpZGdlTWVzc2FnZRoeLmVkZ2VwbGFuZS56b25lLnYxLlpvbmVNZXNzYWdlKAEwAWIGcHJvdG8z");
 
 /**
  * One stored resource. The document travels as the JSON the API validated and
@@ -477,6 +477,61 @@ export const EndpointSetSchema: GenMessage<EndpointSet> = /*@__PURE__*/
   messageDesc(file_zone_protocol_zone, 11);
 
 /**
+ * The zone's answer to a DiscoveredWorkloads that held documents it refused
+ * (they fail the shared schema, or claim another zone): those are left out
+ * of the endpoint layer, the others are taken. The bridge logs each reason.
+ *
+ * @generated from message edgeplane.zone.v1.DiscoveryRefused
+ */
+export type DiscoveryRefused = Message<"edgeplane.zone.v1.DiscoveryRefused"> & {
+  /**
+   * @generated from field: repeated edgeplane.zone.v1.RefusedResource refused = 1;
+   */
+  refused: RefusedResource[];
+};
+
+/**
+ * Describes the message edgeplane.zone.v1.DiscoveryRefused.
+ * Use `create(DiscoveryRefusedSchema)` to create a new message.
+ */
+export const DiscoveryRefusedSchema: GenMessage<DiscoveryRefused> = /*@__PURE__*/
+  messageDesc(file_zone_protocol_zone, 12);
+
+/**
+ * @generated from message edgeplane.zone.v1.RefusedResource
+ */
+export type RefusedResource = Message<"edgeplane.zone.v1.RefusedResource"> & {
+  /**
+   * @generated from field: string kind = 1;
+   */
+  kind: string;
+
+  /**
+   * @generated from field: string mesh = 2;
+   */
+  mesh: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * What is wrong, naming the field at fault.
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message edgeplane.zone.v1.RefusedResource.
+ * Use `create(RefusedResourceSchema)` to create a new message.
+ */
+export const RefusedResourceSchema: GenMessage<RefusedResource> = /*@__PURE__*/
+  messageDesc(file_zone_protocol_zone, 13);
+
+/**
  * @generated from message edgeplane.zone.v1.ZoneMessage
  */
 export type ZoneMessage = Message<"edgeplane.zone.v1.ZoneMessage"> & {
@@ -507,6 +562,12 @@ export type ZoneMessage = Message<"edgeplane.zone.v1.ZoneMessage"> & {
      */
     value: EndpointSet;
     case: "endpoints";
+  } | {
+    /**
+     * @generated from field: edgeplane.zone.v1.DiscoveryRefused discovery_refused = 5;
+     */
+    value: DiscoveryRefused;
+    case: "discoveryRefused";
   } | { case: undefined; value?: undefined };
 };
 
@@ -515,7 +576,7 @@ export type ZoneMessage = Message<"edgeplane.zone.v1.ZoneMessage"> & {
  * Use `create(ZoneMessageSchema)` to create a new message.
  */
 export const ZoneMessageSchema: GenMessage<ZoneMessage> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 12);
+  messageDesc(file_zone_protocol_zone, 14);
 
 /**
  * @generated from enum edgeplane.zone.v1.AckState
