@@ -10,6 +10,7 @@ import { StoreError } from "../store/store-error.js";
  */
 const STATUS = {
   invalid_body: 400,
+  invalid_query: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,
   missing_field: 422,

@@ -11,7 +11,7 @@ import { historyRoutes } from "./history-routes.js";
 import { inventoryRoutes } from "./inventory-routes.js";
 import { statusRoutes } from "./status-routes.js";
 import { readDocuments } from "./request-body.js";
-import { ifMatchRevision, meshScopedKind } from "./request-params.js";
+import { ifMatchRevision, meshScopedKind, queryBool } from "./request-params.js";
 import { ResourceService } from "./resource-service.js";
 import { zoneRoutes } from "./zone-routes.js";
 import { zoneTokenRoutes } from "./zone-token-routes.js";
@@ -77,7 +77,7 @@ app.delete("/v1/meshes/:mesh/:kinds/:name", (c) => deleteOne(c, meshKey(c)));
 
 app.post("/v1/apply", async (c) => {
   const docs = await readDocuments(c.req.raw, { multi: true });
-  const dryRun = c.req.query("dryRun") === "true";
+  const dryRun = queryBool(c.req.query("dryRun"), "dryRun") ?? false;
   const defaultMesh = c.req.query("mesh") ?? "default";
   if (!NAME_PATTERN.test(defaultMesh)) throw new ApiError("invalid_field", `mesh "${defaultMesh}" is not a valid name`, { field: "mesh" });
   const outcome = await service(c).applyDocuments(docs, { dryRun, defaultMesh });

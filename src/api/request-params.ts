@@ -42,6 +42,21 @@ export function queryInt(raw: string | undefined, name: string, opts: { min: num
 }
 
 /**
+ * A boolean query parameter, or undefined when absent: `true`/`1` and
+ * `false`/`0` (any case). Anything else is refused rather than read as
+ * false: `?dryRun=yes` must never perform a real write.
+ *
+ * @example queryBool(c.req.query("dryRun"), "dryRun") // true for "1"
+ */
+export function queryBool(raw: string | undefined, name: string): boolean | undefined {
+  if (raw === undefined) return undefined;
+  const v = raw.toLowerCase();
+  if (v === "true" || v === "1") return true;
+  if (v === "false" || v === "0") return false;
+  throw new ApiError("invalid_query", `${name} must be true or false; got "${raw}"`, { field: name, hint: "use true, false, 1 or 0" });
+}
+
+/**
  * A revision query parameter (`from`, `to`, `before`).
  *
  * @example queryRevision(c.req.query("from"), "from") // 17 for "17"

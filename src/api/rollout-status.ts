@@ -10,12 +10,16 @@ import type { ProxyRow, ProxyTypeState } from "../contract/zone-status.js";
  *
  * `writeToAckMs` is the time from the write to the newest of the ACKs that
  * brought the types to R or later: exact when the proxy's last reports were
- * for R, an upper bound when later changes followed.
+ * for R, an upper bound when later changes followed. A proxy that connected
+ * after the write is marked `joinedAfterWrite` and gets no write-to-ACK
+ * time: how long it waited says when it connected, not how fast the change
+ * travelled.
  *
  * @example proxyRollout(row, "zone-a", 42, Date.parse(writtenAt))
  */
 export function proxyRollout(row: ProxyRow, zone: string, revision: number, writtenAtMs: number): ProxyRollout {
-  const base = { proxyId: row.proxyId, zone, bridgeId: row.bridgeId, connected: row.connected };
+  const joined = row.connectedAtMs > writtenAtMs;
+  const base = { proxyId: row.proxyId, zone, bridgeId: row.bridgeId, connected: row.connected, ...(joined ? { joinedAfterWrite: true } : {}) };
   const lowest = row.types.reduce((min, t) => Math.min(min, t.state === "ACK" ? t.revision : Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
   const held = lowest === Number.MAX_SAFE_INTEGER ? 0 : lowest;
   const nack = row.types.find((t) => t.state === "NACK" && t.revision >= revision);
@@ -26,17 +30,20 @@ export function proxyRollout(row: ProxyRow, zone: string, revision: number, writ
   if (holding) return { ...base, state: "NACK", revision: held, errorDetail: holding.heldError, typeUrl: holding.typeUrl };
   if (row.types.length > 0 && row.types.every((t) => t.state === "ACK" && t.revision >= revision)) {
     const ackedAtMs = Math.max(...row.types.map((t) => t.atMs));
-    return { ...base, state: "ACK", revision: held, ackedAtMs, writeToAckMs: Math.max(0, ackedAtMs - writtenAtMs) };
+    return { ...base, state: "ACK", revision: held, ackedAtMs, ...(joined ? {} : { writeToAckMs: Math.max(0, ackedAtMs - writtenAtMs) }) };
   }
   return { ...base, state: "PENDING", revision: held };
 }
 
+/** Counts over the proxies that were connected when the revision was written; later joiners apart. */
 export function summarize(proxies: ProxyRollout[]): RolloutSummary {
+  const atWrite = proxies.filter((p) => !p.joinedAfterWrite);
   return {
-    proxies: proxies.length,
-    acked: proxies.filter((p) => p.state === "ACK").length,
-    nacked: proxies.filter((p) => p.state === "NACK").length,
-    pending: proxies.filter((p) => p.state === "PENDING").length,
+    proxies: atWrite.length,
+    acked: atWrite.filter((p) => p.state === "ACK").length,
+    nacked: atWrite.filter((p) => p.state === "NACK").length,
+    pending: atWrite.filter((p) => p.state === "PENDING").length,
+    joinedLater: proxies.length - atWrite.length,
   };
 }
 

@@ -7,7 +7,7 @@ import { ResourceStore } from "../store/resource-store.js";
 import { ZoneRegistry } from "../store/zone-registry.js";
 import { ApiError } from "./api-error.js";
 import type { ApiContext, AppEnv } from "./app-env.js";
-import { meshScopedKind } from "./request-params.js";
+import { meshScopedKind, queryBool } from "./request-params.js";
 import { proxyRollout, summarize, typeStates } from "./rollout-status.js";
 
 /**
@@ -20,11 +20,21 @@ export const statusRoutes = new Hono<AppEnv>();
 
 statusRoutes.get("/v1/meshes/:mesh/proxies", async (c) => {
   const mesh = c.req.param("mesh");
+  // Disconnected proxies stay listed (STALE) until their zone forgets them; shown with ?all=true.
+  const all = queryBool(c.req.query("all"), "all") ?? false;
   const [zones, head] = await Promise.all([zoneStatuses(c), new ResourceStore(c.env.DB).meshHead(mesh)]);
   const items = zones.flatMap((z) =>
     z.proxies
-      .filter((p) => p.mesh === mesh)
-      .map((p) => ({ proxyId: p.proxyId, zone: z.zone, bridgeId: p.bridgeId, connected: p.connected, types: typeStates(p, head) })),
+      .filter((p) => p.mesh === mesh && (all || p.connected))
+      .map((p) => ({
+        proxyId: p.proxyId,
+        zone: z.zone,
+        bridgeId: p.bridgeId,
+        connected: p.connected,
+        connectedAtMs: p.connectedAtMs,
+        disconnectedAtMs: p.disconnectedAtMs,
+        types: typeStates(p, head),
+      })),
   );
   return c.json({ kind: "ProxyList", mesh, meshRevision: head, items } satisfies ProxyList);
 });
@@ -55,7 +65,7 @@ async function resourceStatus(c: ApiContext, key: ResourceKey): Promise<Response
     zones: zones.map((z) => ({ zone: z.zone, appliedRevision: z.revision, applied: z.revision >= revision })),
     proxies,
     summary: summarize(proxies),
-    done: zones.every((z) => z.revision >= revision) && proxies.every((p) => p.state === "ACK" || !p.connected),
+    done: zones.every((z) => z.revision >= revision) && proxies.every((p) => p.state === "ACK" || !p.connected || p.joinedAfterWrite === true),
   } satisfies ResourceStatus);
 }
 

@@ -21,13 +21,17 @@ export interface ProxyRollout {
   typeUrl?: string;
   ackedAtMs?: number;
   writeToAckMs?: number;
+  /** It connected after the write: not counted in the rollout's summary, time or `done`. */
+  joinedAfterWrite?: boolean;
 }
 
+/** Counts over the proxies connected when the revision was written; later joiners apart. */
 export interface RolloutSummary {
   proxies: number;
   acked: number;
   nacked: number;
   pending: number;
+  joinedLater: number;
 }
 
 export interface ResourceStatus {
@@ -40,6 +44,6 @@ export interface ResourceStatus {
   zones: { zone: string; appliedRevision: number; applied: boolean }[];
   proxies: ProxyRollout[];
   summary: RolloutSummary;
-  /** Every zone applied it and every connected proxy holds it. */
+  /** Every zone applied it and every proxy connected at write time (and still connected) holds it. */
   done: boolean;
 }

@@ -31,6 +31,10 @@ export interface ProxyRow {
   bridgeId: string;
   /** False once the proxy's stream closed or its bridge went away: "stale". */
   connected: boolean;
+  /** When the zone first heard of the proxy's current connection (zone clock, unix ms). */
+  connectedAtMs: number;
+  /** When it went away (zone clock); 0 while connected. Disconnected proxies are forgotten after a retention period. */
+  disconnectedAtMs: number;
   types: ProxyTypeStatus[];
 }
 
@@ -57,7 +61,15 @@ export interface ProxyList {
   mesh: string;
   /** The newest journal revision that changed anything of the mesh. */
   meshRevision: number;
-  items: { proxyId: string; zone: string; bridgeId: string; connected: boolean; types: Record<string, ProxyTypeState> }[];
+  items: {
+    proxyId: string;
+    zone: string;
+    bridgeId: string;
+    connected: boolean;
+    connectedAtMs: number;
+    disconnectedAtMs: number;
+    types: Record<string, ProxyTypeState>;
+  }[];
 }
 
 /** `GET /v1/zones`: every zone, declared or seen, with its bridges and lag behind the journal head. */

@@ -21,7 +21,12 @@ export class ProxyStatusTable {
         connected INTEGER NOT NULL, PRIMARY KEY (proxy_id, type_url));
     `);
     // Columns added after the first release; zones created before get them here.
-    for (const column of ["held_revision INTEGER NOT NULL DEFAULT 0", "held_error TEXT NOT NULL DEFAULT ''"]) {
+    for (const column of [
+      "held_revision INTEGER NOT NULL DEFAULT 0",
+      "held_error TEXT NOT NULL DEFAULT ''",
+      "connected_at_ms INTEGER NOT NULL DEFAULT 0",
+      "disconnected_at_ms INTEGER NOT NULL DEFAULT 0",
+    ]) {
       try {
         sql.exec(`ALTER TABLE proxy_status ADD COLUMN ${column}`);
       } catch {
@@ -40,7 +45,21 @@ export class ProxyStatusTable {
 
   bridgeDisconnected(bridgeId: string, nowMs: number): void {
     this.sql.exec("UPDATE bridges SET connected = 0, last_seen_ms = ? WHERE bridge_id = ?", nowMs, bridgeId);
-    this.sql.exec("UPDATE proxy_status SET connected = 0 WHERE bridge_id = ?", bridgeId);
+    this.sql.exec("UPDATE proxy_status SET connected = 0, disconnected_at_ms = ? WHERE bridge_id = ? AND connected = 1", nowMs, bridgeId);
+  }
+
+  /**
+   * Forgets proxies that went away more than `retentionMs` ago (rows from
+   * before disconnection times were kept count from their last report).
+   */
+  expire(nowMs: number, retentionMs: number): void {
+    const cut = nowMs - retentionMs;
+    this.sql.exec(
+      "DELETE FROM proxy_status WHERE connected = 0 AND ((disconnected_at_ms > 0 AND disconnected_at_ms < ?) OR (disconnected_at_ms = 0 AND at_ms < ?))",
+      cut,
+      cut,
+    );
+    this.sql.exec("DELETE FROM bridges WHERE connected = 0 AND last_seen_ms < ? AND bridge_id NOT IN (SELECT bridge_id FROM proxy_status)", cut);
   }
 
   bridgeApplied(bridgeId: string, revision: number, nowMs: number): void {
@@ -51,16 +70,20 @@ export class ProxyStatusTable {
     for (const p of report.proxies) {
       const state = p.state === AckState.NACK ? "NACK" : "ACK";
       this.sql.exec(
-        `INSERT INTO proxy_status (proxy_id, type_url, mesh, bridge_id, state, revision, error_detail, at_ms, connected, held_revision, held_error)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+        `INSERT INTO proxy_status (proxy_id, type_url, mesh, bridge_id, state, revision, error_detail, at_ms, connected, held_revision, held_error,
+           connected_at_ms, disconnected_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, 0)
          ON CONFLICT(proxy_id, type_url) DO UPDATE SET mesh = excluded.mesh, bridge_id = excluded.bridge_id,
            state = excluded.state, revision = excluded.revision, error_detail = excluded.error_detail,
-           at_ms = excluded.at_ms, connected = 1, held_revision = excluded.held_revision, held_error = excluded.held_error`,
-        p.proxyId, p.typeUrl, p.mesh, bridgeId, state, Number(p.revision), p.errorDetail, Number(p.atMs), Number(p.heldRevision), p.heldError,
+           at_ms = excluded.at_ms, held_revision = excluded.held_revision, held_error = excluded.held_error,
+           connected_at_ms = CASE WHEN proxy_status.connected = 1 AND proxy_status.connected_at_ms > 0
+             THEN proxy_status.connected_at_ms ELSE excluded.connected_at_ms END,
+           connected = 1, disconnected_at_ms = 0`,
+        p.proxyId, p.typeUrl, p.mesh, bridgeId, state, Number(p.revision), p.errorDetail, Number(p.atMs), Number(p.heldRevision), p.heldError, nowMs,
       );
     }
     for (const id of report.disconnected) {
-      this.sql.exec("UPDATE proxy_status SET connected = 0 WHERE proxy_id = ? AND bridge_id = ?", id, bridgeId);
+      this.sql.exec("UPDATE proxy_status SET connected = 0, disconnected_at_ms = ? WHERE proxy_id = ? AND bridge_id = ? AND connected = 1", nowMs, id, bridgeId);
     }
     this.sql.exec("UPDATE bridges SET last_seen_ms = ? WHERE bridge_id = ?", nowMs, bridgeId);
   }
@@ -85,15 +108,26 @@ export class ProxyStatusTable {
       .exec<{
         proxy_id: string; type_url: string; mesh: string; bridge_id: string; state: "ACK" | "NACK";
         revision: number; error_detail: string; at_ms: number; connected: number; held_revision: number; held_error: string;
+        connected_at_ms: number; disconnected_at_ms: number;
       }>("SELECT * FROM proxy_status ORDER BY proxy_id, type_url")
       .toArray();
     const byId = new Map<string, ProxyRow>();
     for (const r of rows) {
       let p = byId.get(r.proxy_id);
       if (!p) {
-        p = { proxyId: r.proxy_id, mesh: r.mesh, bridgeId: r.bridge_id, connected: r.connected === 1, types: [] };
+        p = {
+          proxyId: r.proxy_id,
+          mesh: r.mesh,
+          bridgeId: r.bridge_id,
+          connected: r.connected === 1,
+          connectedAtMs: r.connected_at_ms,
+          disconnectedAtMs: r.connected === 1 ? 0 : r.disconnected_at_ms || r.at_ms,
+          types: [],
+        };
         byId.set(r.proxy_id, p);
       }
+      // A proxy's connection is as old as its oldest type row of it.
+      if (r.connected_at_ms > 0 && (p.connectedAtMs === 0 || r.connected_at_ms < p.connectedAtMs)) p.connectedAtMs = r.connected_at_ms;
       p.types.push({
         typeUrl: r.type_url,
         state: r.state,

@@ -23,6 +23,8 @@ import { ZoneUplink } from "./zone-uplink.js";
 const CATCH_UP_MS = 5_000;
 /** A bridge whose text pings stopped this long ago is considered gone. */
 const BRIDGE_SILENCE_MS = 45_000;
+/** How long a disconnected proxy stays listed (as STALE) before it is forgotten; PROXY_RETENTION_SECONDS overrides. */
+const DEFAULT_PROXY_RETENTION_S = 3_600;
 /** A socket must say Hello within this long after the upgrade. */
 const HELLO_TIMEOUT_MS = 10_000;
 
@@ -88,7 +90,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
   async status(): Promise<ZoneStatus> {
     // Connected means a live socket that still pings, not what a row says:
     // rows outlive sockets whose close the runtime never reported (a restart).
-    const live = this.liveBridges(Date.now());
+    const live = this.tidy(Date.now());
     return {
       zone: this.state.zoneName(),
       ...this.state.head(),
@@ -177,6 +179,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
 
   override async alarm(): Promise<void> {
     const now = Date.now();
+    this.tidy(now);
     for (const ws of this.sockets.all()) {
       const att = this.sockets.attachment(ws);
       if (!att.helloSeen && now - att.acceptedAtMs > HELLO_TIMEOUT_MS) {
@@ -187,6 +190,19 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     }
     await this.catchUp();
     await this.scheduleAlarm();
+  }
+
+  /**
+   * Brings stored status in line with the live sockets (rows a restart left
+   * "connected" are marked gone) and forgets proxies gone longer than the
+   * retention period. Returns the live bridges.
+   */
+  private tidy(nowMs: number): Map<string, number> {
+    const live = this.liveBridges(nowMs);
+    for (const b of this.proxyStatus.bridges()) if (b.connected && !live.has(b.bridgeId)) this.proxyStatus.bridgeDisconnected(b.bridgeId, nowMs);
+    const retentionS = Number(this.env.PROXY_RETENTION_SECONDS ?? "");
+    this.proxyStatus.expire(nowMs, (Number.isFinite(retentionS) && retentionS >= 0 && this.env.PROXY_RETENTION_SECONDS ? retentionS : DEFAULT_PROXY_RETENTION_S) * 1000);
+    return live;
   }
 
   /** Bridge id -> when it was last heard, for every ready socket that still pings. */

@@ -179,6 +179,8 @@ describe("output", () => {
           zone: "default",
           bridgeId: "b1",
           connected: true,
+          connectedAtMs: 1,
+          disconnectedAtMs: 0,
           types: {
             Cluster: { state: "SYNCED", revision: 9 },
             Listener: { state: "SYNCED", revision: 9 },
@@ -438,7 +440,7 @@ describe("apply --wait against a fake API", () => {
     deleted: false,
     zones: [{ zone: "default", appliedRevision: 12, applied: true }],
     proxies: [{ proxyId: "c1", zone: "default", bridgeId: "b1", connected: true, state: "PENDING", revision: 11, ...proxy }],
-    summary: { proxies: 1, acked: done ? 1 : 0, nacked: proxy.state === "NACK" ? 1 : 0, pending: proxy.state === "PENDING" ? 1 : 0 },
+    summary: { proxies: 1, acked: done ? 1 : 0, nacked: proxy.state === "NACK" ? 1 : 0, pending: proxy.state === "PENDING" ? 1 : 0, joinedLater: 0 },
     done,
   });
   const stdin = "kind: HTTPRoute\nmetadata: {name: split}\n";
