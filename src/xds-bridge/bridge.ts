@@ -15,6 +15,7 @@ import { combineCallbacks, type ProxyCallbacks } from "./xds/proxy-callbacks.js"
 import { ProxyTracker } from "./xds/proxy-tracker.js";
 import { SnapshotCache } from "./xds/snapshot-cache.js";
 import { Snapshot } from "./xds/snapshot.js";
+import { buildVersionInfo } from "./xds/version-info.js";
 import { ZoneClient } from "./zone-client.js";
 import { ZoneMirror } from "./zone-mirror.js";
 
@@ -187,9 +188,8 @@ export class Bridge {
       this.log.error("snapshot_inconsistent", { key, revision: this.mirror.model.revision, problems });
       return false;
     }
-    // version_info: "<journal revision>.<zone endpoint version>.<local discovery seq>",
-    // so a proxy's ACK names what it holds of each source.
-    const version = `${this.mirror.model.revision}.${this.endpoints.version}.${this.discoverySeq}`;
+    // A proxy's ACK of it names what it holds of each source.
+    const version = buildVersionInfo({ revision: this.mirror.model.revision, endpoints: this.endpoints.version, discovery: this.discoverySeq });
     this.snapshots.setSnapshot(key, new Snapshot(resources, version, this.snapshots.getSnapshot(key)));
     return true;
   }
