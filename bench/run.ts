@@ -14,6 +14,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT } from "../scripts/lib/processes.js";
+import { journalRevisionOf } from "../src/xds-bridge/xds/version-info.js";
 import { Fleet } from "./fleet.js";
 import { nowMs, spawnChild, type ChildHandle } from "./ipc.js";
 import { changePlan, HUB, simProxies, type Change, type Sizes } from "./mesh.js";
@@ -136,7 +137,7 @@ async function main(): Promise<BenchReport> {
       if (change.kind !== "mesh-wide") return;
       for (const c of clients) {
         const b = system.bridges[system.zones.indexOf(c.zone)]!;
-        const ack = b.events.find((e) => e.event === "ack" && e.proxy === c.id && String(e.type).endsWith(".ClusterLoadAssignment") && Number(String(e.version).split(".")[0]) >= revision);
+        const ack = b.events.find((e) => e.event === "ack" && e.proxy === c.id && String(e.type).endsWith(".ClusterLoadAssignment") && journalRevisionOf(String(e.version)) >= revision);
         realismMeshWideAckMs.push(ack ? ack.t - answeredAt : NaN);
       }
     },

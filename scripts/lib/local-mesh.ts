@@ -7,6 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEchoBackend, type EchoBackend } from "../../examples/echo/echo-backend.js";
+import { journalRevisionOf } from "../../src/xds-bridge/xds/version-info.js";
 import { startBridge, startWrangler, type BridgeEvent, type BridgeProcess, type Wrangler } from "./processes.js";
 import { apiCaller } from "./api-caller.js";
 import { freePort } from "./ports.js";
@@ -91,6 +92,5 @@ export async function startMesh(): Promise<Mesh> {
 /** The bridge event saying `proxy` ACKed `typeSuffix` (e.g. "RouteConfiguration") at `revision` or later. */
 export function ackOf(proxy: string, typeSuffix: string, revision: number): (e: BridgeEvent) => boolean {
   return (e) =>
-    // version_info starts with the journal revision ("12", or "12.3.0" with endpoint versions after it).
-    e.event === "ack" && e.proxy === proxy && String(e.type).endsWith(`.${typeSuffix}`) && Number(String(e.version).split(".")[0]) >= revision;
+    e.event === "ack" && e.proxy === proxy && String(e.type).endsWith(`.${typeSuffix}`) && journalRevisionOf(String(e.version)) >= revision;
 }

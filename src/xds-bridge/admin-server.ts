@@ -6,6 +6,7 @@ import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/
 import { HttpProtocolOptionsSchema } from "../../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
 import { RESOURCE_KINDS } from "./xds/resource-kinds.js";
 import type { AdsServer } from "./xds/ads-server.js";
+import { snapshotKeyOfProxy } from "./xds/node-hash.js";
 import type { ProxyTracker } from "./xds/proxy-tracker.js";
 
 // Typed configs inside resources render only for types the registry knows.
@@ -41,7 +42,7 @@ export async function startAdminServer(opts: { host: string; port: number; ads: 
       streams: streams.map((s) => ({
         streamId: s.proxy.streamId,
         mesh: s.proxy.mesh,
-        snapshotKey: s.proxy.snapshotKey ?? s.proxy.mesh,
+        snapshotKey: snapshotKeyOfProxy(s.proxy),
         types: s.types.map((t) => {
           const kind = RESOURCE_KINDS.find((k) => k.typeUrl === t.typeUrl);
           return {

@@ -12,6 +12,7 @@ import {
 import type { Resource } from "../contract/resource-types.js";
 import type { Logger } from "./logger.js";
 import type { TrackerChanges } from "./xds/proxy-tracker.js";
+import { journalRevisionOf } from "./xds/version-info.js";
 import type { ApplyResult, ZoneMirror } from "./zone-mirror.js";
 
 export interface ZoneClientOptions {
@@ -90,11 +91,11 @@ export class ZoneClient {
           mesh: s.mesh,
           typeUrl: s.typeUrl,
           state: s.state === "NACK" ? AckState.NACK : AckState.ACK,
-          // version_info is "<journal revision>.<endpoint version>"; the zone tracks the revision.
-          revision: BigInt(Number.parseInt(s.version, 10) || 0),
+          // The zone tracks rollout by journal revision, the first part of version_info.
+          revision: BigInt(journalRevisionOf(s.version)),
           errorDetail: s.errorDetail,
           atMs: BigInt(s.atMs),
-          heldRevision: BigInt(s.held ? Number.parseInt(s.held.rejectedVersion, 10) || 0 : 0),
+          heldRevision: BigInt(s.held ? journalRevisionOf(s.held.rejectedVersion) : 0),
           heldError: s.held?.errorDetail ?? "",
           heldResources: s.held?.names ?? [],
         }),

@@ -5,7 +5,7 @@ import {
   type DeltaDiscoveryResponse,
 } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { DeltaAdsStream } from "../../src/xds-bridge/xds/ads-delta-stream.js";
-import { AdsProtocolError } from "../../src/xds-bridge/xds/ads-stream.js";
+import { AdsProtocolError } from "../../src/xds-bridge/xds/ads-stream-base.js";
 import { DeltaSubscription } from "../../src/xds-bridge/xds/delta-subscription.js";
 import { guardCallbacks } from "../../src/xds-bridge/xds/proxy-callbacks.js";
 import { Snapshot } from "../../src/xds-bridge/xds/snapshot.js";

@@ -3,10 +3,10 @@ import { create, fromBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { Cluster_LbPolicy, ClusterSchema } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
 import { NodeSchema } from "../../gen/envoy/config/core/v3/base_pb.js";
-import { meshOfNode } from "../../src/xds-bridge/xds/proxy-callbacks.js";
+import { meshOfNode } from "../../src/xds-bridge/xds/node-hash.js";
 import { Snapshot } from "../../src/xds-bridge/xds/snapshot.js";
 import { SnapshotCache } from "../../src/xds-bridge/xds/snapshot-cache.js";
-import { Subscription } from "../../src/xds-bridge/xds/subscription.js";
+import { SotwSubscription } from "../../src/xds-bridge/xds/sotw-subscription.js";
 import { TYPE_URL, type XdsResources } from "../../src/xds-bridge/xds-resources.js";
 import { apiListener, echoXdsResources, edsCluster, loadAssignment, routeTo } from "./support/echo-xds-resources.js";
 
@@ -41,7 +41,7 @@ describe("Snapshot", () => {
     (input.clusters[0] ?? edsCluster("x")).lbPolicy = Cluster_LbPolicy.LEAST_REQUEST;
 
     const again = snap.resources(TYPE_URL.cluster).get("echo-c");
-    const selected = snap.select(TYPE_URL.cluster, Subscription.of(["echo-c"]))[0];
+    const selected = snap.select(TYPE_URL.cluster, SotwSubscription.of(["echo-c"]))[0];
     expect(again).toBe(first);
     expect(selected?.any).toBe(first?.any);
     expect(Uint8Array.from(again?.any.value ?? [])).toEqual(bytesBefore);
@@ -65,10 +65,10 @@ describe("Snapshot", () => {
     resources.routes = [routeTo("zeta", "c"), routeTo("alpha", "c"), routeTo("mid", "c")];
     const snap = new Snapshot(resources, "v1");
     expect([...snap.resources(TYPE_URL.route).keys()]).toEqual(["alpha", "mid", "zeta"]);
-    const names = (s: Subscription): string[] => snap.select(TYPE_URL.route, s).map((r) => r.name);
-    expect(names(Subscription.of(["*"]))).toEqual(["alpha", "mid", "zeta"]);
-    expect(names(Subscription.of(["zeta", "missing", "alpha"]))).toEqual(["alpha", "zeta"]);
-    expect(names(Subscription.of([]))).toEqual([]);
+    const names = (s: SotwSubscription): string[] => snap.select(TYPE_URL.route, s).map((r) => r.name);
+    expect(names(SotwSubscription.of(["*"]))).toEqual(["alpha", "mid", "zeta"]);
+    expect(names(SotwSubscription.of(["zeta", "missing", "alpha"]))).toEqual(["alpha", "zeta"]);
+    expect(names(SotwSubscription.of([]))).toEqual([]);
     expect(snap.resources("type.googleapis.com/some.Unknown").size).toBe(0);
   });
 
@@ -79,28 +79,28 @@ describe("Snapshot", () => {
   });
 });
 
-describe("Subscription", () => {
+describe("SotwSubscription", () => {
   it("treats an empty first request as wildcard for LDS/CDS only", () => {
-    expect(Subscription.fromRequest(undefined, [], true).wildcard).toBe(true);
-    expect(Subscription.fromRequest(undefined, [], false).wildcard).toBe(false);
-    expect(Subscription.fromRequest(undefined, [], false).names.size).toBe(0);
+    expect(SotwSubscription.fromRequest(undefined, [], true).wildcard).toBe(true);
+    expect(SotwSubscription.fromRequest(undefined, [], false).wildcard).toBe(false);
+    expect(SotwSubscription.fromRequest(undefined, [], false).names.size).toBe(0);
   });
 
   it("keeps a legacy wildcard on later empty lists, but an empty list after names means none", () => {
-    const legacy = Subscription.fromRequest(undefined, [], true);
-    expect(Subscription.fromRequest(legacy, [], true).wildcard).toBe(true);
-    const named = Subscription.fromRequest(legacy, ["a"], true);
+    const legacy = SotwSubscription.fromRequest(undefined, [], true);
+    expect(SotwSubscription.fromRequest(legacy, [], true).wildcard).toBe(true);
+    const named = SotwSubscription.fromRequest(legacy, ["a"], true);
     expect(named.wildcard).toBe(false);
-    expect(Subscription.fromRequest(named, [], true).wildcard).toBe(false);
+    expect(SotwSubscription.fromRequest(named, [], true).wildcard).toBe(false);
   });
 
   it("understands an explicit '*' next to names, and compares content", () => {
-    const s = Subscription.of(["*", "a"]);
+    const s = SotwSubscription.of(["*", "a"]);
     expect(s.wildcard).toBe(true);
     expect([...s.names]).toEqual(["a"]);
-    expect(Subscription.of(["b", "a"]).equals(Subscription.of(["a", "b"]))).toBe(true);
-    expect(Subscription.of(["a"]).equals(Subscription.of(["a", "b"]))).toBe(false);
-    expect(Subscription.fromRequest(undefined, [], true).equals(Subscription.of(["*"]))).toBe(true);
+    expect(SotwSubscription.of(["b", "a"]).equals(SotwSubscription.of(["a", "b"]))).toBe(true);
+    expect(SotwSubscription.of(["a"]).equals(SotwSubscription.of(["a", "b"]))).toBe(false);
+    expect(SotwSubscription.fromRequest(undefined, [], true).equals(SotwSubscription.of(["*"]))).toBe(true);
   });
 });
 

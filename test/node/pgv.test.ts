@@ -12,8 +12,8 @@ import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/
 import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { UInt32RulesSchema } from "../../gen/validate/validate_pb.js";
 import { OriginalDstSchema } from "../../src/xds-bridge/translate/index.js";
-import { validateMessage } from "../../src/xds-bridge/validate/index.js";
-import { boundsOf, checkBounds, numOf } from "../../src/xds-bridge/validate/numeric-bounds.js";
+import { validateMessage } from "./support/pgv/index.js";
+import { boundsOf, checkBounds, numOf } from "./support/pgv/numeric-bounds.js";
 
 const registry = createRegistry(HttpConnectionManagerSchema, RouterSchema, OriginalDstSchema);
 

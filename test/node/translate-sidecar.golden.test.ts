@@ -13,8 +13,8 @@ import { RouteConfigurationSchema } from "../../gen/envoy/config/route/v3/route_
 import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
 import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { OriginalDstSchema, checkConsistency, translateSidecar } from "../../src/xds-bridge/translate/index.js";
-import { validateMessage } from "../../src/xds-bridge/validate/index.js";
 import type { XdsResources } from "../../src/xds-bridge/xds-resources.js";
+import { validateMessage } from "./support/pgv/index.js";
 
 /*
  * Golden tests for Envoy sidecars: test/golden-sidecar/<case>/input.yaml ->

@@ -19,7 +19,7 @@ import {
   translateMesh,
   translateSidecar,
 } from "../../src/xds-bridge/translate/index.js";
-import { stringFindings } from "../../src/xds-bridge/validate/string-rules.js";
+import { stringFindings } from "./support/pgv/string-rules.js";
 
 const MESH = "default";
 

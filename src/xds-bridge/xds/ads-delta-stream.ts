@@ -9,6 +9,7 @@ import {
 } from "../../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { AdsProtocolError, AdsStreamBase, type StreamCoreOptions } from "./ads-stream-base.js";
 import { DeltaSubscription } from "./delta-subscription.js";
+import { snapshotKeyOfProxy } from "./node-hash.js";
 import type { ProxyInfo } from "./proxy-callbacks.js";
 import { resourceKind } from "./resource-kinds.js";
 import type { EncodedResource, Snapshot } from "./snapshot.js";
@@ -66,9 +67,6 @@ interface DeltaTypeState {
  *   call.on("close", () => s.close());
  */
 export class DeltaAdsStream extends AdsStreamBase<DeltaDiscoveryRequest, DeltaTypeState, DeltaAdsStreamOptions> {
-
-
-
   protected process(request: DeltaDiscoveryRequest): void {
     const { callbacks, cache } = this.options;
     const proxy = this.proxyOf(request, "DeltaDiscoveryRequest");
@@ -96,7 +94,7 @@ export class DeltaAdsStream extends AdsStreamBase<DeltaDiscoveryRequest, DeltaTy
     } else {
       changed = state.subscription.apply(request.resourceNamesSubscribe, request.resourceNamesUnsubscribe);
     }
-    const snapshot = cache.getSnapshot(proxy.snapshotKey ?? proxy.mesh);
+    const snapshot = cache.getSnapshot(snapshotKeyOfProxy(proxy));
     // Without a snapshot there is nothing to say yet; onSnapshot answers later.
     if (changed && snapshot) this.pushChanged(request.typeUrl, state, snapshot);
   }
@@ -133,9 +131,6 @@ export class DeltaAdsStream extends AdsStreamBase<DeltaDiscoveryRequest, DeltaTy
     }
   }
 
-
-
-
   /** Sends what changed for the type since the client's view, if anything did. */
   protected pushChanged(typeUrl: string, state: DeltaTypeState, snapshot: Snapshot): void {
     const { updated, removed } = state.subscription.diff(snapshot.resources(typeUrl));
@@ -163,7 +158,6 @@ export class DeltaAdsStream extends AdsStreamBase<DeltaDiscoveryRequest, DeltaTy
     const bytes = updated.reduce((sum, r) => sum + r.any.value.byteLength, 0);
     if (this.proxyInfo) this.options.callbacks.onResponse(this.proxyInfo, typeUrl, snapshot.version, nonce, bytes);
   }
-
 }
 
 /**

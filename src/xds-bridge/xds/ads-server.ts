@@ -7,7 +7,8 @@ import type {
 } from "../../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { DeltaAdsStream } from "./ads-delta-stream.js";
 import { adsServiceDefinition } from "./ads-service.js";
-import { AdsProtocolError, AdsStream } from "./ads-stream.js";
+import { SotwAdsStream } from "./ads-sotw-stream.js";
+import { AdsProtocolError } from "./ads-stream-base.js";
 import { guardCallbacks, type ProxyCallbacks, type StreamDump } from "./proxy-callbacks.js";
 import type { SnapshotCache } from "./snapshot-cache.js";
 
@@ -38,7 +39,7 @@ export interface AdsServer {
 type AdsCall = grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>;
 type DeltaCall = grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
 
-/** What the transport needs from a protocol stream (AdsStream or DeltaAdsStream). */
+/** What the transport needs from a protocol stream (SotwAdsStream or DeltaAdsStream). */
 interface ProtocolStream<Req> {
   handleRequest(request: Req): void;
   close(): void;
@@ -75,7 +76,7 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
     StreamAggregatedResources: (call: AdsCall) => {
       nextStreamId += 1;
       serveStream(call, nextStreamId, "ADS", (streamId, send, fail) =>
-        new AdsStream({ streamId, cache: options.cache, callbacks, send, fail }),
+        new SotwAdsStream({ streamId, cache: options.cache, callbacks, send, fail }),
       );
     },
     DeltaAggregatedResources: (call: DeltaCall) => {

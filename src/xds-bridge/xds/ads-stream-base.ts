@@ -1,5 +1,6 @@
 import type { Node } from "../../../gen/envoy/config/core/v3/base_pb.js";
-import { proxyInfoOf, type ProxyCallbacks, type ProxyInfo, type StreamDump } from "./proxy-callbacks.js";
+import { proxyInfoOf, snapshotKeyOfProxy } from "./node-hash.js";
+import type { ProxyCallbacks, ProxyInfo, StreamDump } from "./proxy-callbacks.js";
 import { inPushOrder } from "./resource-kinds.js";
 import type { EncodedResource, Snapshot } from "./snapshot.js";
 import type { SnapshotCache } from "./snapshot-cache.js";
@@ -88,7 +89,7 @@ export abstract class AdsStreamBase<Req extends { node?: Node | undefined }, Sta
     if (!node) throw new AdsProtocolError(`the first ${requestName} of a stream must carry node`);
     const proxy = proxyInfoOf(node, this.options.streamId);
     this.proxyInfo = proxy;
-    this.unwatch = this.options.cache.watch(proxy.snapshotKey ?? proxy.mesh, (snapshot) => this.onSnapshot(snapshot));
+    this.unwatch = this.options.cache.watch(snapshotKeyOfProxy(proxy), (snapshot) => this.onSnapshot(snapshot));
     this.options.callbacks.onStreamOpen(proxy);
     return proxy;
   }

@@ -1,5 +1,5 @@
 import type { EncodedResource } from "./snapshot.js";
-import { WILDCARD_NAME } from "./subscription.js";
+import { WILDCARD_NAME } from "./resource-kinds.js";
 
 /** What a delta response for one type must carry to bring the client up to date. */
 export interface DeltaChange {
@@ -12,7 +12,7 @@ export interface DeltaChange {
 /**
  * One delta (incremental) xDS stream's view of one type_url: what the client
  * subscribes to and, per resource name, the version (snapshot hash) it has.
- * Unlike the SotW `Subscription`, requests carry changes, so this is mutable
+ * Unlike `SotwSubscription`, requests carry changes, so this is mutable
  * state that lives as long as the stream. No gRPC here.
  *
  * Wildcard rules (xDS protocol, incremental section):

@@ -2,21 +2,20 @@ import type { Any } from "@bufbuild/protobuf/wkt";
 import type { Node } from "../../../gen/envoy/config/core/v3/base_pb.js";
 import type { DiscoveryRequest } from "../../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import type { HeldState } from "./poison-holds.js";
-import { DEFAULT_MESH } from "./snapshot-cache.js";
 
 /** Who is on the other end of an ADS stream. */
 export interface ProxyInfo {
   /** node.id from the stream's first request. */
   readonly id: string;
-  /** node.metadata "mesh" (a string), or "default". */
+  /** node.metadata "mesh" (a string), or "default" (node-hash.ts). */
   readonly mesh: string;
   /** Unique per server; two streams of one proxy (a reconnect) differ here. */
   readonly streamId: number;
   readonly node: Node;
   /**
-   * Which snapshot the proxy is served from: its mesh for proxyless clients,
-   * `<mesh>/sidecar/<workload>` for an Envoy sidecar, whose listeners depend
-   * on the workload it runs next to. Absent: the mesh.
+   * Which snapshot the proxy is served from: its mesh's for proxyless
+   * clients, its own for an Envoy sidecar (node-hash.ts makes and reads these
+   * keys). Absent: the mesh's.
    */
   readonly snapshotKey?: string;
 }
@@ -62,46 +61,10 @@ export interface ProxyCallbacks {
   onHeld?(proxy: ProxyInfo, typeUrl: string, held: HeldState): void;
 }
 
-/**
- * The mesh a node belongs to: its metadata field "mesh" when that is a
- * non-empty string, else "default".
- *
- * @example meshOfNode(create(NodeSchema, { id: "p1", metadata: { mesh: "payments" } })) // "payments"
- */
-export function meshOfNode(node: Node): string {
-  const mesh = node.metadata?.["mesh"];
-  return typeof mesh === "string" && mesh !== "" ? mesh : DEFAULT_MESH;
-}
-
 /** What one stream's proxy has accepted, per type: for config dumps. */
 export interface StreamDump {
   proxy: ProxyInfo;
   types: { typeUrl: string; version: string; resources: { name: string; any: Any }[] }[];
-}
-
-/**
- * The workload an Envoy sidecar runs next to: node metadata
- * `proxyType: "sidecar"` and `workload: "<Workload name>"`; undefined for
- * proxyless clients.
- */
-export function sidecarWorkloadOf(node: Node): string | undefined {
-  const md = node.metadata as Record<string, unknown> | undefined;
-  return md?.["proxyType"] === "sidecar" && typeof md["workload"] === "string" && md["workload"] !== "" ? md["workload"] : undefined;
-}
-
-/** The snapshot cache key for a proxy (see ProxyInfo.snapshotKey). */
-export function snapshotKeyOf(mesh: string, sidecarWorkload: string | undefined): string {
-  return sidecarWorkload === undefined ? mesh : `${mesh}/sidecar/${sidecarWorkload}`;
-}
-
-/**
- * What the server knows of a proxy from its first request.
- *
- * @example proxyInfoOf(request.node, 7).snapshotKey // "default" or "default/sidecar/web-1"
- */
-export function proxyInfoOf(node: Node, streamId: number): ProxyInfo {
-  const mesh = meshOfNode(node);
-  return { id: node.id, mesh, streamId, node, snapshotKey: snapshotKeyOf(mesh, sidecarWorkloadOf(node)) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { HeldState } from "./poison-holds.js";
 import type { ProxyCallbacks, ProxyInfo } from "./proxy-callbacks.js";
+import { compareVersionInfo } from "./version-info.js";
 
 export type AckState = "ACK" | "NACK";
 
@@ -67,20 +68,6 @@ interface Connection {
  *   await startAdsServer({ cache, callbacks: tracker });
  *   setInterval(() => report(tracker.drainChanges()), 1000);
  */
-/**
- * Orders version_info strings of the form "12.3.1" (journal revision,
- * endpoint version, local discovery count) part by part, numerically.
- */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
 export class ProxyTracker implements ProxyCallbacks {
   private readonly connections = new Map<number, Connection>();
   /** key proxyId + "\n" + typeUrl -> latest unreported record. */
@@ -117,7 +104,7 @@ export class ProxyTracker implements ProxyCallbacks {
     // Snapshots since the response it ACKed left this type alone: it is current at the newest.
     const c = this.connections.get(proxy.streamId);
     const current = c?.current.get(typeUrl);
-    const effective = c?.sent.get(typeUrl) === version && current !== undefined && compareVersions(current, version) > 0 ? current : version;
+    const effective = c?.sent.get(typeUrl) === version && current !== undefined && compareVersionInfo(current, version) > 0 ? current : version;
     this.record(proxy, { typeUrl, state: "ACK", version: effective, errorDetail: "", atMs });
   }
 

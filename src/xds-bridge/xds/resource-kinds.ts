@@ -7,6 +7,9 @@ import { ListenerSchema } from "../../../gen/envoy/config/listener/v3/listener_p
 import { RouteConfigurationSchema } from "../../../gen/envoy/config/route/v3/route_pb.js";
 import { TYPE_URL, type XdsResources } from "../xds-resources.js";
 
+/** The xDS name that explicitly asks for every resource of a type (SotW and delta alike). */
+export const WILDCARD_NAME = "*";
+
 /**
  * What the serving core needs to know about one xDS resource type: how to
  * pull it out of an XdsResources, how to name it, and whether an empty first

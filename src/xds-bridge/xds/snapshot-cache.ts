@@ -3,11 +3,9 @@ import type { Snapshot } from "./snapshot.js";
 /** Called with the new snapshot of the mesh being watched. */
 export type SnapshotListener = (snapshot: Snapshot) => void;
 
-/** The mesh a proxy belongs to when its node metadata does not say. */
-export const DEFAULT_MESH = "default";
-
 /**
- * The latest snapshot per mesh, and who wants to hear about the next one.
+ * The latest snapshot per key (a mesh, or one sidecar: node-hash.ts), and
+ * who wants to hear about the next one.
  * Knows nothing about gRPC or streams (go-control-plane's cache/server
  * split): the ADS server watches it, the translation side sets it.
  *

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Any } from "@bufbuild/protobuf/wkt";
 import type { XdsResources } from "../xds-resources.js";
 import { RESOURCE_KINDS } from "./resource-kinds.js";
-import type { Subscription } from "./subscription.js";
+import type { SotwSubscription } from "./sotw-subscription.js";
 
 /** One resource, encoded once, shared by every response that carries it. */
 export interface EncodedResource {
@@ -76,9 +76,9 @@ export class Snapshot {
    * missing from the snapshot are simply absent (SotW: for RDS/EDS absence is
    * "no information", for LDS/CDS the proxy treats it as deleted).
    *
-   * @example snap.select(TYPE_URL.route, Subscription.of(["echo"])).map((r) => r.name) // ["echo"]
+   * @example snap.select(TYPE_URL.route, SotwSubscription.of(["echo"])).map((r) => r.name) // ["echo"]
    */
-  select(typeUrl: string, subscription: Subscription): EncodedResource[] {
+  select(typeUrl: string, subscription: SotwSubscription): EncodedResource[] {
     const all = this.resources(typeUrl);
     if (subscription.wildcard) return [...all.values()];
     // Look up by name rather than scan: EDS subscriptions are a few names

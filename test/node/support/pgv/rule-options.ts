@@ -1,5 +1,5 @@
 import { getOption, hasOption, type DescField, type DescMessage, type DescOneof } from "@bufbuild/protobuf";
-import { disabled, required, rules, type FieldRules } from "../../../gen/validate/validate_pb.js";
+import { disabled, required, rules, type FieldRules } from "../../../../gen/validate/validate_pb.js";
 
 /*
  * PGV keeps its rules in custom options of the generated descriptors.

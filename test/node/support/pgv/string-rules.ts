@@ -6,7 +6,7 @@ import {
   StringRulesSchema,
   type BytesRules,
   type StringRules,
-} from "../../../gen/validate/validate_pb.js";
+} from "../../../../gen/validate/validate_pb.js";
 
 /*
  * PGV's own expressions for the HTTP well-knowns (validate/validate.proto):

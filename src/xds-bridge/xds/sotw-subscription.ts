@@ -1,8 +1,8 @@
-/** The xDS name that explicitly asks for every resource of a type. */
-export const WILDCARD_NAME = "*";
+import { WILDCARD_NAME } from "./resource-kinds.js";
 
 /**
- * What one stream subscribes to for one type_url, following the SotW rules of
+ * What one state-of-the-world stream subscribes to for one type_url, following
+ * the SotW rules of
  * the xDS protocol:
  * - "*" among the names: wildcard (all resources), plus the other names;
  * - an empty first request for LDS/CDS: legacy wildcard, kept as long as the
@@ -11,7 +11,7 @@ export const WILDCARD_NAME = "*";
  *   named resources before and now unsubscribes from all of them);
  * - any other list: exactly those names.
  */
-export class Subscription {
+export class SotwSubscription {
   private constructor(
     readonly wildcard: boolean,
     readonly names: ReadonlySet<string>,
@@ -22,32 +22,32 @@ export class Subscription {
   /**
    * An explicit subscription; "*" makes it a wildcard.
    *
-   * @example Subscription.of(["echo"]).names.has("echo") // true
+   * @example SotwSubscription.of(["echo"]).names.has("echo") // true
    */
-  static of(names: Iterable<string>): Subscription {
+  static of(names: Iterable<string>): SotwSubscription {
     const set = new Set(names);
     const wildcard = set.delete(WILDCARD_NAME);
-    return new Subscription(wildcard, set, false);
+    return new SotwSubscription(wildcard, set, false);
   }
 
   /**
    * The subscription a DiscoveryRequest asks for, given the previous one on
    * the stream (undefined on the first request of that type).
    *
-   * @example Subscription.fromRequest(undefined, [], true).wildcard // true (first LDS request)
+   * @example SotwSubscription.fromRequest(undefined, [], true).wildcard // true (first LDS request)
    */
   static fromRequest(
-    previous: Subscription | undefined,
+    previous: SotwSubscription | undefined,
     names: readonly string[],
     emptyMeansWildcard: boolean,
-  ): Subscription {
-    if (names.length > 0) return Subscription.of(names);
+  ): SotwSubscription {
+    if (names.length > 0) return SotwSubscription.of(names);
     const legacy = previous === undefined ? emptyMeansWildcard : previous.legacyWildcard;
-    return new Subscription(legacy, new Set(), legacy);
+    return new SotwSubscription(legacy, new Set(), legacy);
   }
 
   /** Same resources requested (how the wildcard was spelled does not matter). */
-  equals(other: Subscription): boolean {
+  equals(other: SotwSubscription): boolean {
     if (this.wildcard !== other.wildcard || this.names.size !== other.names.size) return false;
     for (const name of this.names) if (!other.names.has(name)) return false;
     return true;

@@ -5,21 +5,20 @@ import {
   type DiscoveryResponse,
 } from "../../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { AdsProtocolError, AdsStreamBase, type StreamCoreOptions } from "./ads-stream-base.js";
+import { snapshotKeyOfProxy } from "./node-hash.js";
 import { resourceKind } from "./resource-kinds.js";
 import { PoisonHolds } from "./poison-holds.js";
 import type { EncodedResource, Snapshot } from "./snapshot.js";
-import { Subscription } from "./subscription.js";
+import { SotwSubscription } from "./sotw-subscription.js";
 
-export { AdsProtocolError };
-
-export interface AdsStreamOptions extends StreamCoreOptions {
+export interface SotwAdsStreamOptions extends StreamCoreOptions {
   /** Hands a response to the transport. */
   send(response: DiscoveryResponse): void;
 }
 
 /** What the stream knows about one type_url. */
 interface TypeState {
-  subscription: Subscription;
+  subscription: SotwSubscription;
   /** Nonce of the last response sent; "" before the first. */
   nonce: string;
   /** version_info of the last response sent. */
@@ -46,14 +45,11 @@ interface TypeState {
  *   the proxy would get (names and hashes) differ from what it last got.
  *
  * @example
- *   const s = new AdsStream({ streamId: 1, cache, callbacks, send: (r) => call.write(r), fail });
+ *   const s = new SotwAdsStream({ streamId: 1, cache, callbacks, send: (r) => call.write(r), fail });
  *   call.on("data", (req) => s.handleRequest(req));
  *   call.on("close", () => s.close());
  */
-export class AdsStream extends AdsStreamBase<DiscoveryRequest, TypeState, AdsStreamOptions> {
-
-
-
+export class SotwAdsStream extends AdsStreamBase<DiscoveryRequest, TypeState, SotwAdsStreamOptions> {
   protected process(request: DiscoveryRequest): void {
     const { callbacks, cache } = this.options;
     const proxy = this.proxyOf(request, "DiscoveryRequest");
@@ -74,7 +70,7 @@ export class AdsStream extends AdsStreamBase<DiscoveryRequest, TypeState, AdsStr
         // the refused resource never stalls the rest.
         if (state.holds.onNack(state.lastSent, state.acked, state.version, request.errorDetail.message)) {
           callbacks.onHeld(proxy, request.typeUrl, state.holds.state());
-          const snapshot = cache.getSnapshot(proxy.snapshotKey ?? proxy.mesh);
+          const snapshot = cache.getSnapshot(snapshotKeyOfProxy(proxy));
           if (snapshot) this.push(request.typeUrl, state, snapshot, false);
         }
       } else {
@@ -84,7 +80,7 @@ export class AdsStream extends AdsStreamBase<DiscoveryRequest, TypeState, AdsStr
       }
     }
 
-    const subscription = Subscription.fromRequest(state?.subscription, request.resourceNames, kind.emptyMeansWildcard);
+    const subscription = SotwSubscription.fromRequest(state?.subscription, request.resourceNames, kind.emptyMeansWildcard);
     const changed = !state || !subscription.equals(state.subscription);
     if (!state) {
       state = { subscription, nonce: "", version: "", sent: undefined, lastSent: [], acked: new Map(), ackedVersion: "", holds: new PoisonHolds() };
@@ -92,13 +88,10 @@ export class AdsStream extends AdsStreamBase<DiscoveryRequest, TypeState, AdsStr
     }
     // Always keep the latest spelling: it decides what a later empty list means.
     state.subscription = subscription;
-    const snapshot = cache.getSnapshot(proxy.snapshotKey ?? proxy.mesh);
+    const snapshot = cache.getSnapshot(snapshotKeyOfProxy(proxy));
     // Without a snapshot there is nothing to say yet; onSnapshot answers later.
     if (changed && snapshot) this.push(request.typeUrl, state, snapshot, true);
   }
-
-
-
 
   protected pushChanged(typeUrl: string, state: TypeState, snapshot: Snapshot): void {
     this.push(typeUrl, state, snapshot, false);
@@ -128,7 +121,6 @@ export class AdsStream extends AdsStreamBase<DiscoveryRequest, TypeState, AdsStr
     const bytes = selected.reduce((sum, r) => sum + r.any.value.byteLength, 0);
     if (this.proxyInfo) this.options.callbacks.onResponse(this.proxyInfo, typeUrl, snapshot.version, nonce, bytes);
   }
-
 }
 
 function sameHashes(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {

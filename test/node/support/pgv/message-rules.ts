@@ -1,7 +1,7 @@
 import { isMessage } from "@bufbuild/protobuf";
 import type { ReflectMessage } from "@bufbuild/protobuf/reflect";
 import { AnySchema, DurationSchema, isWrapperDesc } from "@bufbuild/protobuf/wkt";
-import { DurationRulesSchema, type FieldRules } from "../../../gen/validate/validate_pb.js";
+import { DurationRulesSchema, type FieldRules } from "../../../../gen/validate/validate_pb.js";
 import { boundsOf, checkBounds, type Num } from "./numeric-bounds.js";
 import { scalarFindings } from "./scalar-rules.js";
 

@@ -1,7 +1,7 @@
 import { createRegistry, isFieldSet, isMessage, type DescField, type DescMessage, type MessageShape, type Registry } from "@bufbuild/protobuf";
 import { isReflectMessage, reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
 import { AnySchema, anyUnpack, FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
-import { MapRulesSchema, RepeatedRulesSchema, type FieldRules } from "../../../gen/validate/validate_pb.js";
+import { MapRulesSchema, RepeatedRulesSchema, type FieldRules } from "../../../../gen/validate/validate_pb.js";
 import { isRequired, messageValueFindings } from "./message-rules.js";
 import { fieldRules, isOneofRequired, isValidationDisabled } from "./rule-options.js";
 import { scalarFindings } from "./scalar-rules.js";

@@ -1,5 +1,5 @@
 import { isFieldSet, type DescEnum } from "@bufbuild/protobuf";
-import { BoolRulesSchema, EnumRulesSchema, FieldRulesSchema, type EnumRules, type FieldRules } from "../../../gen/validate/validate_pb.js";
+import { BoolRulesSchema, EnumRulesSchema, FieldRulesSchema, type EnumRules, type FieldRules } from "../../../../gen/validate/validate_pb.js";
 import { boundsOf, checkBounds, numOf } from "./numeric-bounds.js";
 import { bytesFindings, stringFindings } from "./string-rules.js";
 

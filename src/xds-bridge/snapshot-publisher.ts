@@ -1,0 +1,117 @@
+import type { Resource } from "../contract/resource-types.js";
+import type { ZoneModel } from "../contract/zone-model.js";
+import type { EndpointMirror } from "./endpoint-mirror.js";
+import type { Logger } from "./logger.js";
+import { checkConsistency, translateMeshIncremental, translateSidecar, type MeshMemo } from "./translate/index.js";
+import type { XdsResources } from "./xds-resources.js";
+import { snapshotKeyOf, snapshotKeyOfProxy, snapshotTargetOfKey, type SnapshotTarget } from "./xds/node-hash.js";
+import type { ProxyCallbacks } from "./xds/proxy-callbacks.js";
+import type { SnapshotCache } from "./xds/snapshot-cache.js";
+import { Snapshot } from "./xds/snapshot.js";
+import { buildVersionInfo } from "./xds/version-info.js";
+import type { ZoneMirror } from "./zone-mirror.js";
+
+export interface SnapshotPublisherOptions {
+  /** The bridge's zone: EDS priorities prefer it. */
+  localZone: string;
+  /** Where snapshots go; the ADS server serves from it. */
+  cache: SnapshotCache;
+  /** The journal's resources. */
+  mirror: Pick<ZoneMirror, "model">;
+  /** The zone's endpoint layer. */
+  endpoints: Pick<EndpointMirror, "version" | "mergedWith">;
+  /** What this bridge discovered itself (discovery/local-discovery.ts). */
+  discovery: { list(): Resource[]; readonly seq: number };
+  log: Logger;
+}
+
+/**
+ * Turns what the bridge knows into snapshots: translates the meshes a change
+ * touched (only the services whose inputs changed, through a memo per mesh)
+ * and the sidecars of those meshes, checks each result is consistent (every
+ * cluster has its endpoints, every listener its routes) and only then sets
+ * it, with a version_info naming where each source stood. An inconsistent
+ * result is logged and the previous snapshot stays served.
+ *
+ * @example
+ * const publisher = new SnapshotPublisher({ localZone: "zone-a", cache, mirror, endpoints, discovery, log });
+ * startAdsServer({ cache, callbacks: combineCallbacks(tracker, publisher.sidecarCallbacks()) });
+ * publisher.publish(new Set(["default"]));
+ */
+export class SnapshotPublisher {
+  /** Per mesh, what the last translation produced per service (incremental translation). */
+  private readonly memos = new Map<string, MeshMemo>();
+  /** Envoy sidecars being served: snapshot key -> the mesh and workload it was made for. */
+  private readonly sidecars = new Map<string, Required<SnapshotTarget>>();
+
+  constructor(private readonly options: SnapshotPublisherOptions) {}
+
+  /**
+   * Translates the touched meshes (and their sidecars) and swaps their snapshots in.
+   *
+   * @example publisher.publish(new Set(["default", "payments"]));
+   */
+  publish(meshes: Set<string>): void {
+    const model = this.translationModel();
+    const { localZone } = this.options;
+    for (const mesh of meshes) {
+      // Only services whose inputs changed are translated and encoded again.
+      const { resources, memo } = translateMeshIncremental(model, mesh, { localZone }, this.memos.get(mesh));
+      if (this.setSnapshot(snapshotKeyOf({ mesh }), resources)) this.memos.set(mesh, memo);
+    }
+    for (const [key, sc] of this.sidecars) {
+      if (meshes.has(sc.mesh)) this.setSnapshot(key, translateSidecar(model, sc.mesh, sc.workload, { localZone }));
+    }
+  }
+
+  /**
+   * The hooks that give a sidecar a snapshot of its own as soon as it
+   * connects, and stop translating for it once its last stream is gone.
+   *
+   * @example startAdsServer({ cache, callbacks: publisher.sidecarCallbacks() });
+   */
+  sidecarCallbacks(): ProxyCallbacks {
+    return {
+      onStreamOpen: (p) => {
+        const key = snapshotKeyOfProxy(p);
+        const { mesh, workload } = snapshotTargetOfKey(key);
+        if (workload === undefined || this.sidecars.has(key)) return;
+        this.sidecars.set(key, { mesh, workload });
+        this.setSnapshot(key, translateSidecar(this.translationModel(), mesh, workload, { localZone: this.options.localZone }));
+      },
+      onStreamClosed: (p) => {
+        const key = snapshotKeyOfProxy(p);
+        // The closing stream stops watching right after this callback.
+        setImmediate(() => {
+          if (this.sidecars.has(key) && this.options.cache.watcherCount(key) === 0) this.sidecars.delete(key);
+        });
+      },
+    };
+  }
+
+  /**
+   * What translation sees: the journal's resources, the zone's endpoint
+   * layer, and this bridge's own discoveries on top (they are the newest
+   * word on workloads running here, so they are served before the zone
+   * echoes them back).
+   */
+  private translationModel(): ZoneModel {
+    const { mirror, endpoints, discovery } = this.options;
+    return endpoints.mergedWith(mirror.model, discovery.list());
+  }
+
+  /** Publishes a consistent snapshot under `key`; false (and the previous one kept) otherwise. */
+  private setSnapshot(key: string, resources: XdsResources): boolean {
+    const { cache, mirror, endpoints, discovery, log } = this.options;
+    const problems = checkConsistency(resources);
+    if (problems.length > 0) {
+      // Keep serving the previous snapshot rather than a broken one.
+      log.error("snapshot_inconsistent", { key, revision: mirror.model.revision, problems });
+      return false;
+    }
+    // A proxy's ACK of it names what it holds of each source.
+    const version = buildVersionInfo({ revision: mirror.model.revision, endpoints: endpoints.version, discovery: discovery.seq });
+    cache.setSnapshot(key, new Snapshot(resources, version, cache.getSnapshot(key)));
+    return true;
+  }
+}

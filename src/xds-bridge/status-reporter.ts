@@ -1,0 +1,36 @@
+import type { ProxyTracker, TrackerChanges } from "./xds/proxy-tracker.js";
+
+/**
+ * Sends the proxies' ACK/NACK changes to the zone every `everyMs`, and once
+ * more when stopped, so nothing a proxy answered before a shutdown is lost.
+ * An interval with nothing new sends nothing.
+ *
+ * @example
+ * const reporter = new StatusReporter(tracker, (changes) => zone.report(changes), 50);
+ * reporter.start(); ... reporter.stop();
+ */
+export class StatusReporter {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly tracker: Pick<ProxyTracker, "drainChanges">,
+    private readonly send: (changes: TrackerChanges) => void,
+    private readonly everyMs: number,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => this.report(), this.everyMs);
+  }
+
+  /** Stops the interval and reports what changed since the last report. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.report();
+  }
+
+  private report(): void {
+    const changes = this.tracker.drainChanges();
+    if (changes.statuses.length > 0 || changes.disconnected.length > 0) this.send(changes);
+  }
+}
