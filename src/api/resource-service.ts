@@ -1,19 +1,14 @@
-import { keyString, resourceKey, type Kind, type Resource, type ResourceKey } from "../contract/resource-types.js";
+import type { z } from "zod";
+import { keyString, resourceKey, type Resource, type ResourceKey } from "../contract/resource-types.js";
 import { validateResource } from "../contract/resource-schema.js";
 import { ValidationError } from "../contract/validation-error.js";
 import type { ResourceStore, StoredDocument, Write } from "../store/resource-store.js";
 import { ApiError } from "./api-error.js";
 import { checkReferences } from "./references.js";
+import type { writeAction, writeResult } from "./response-schemas.js";
 
-export type WriteAction = "created" | "updated" | "unchanged" | "deleted";
-
-export interface WriteResult {
-  kind: Kind;
-  mesh: string;
-  name: string;
-  action: WriteAction;
-  revision: number;
-}
+export type WriteAction = z.output<typeof writeAction>;
+export type WriteResult = z.output<typeof writeResult>;
 
 export interface Outcome {
   results: WriteResult[];

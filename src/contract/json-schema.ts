@@ -23,11 +23,21 @@ const cache = new Map<Kind, JsonSchema>();
 export function kindJsonSchema(kind: Kind): JsonSchema {
   let schema = cache.get(kind);
   if (!schema) {
-    const { $schema: _dialect, ...rest } = z.toJSONSchema(DOCUMENT_SCHEMAS[kind], { target: "draft-2020-12", io: "input", override: widen });
-    schema = rest;
+    schema = embeddableJsonSchema(DOCUMENT_SCHEMAS[kind]);
     cache.set(kind, schema);
   }
   return schema;
+}
+
+/**
+ * The input JSON Schema of any zod schema, without `$schema`, for embedding
+ * in a larger document.
+ *
+ * @example embeddableJsonSchema(z.object({ ttlSeconds: z.int() }))
+ */
+export function embeddableJsonSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: "draft-2020-12", io: "input", override: widen });
+  return rest;
 }
 
 /**
