@@ -1,4 +1,5 @@
 import { HTTPException } from "hono/http-exception";
+import { z } from "zod";
 import { ValidationError } from "../contract/validation-error.js";
 import { StoreError } from "../store/store-error.js";
 
@@ -30,6 +31,19 @@ const STATUS = {
 } as const;
 
 export type ApiErrorCode = keyof typeof STATUS;
+
+/** The body of every error answer, as the OpenAPI document states it. */
+export const apiErrorBody = z
+  .object({
+    code: z.enum(Object.keys(STATUS) as [ApiErrorCode, ...ApiErrorCode[]]),
+    message: z.string(),
+    /** The field at fault, as a path into the document (`spec.ports[0].port`). */
+    field: z.string().optional(),
+    hint: z.string().optional(),
+    /** Index of the document at fault in an /apply bundle. */
+    document: z.int().optional(),
+  })
+  .meta({ title: "Error" });
 
 export class ApiError extends Error {
   readonly code: ApiErrorCode;
@@ -88,8 +102,8 @@ export class ApiError extends Error {
     return new ApiError("internal", "internal error", { hint: "the server log has the details" });
   }
 
-  toJSON(): Record<string, unknown> {
-    const body: Record<string, unknown> = { code: this.code, message: this.message };
+  toJSON(): z.output<typeof apiErrorBody> {
+    const body: z.output<typeof apiErrorBody> = { code: this.code, message: this.message };
     if (this.field !== undefined) body.field = this.field;
     if (this.hint !== undefined) body.hint = this.hint;
     if (this.document !== undefined) body.document = this.document;

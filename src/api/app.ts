@@ -9,6 +9,7 @@ import type { ApiContext, AppEnv } from "./app-env.js";
 import { answerWrite } from "./commit-path.js";
 import { historyRoutes } from "./history-routes.js";
 import { inventoryRoutes } from "./inventory-routes.js";
+import { openApiDocument } from "./openapi.js";
 import { statusRoutes } from "./status-routes.js";
 import { readDocuments } from "./request-body.js";
 import { ifMatchRevision, meshScopedKind, queryBool } from "./request-params.js";
@@ -51,6 +52,8 @@ app.get("/v1/events", (c) => {
 });
 
 app.get("/v1/revision", async (c) => c.json({ revision: await store(c).head() }));
+
+app.get("/v1/openapi.json", (c) => c.json(openApiDocument()));
 
 // Before the generic routes: "history", "diff" and "rollback" are not kinds or names.
 app.route("/", historyRoutes);

@@ -1,6 +1,7 @@
-import { FieldReader } from "../contract/field-reader.js";
+import { parseOrThrow } from "../contract/schema-errors.js";
 import { GLOBAL_KINDS, KIND_PLURALS, KINDS, kindFromPlural, type Kind } from "../contract/resource-types.js";
 import { ApiError } from "./api-error.js";
+import { MAX_REVISION, rollbackRequest } from "./request-schemas.js";
 
 /**
  * Small readers for URL segments, query parameters and headers, each turning
@@ -8,9 +9,6 @@ import { ApiError } from "./api-error.js";
  * routes so a later route file (or app.ts) can share them instead of
  * re-parsing the same things slightly differently.
  */
-
-/** Revisions are journal seqs: SQLite integers, positive. */
-const MAX_REVISION = Number.MAX_SAFE_INTEGER;
 
 /**
  * The revision in an `If-Match` header, or undefined without one. Accepts the
@@ -72,11 +70,8 @@ export function queryRevision(raw: string | undefined, name: string): number | u
  * @example readRollbackRevision({ revision: 12 }) // 12
  */
 export function readRollbackRevision(doc: unknown): number {
-  const r = FieldReader.object(doc, "");
   // Unknown fields first: for `{revison: 3}` the typo is the news, not "revision is required".
-  r.raw("revision");
-  r.done();
-  return r.int("revision", { min: 1, max: MAX_REVISION, hint: "a revision from GET .../history" });
+  return parseOrThrow(rollbackRequest, doc, { unknownFieldsFirst: true }).revision;
 }
 
 /**

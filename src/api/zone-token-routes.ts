@@ -1,12 +1,13 @@
 import { Hono } from "hono";
-import { FieldReader } from "../contract/field-reader.js";
 import { NAME_PATTERN } from "../contract/resource-schema.js";
-import { DEFAULT_TTL_SECONDS, hashZoneToken, issueZoneToken, MAX_TTL_SECONDS, MIN_TTL_SECONDS } from "../global/zone-tokens.js";
+import { parseOrThrow } from "../contract/schema-errors.js";
+import { DEFAULT_TTL_SECONDS, hashZoneToken, issueZoneToken } from "../global/zone-tokens.js";
 import { ResourceStore } from "../store/resource-store.js";
 import { ZoneTokenStore, type ZoneTokenRecord } from "../store/zone-token-store.js";
 import { ApiError } from "./api-error.js";
 import type { ApiContext, AppEnv } from "./app-env.js";
 import { readDocuments } from "./request-body.js";
+import { zoneTokenRequest } from "./request-schemas.js";
 
 
 /**
@@ -75,10 +76,7 @@ function publicView(r: ZoneTokenRecord): Omit<ZoneTokenRecord, "tokenHash"> {
 async function readTtl(req: Request): Promise<number> {
   if ((await req.clone().text()).trim() === "") return DEFAULT_TTL_SECONDS;
   const [doc] = await readDocuments(req, { multi: false });
-  const r = FieldReader.object(doc, "");
-  const ttl = r.optionalInt("ttlSeconds", { min: MIN_TTL_SECONDS, max: MAX_TTL_SECONDS, hint: "seconds, from one minute to one year" });
-  r.done();
-  return ttl ?? DEFAULT_TTL_SECONDS;
+  return parseOrThrow(zoneTokenRequest, doc).ttlSeconds;
 }
 
 function zoneParam(c: ApiContext): string {

@@ -6,6 +6,7 @@ import type { Command, CommandContext } from "./commands/context.js";
 import { diffCommand, historyCommand, rollbackCommand } from "./commands/history.js";
 import { proxiesCommand, zonesCommand } from "./commands/inventory.js";
 import { deleteCommand, getCommand } from "./commands/resources.js";
+import { schemaCommand } from "./commands/schema.js";
 import { statusCommand } from "./commands/status.js";
 import { resolveClientConfig } from "./config.js";
 import { exitCodeOf, formatError, UsageError } from "./errors.js";
@@ -24,6 +25,7 @@ const HANDLERS: Readonly<Record<Exclude<CommandName, "help">, Command>> = {
   proxies: proxiesCommand,
   zones: zonesCommand,
   "config-dump": configDumpCommand,
+  schema: schemaCommand,
 };
 
 /**

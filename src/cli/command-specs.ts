@@ -11,7 +11,7 @@ export type OptionName = (typeof OPTION_NAMES)[number];
 /** Options every command takes. */
 export const GLOBAL_OPTIONS: readonly OptionName[] = ["server", "token", "help"];
 
-export const COMMAND_NAMES = ["apply", "get", "delete", "history", "diff", "rollback", "status", "proxies", "zones", "config-dump", "help"] as const;
+export const COMMAND_NAMES = ["apply", "get", "delete", "history", "diff", "rollback", "status", "proxies", "zones", "config-dump", "schema", "help"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export interface CommandSpec {
@@ -110,6 +110,14 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     maxArgs: 1,
     options: ["bridge", "output"],
     required: ["bridge"],
+  },
+  schema: {
+    name: "schema",
+    synopsis: "schema KIND",
+    summary: "the JSON Schema of a kind's documents, for editors (no server needed)",
+    minArgs: 1,
+    maxArgs: 1,
+    options: [],
   },
   help: {
     name: "help",

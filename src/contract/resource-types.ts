@@ -1,8 +1,19 @@
+import type { z } from "zod";
+import type { backendPolicySpec, loadBalancerType, localityPolicy } from "./schema/backend-policy.js";
+import type { labels } from "./schema/fields.js";
+import type { backendRef, headerMatch, httpRouteSpec, parentRef, pathMatch, routeMatch, routeRule } from "./schema/http-route.js";
+import type { meshSpec } from "./schema/mesh.js";
+import type { meshScopedMetadata, serverMetadata } from "./schema/metadata.js";
+import type { protocol, servicePort, serviceSpec } from "./schema/service.js";
+import type { health, workloadSpec } from "./schema/workload.js";
+import type { zoneSpec } from "./schema/zone.js";
+
 /**
  * The resource documents users write and every plane passes along:
  * Kubernetes-shaped `{kind, metadata, spec}` (shared/design.md section 2).
- * The API validates them (resource-schema.ts); the zone and the bridge only
- * ever see documents that passed.
+ * Each type is the output of its schema in schema/ (declared once there);
+ * the API validates documents with them (resource-schema.ts), and the zone
+ * and the bridge only ever see documents that passed.
  */
 
 export const KINDS = ["Mesh", "Zone", "Service", "Workload", "HTTPRoute", "BackendPolicy"] as const;
@@ -21,121 +32,29 @@ export const KIND_PLURALS: Readonly<Record<Kind, string>> = {
   BackendPolicy: "backendpolicies",
 };
 
-export type Labels = Record<string, string>;
+export type Labels = z.output<typeof labels>;
 
-export interface Metadata {
-  name: string;
-  /** Empty for global kinds. */
-  mesh?: string;
-  labels?: Labels;
-  /** Set by the server: the journal sequence number of the last write. */
-  revision?: number;
-  createdAt?: string;
-  updatedAt?: string;
-}
+/** What users write (name, mesh, labels) and what the store adds (revision, timestamps). */
+export type Metadata = Omit<z.output<typeof meshScopedMetadata>, "revision" | "createdAt" | "updatedAt" | "uid"> &
+  Partial<z.output<typeof serverMetadata>>;
 
-export interface MeshSpec {
-  mtls?: { mode: "disabled" | "permissive" | "strict" };
-}
-
-export interface ZoneSpec {
-  /** Where other zones reach this zone's services (issue 4). */
-  ingress?: { address: string; port: number };
-}
-
-export type Protocol = "http" | "grpc" | "tcp";
-
-export interface ServicePort {
-  port: number;
-  name?: string;
-  protocol?: Protocol;
-  /** Port the workloads listen on; defaults to `port`. */
-  targetPort?: number;
-}
-
-export interface ServiceSpec {
-  ports: ServicePort[];
-}
-
-export type Health = "healthy" | "unhealthy";
-
-export interface WorkloadSpec {
-  service: string;
-  /** IP literal: proxyless gRPC clients refuse host names in EDS. */
-  address: string;
-  port: number;
-  zone: string;
-  labels?: Labels;
-  health?: Health;
-  /** How many instances this endpoint stands for (a remote zone's ingress
-   * stands for all its healthy endpoints of the service); 1 when omitted. */
-  weight?: number;
-}
-
-export interface PathMatch {
-  type: "PathPrefix" | "Exact";
-  value: string;
-}
-
-export interface HeaderMatch {
-  type: "Exact" | "RegularExpression";
-  name: string;
-  value: string;
-}
-
-export interface RouteMatch {
-  path?: PathMatch;
-  headers?: HeaderMatch[];
-}
-
-export interface BackendRef {
-  name: string;
-  port?: number;
-  /** Relative weight, 0..1,000,000; 1 when omitted (Gateway API). */
-  weight?: number;
-}
-
-export interface RouteRule {
-  matches?: RouteMatch[];
-  backendRefs: BackendRef[];
-  /** Gateway API durations such as "10s" or "1m30s". */
-  timeouts?: { request?: string };
-}
-
-export interface ParentRef {
-  /** Only Services can be parents (GAMMA, mesh routing). */
-  kind?: "Service";
-  name: string;
-  port?: number;
-}
-
-export interface HTTPRouteSpec {
-  parentRefs: ParentRef[];
-  rules: RouteRule[];
-}
-
-/**
- * Where a Service's traffic goes across zones. `preferLocal` (default): the
- * caller's zone first, every other zone as the next priority. `failover`: the
- * caller's zone, then `failoverZones` in order, no other zone. `any`: all zones
- * alike, weighted by healthy endpoints. In every mode, fewer than
- * `minHealthyLocal` healthy endpoints in the caller's zone spill its traffic
- * over to the next priority.
- */
-export interface LocalityPolicy {
-  mode: "preferLocal" | "failover" | "any";
-  failoverZones?: string[];
-  minHealthyLocal?: number;
-}
-
-/** Envoy's load balancers; proxyless gRPC clients support RoundRobin and RingHash only. */
-export type LoadBalancerType = "RoundRobin" | "LeastRequest" | "RingHash" | "Random";
-
-export interface BackendPolicySpec {
-  targetRef: { kind: "Service"; name: string };
-  locality?: LocalityPolicy;
-  loadBalancer?: { type: LoadBalancerType };
-}
+export type MeshSpec = z.output<typeof meshSpec>;
+export type ZoneSpec = z.output<typeof zoneSpec>;
+export type Protocol = z.output<typeof protocol>;
+export type ServicePort = z.output<typeof servicePort>;
+export type ServiceSpec = z.output<typeof serviceSpec>;
+export type Health = z.output<typeof health>;
+export type WorkloadSpec = z.output<typeof workloadSpec>;
+export type PathMatch = z.output<typeof pathMatch>;
+export type HeaderMatch = z.output<typeof headerMatch>;
+export type RouteMatch = z.output<typeof routeMatch>;
+export type BackendRef = z.output<typeof backendRef>;
+export type RouteRule = z.output<typeof routeRule>;
+export type ParentRef = z.output<typeof parentRef>;
+export type HTTPRouteSpec = z.output<typeof httpRouteSpec>;
+export type LocalityPolicy = z.output<typeof localityPolicy>;
+export type LoadBalancerType = z.output<typeof loadBalancerType>;
+export type BackendPolicySpec = z.output<typeof backendPolicySpec>;
 
 export interface SpecByKind {
   Mesh: MeshSpec;

@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
+import { Validator, type Schema } from "@cfworker/json-schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ResourceStatus } from "../../src/contract/rollout.js";
 import { parseCommandLine } from "../../src/cli/args.js";
@@ -532,5 +533,37 @@ describe("apply --wait against a fake API", () => {
     expect(await runCli(["apply", "-f", "-", "--wait"], io)).toBe(0);
     expect(io.out).toContain("nothing was written; nothing to wait for");
     expect(api.requests.filter((r) => r.path.endsWith("/status"))).toEqual([]);
+  });
+});
+
+describe("schema", () => {
+  it("prints a kind's JSON Schema without asking the server, and it judges documents as the API does", async () => {
+    const api = new FakeApi();
+    const io = captureIo(api);
+    expect(await runCli(["schema", "httproutes"], io)).toBe(0);
+    expect(api.requests).toEqual([]);
+    const schema = JSON.parse(io.out) as { $schema: string; properties: { kind: { const: string } } };
+    expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
+    expect(schema.properties.kind.const).toBe("HTTPRoute");
+    const route = (weight: unknown) => ({
+      kind: "HTTPRoute",
+      metadata: { name: "split" },
+      spec: { parentRefs: [{ name: "echo" }], rules: [{ backendRefs: [{ name: "echo", weight }] }] },
+    });
+    const validator = new Validator(schema as Schema, "2020-12");
+    expect(validator.validate(route(80)).valid).toBe(true);
+    expect(validator.validate(route("80")).valid).toBe(true);
+    expect(validator.validate(route("eighty")).valid).toBe(false);
+  });
+
+  it("takes the kind words other commands take, and refuses an unknown kind as a usage error", async () => {
+    const svc = captureIo(new FakeApi());
+    expect(await runCli(["schema", "SVC"], svc)).toBe(0);
+    expect((JSON.parse(svc.out) as { title: string }).title).toBe("Edgeplane Service");
+    const bad = captureIo(new FakeApi());
+    expect(await runCli(["schema", "gizmo"], bad)).toBe(2);
+    expect(bad.err).toContain('unknown kind "gizmo"; one of meshes, zones, services');
+    expect(bad.err).toContain("Usage: edgeplane schema KIND");
+    expect(await runCli(["schema"], captureIo(new FakeApi()))).toBe(2);
   });
 });

@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { addFault } from "../schema-errors.js";
+import { labels, name } from "./fields.js";
+import { absent, ignored, strictObject } from "./strict-object.js";
+
+/**
+ * `metadata` of every document. Users write name, mesh and labels; the
+ * server adds the fields below, which a document read back from the API
+ * carries, so they are accepted on input (with any value) and dropped.
+ */
+
+/** What the store sets on every stored document. */
+export const serverMetadata = z.object({
+  /** The journal sequence number of the last write. */
+  revision: z.int().min(1),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const setByServer = () => ignored("set by the server; ignored on input", { readOnly: true });
+
+const userFields = {
+  name,
+  labels: labels.optional(),
+  revision: setByServer(),
+  createdAt: setByServer(),
+  updatedAt: setByServer(),
+  uid: ignored("Kubernetes tools add it; ignored"),
+};
+
+/**
+ * Metadata of a mesh-scoped kind. `mesh` may be left out: the URL, or the
+ * bundle's default mesh, names it then.
+ */
+export const meshScopedMetadata = strictObject({ ...userFields, mesh: name.optional() });
+
+/**
+ * The same, where nothing else names the mesh (documents the bridge reads
+ * from its zone or its cache).
+ *
+ * @example meshRequiredMetadata("Service").parse({ name: "echo", mesh: "default" })
+ */
+export function meshRequiredMetadata(kind: string) {
+  return meshScopedMetadata.superRefine((m, ctx) => {
+    if (m.mesh === undefined) addFault(ctx, { code: "missing_field", message: (f) => `${f} is required for ${kind}` }, ["mesh"]);
+  });
+}
+
+/**
+ * Metadata of a global kind (Mesh, Zone), which belongs to no mesh.
+ *
+ * @example globalMetadata("Zone").parse({ name: "west" })
+ */
+export function globalMetadata(kind: string) {
+  return strictObject({
+    ...userFields,
+    mesh: absent(`${kind} is global and belongs to no mesh`, "remove metadata.mesh"),
+  });
+}
