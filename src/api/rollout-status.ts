@@ -11,14 +11,15 @@ import type { ProxyRow, ProxyTypeState } from "../contract/zone-status.js";
  * `writeToAckMs` is the time from the write to the newest of the ACKs that
  * brought the types to R or later: exact when the proxy's last reports were
  * for R, an upper bound when later changes followed. A proxy that connected
- * after the write is marked `joinedAfterWrite` and gets no write-to-ACK
+ * after the write (its bridge already held the revision when its stream
+ * opened) is marked `joinedAfterWrite` and gets no write-to-ACK
  * time: how long it waited says when it connected, not how fast the change
  * travelled.
  *
  * @example proxyRollout(row, "zone-a", 42, Date.parse(writtenAt))
  */
 export function proxyRollout(row: ProxyRow, zone: string, revision: number, writtenAtMs: number): ProxyRollout {
-  const joined = row.connectedAtMs > writtenAtMs;
+  const joined = row.joinedRevision > 0 && row.joinedRevision >= revision;
   const base = { proxyId: row.proxyId, zone, bridgeId: row.bridgeId, connected: row.connected, ...(joined ? { joinedAfterWrite: true } : {}) };
   const lowest = row.types.reduce((min, t) => Math.min(min, t.state === "ACK" ? t.revision : Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
   const held = lowest === Number.MAX_SAFE_INTEGER ? 0 : lowest;

@@ -146,7 +146,8 @@ class Waker {
  * @example writeToLastAckMs(status) // 23
  */
 export function writeToLastAckMs(status: ResourceStatus): number | undefined {
-  const acked = status.proxies.filter((p) => p.state === "ACK");
+  // A proxy that joined after the write waited for its connection, not for the change.
+  const acked = status.proxies.filter((p) => p.state === "ACK" && !p.joinedAfterWrite);
   if (acked.length === 0) return undefined;
   const written = Date.parse(status.writtenAt);
   const each = acked.map((p) => p.writeToAckMs ?? (p.ackedAtMs !== undefined && !Number.isNaN(written) ? p.ackedAtMs - written : undefined));

@@ -13,6 +13,8 @@ export interface CliOptions {
   files: string[];
   dryRun: boolean;
   wait: boolean;
+  /** `proxies --all`: disconnected proxies too. */
+  all: boolean;
   timeoutMs: number;
   from?: number;
   to?: number;
@@ -45,6 +47,7 @@ const PARSE_OPTIONS = {
   from: { type: "string" },
   to: { type: "string" },
   bridge: { type: "string" },
+  all: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies Record<OptionName, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
 
@@ -70,6 +73,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
     files: v.filename ?? [],
     dryRun: v["dry-run"] ?? false,
     wait: v.wait ?? false,
+    all: v.all ?? false,
     timeoutMs: v.timeout === undefined ? DEFAULT_TIMEOUT_MS : readTimeout(v.timeout, word),
     help: v.help ?? false,
   };

@@ -5,7 +5,7 @@
  */
 
 /** Every long option the CLI knows. */
-export const OPTION_NAMES = ["server", "token", "output", "mesh", "filename", "dry-run", "wait", "timeout", "from", "to", "bridge", "help"] as const;
+export const OPTION_NAMES = ["server", "token", "output", "mesh", "filename", "dry-run", "wait", "timeout", "from", "to", "bridge", "all", "help"] as const;
 export type OptionName = (typeof OPTION_NAMES)[number];
 
 /** Options every command takes. */
@@ -88,11 +88,11 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
   },
   proxies: {
     name: "proxies",
-    synopsis: "proxies [-m MESH]",
-    summary: "the proxies of a mesh and their state per xDS type",
+    synopsis: "proxies [-m MESH] [--all]",
+    summary: "the connected proxies of a mesh and their state per xDS type (--all: disconnected ones too)",
     minArgs: 0,
     maxArgs: 0,
-    options: ["mesh", "output"],
+    options: ["mesh", "all", "output"],
   },
   zones: {
     name: "zones",

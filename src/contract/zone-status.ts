@@ -35,6 +35,8 @@ export interface ProxyRow {
   connectedAtMs: number;
   /** When it went away (zone clock); 0 while connected. Disconnected proxies are forgotten after a retention period. */
   disconnectedAtMs: number;
+  /** The zone revision its bridge held when its stream opened (0: unknown, an older bridge). */
+  joinedRevision: number;
   types: ProxyTypeStatus[];
 }
 

@@ -30,7 +30,7 @@ import { ZoneMirror } from "./zone-mirror.js";
 export class Bridge {
   readonly mirror = new ZoneMirror();
   readonly snapshots = new SnapshotCache();
-  readonly tracker = new ProxyTracker();
+  readonly tracker = new ProxyTracker(Date.now, () => this.mirror.revision);
   readonly endpoints = new EndpointMirror();
   private readonly cache: StateCache;
   private readonly discovery: LocalDiscovery;

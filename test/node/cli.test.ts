@@ -381,6 +381,33 @@ describe("commands against a fake API", () => {
     expect(io.out).toContain("dry run: nothing was written");
   });
 
+  it("proxies --all asks for disconnected proxies too; without it the API's default hides them", async () => {
+    const answer = { kind: "ProxyList", mesh: "default", meshRevision: 1, items: [] };
+    const api = new FakeApi().on("GET", "/v1/meshes/default/proxies", answer);
+    expect(await runCli(["proxies", "--all"], captureIo(api))).toBe(0);
+    expect(api.requests[0]?.query.get("all")).toBe("true");
+    expect(await runCli(["proxies"], captureIo(api))).toBe(0);
+    expect(api.requests[1]?.query.has("all")).toBe(false);
+  });
+
+  it("status counts a proxy that joined after the write apart, and leaves it out of the write-to-ACK time", async () => {
+    const status = {
+      kind: "Service", mesh: "default", name: "echo", revision: 5, writtenAt: "2026-01-01T00:00:00.000Z", deleted: false,
+      zones: [{ zone: "default", appliedRevision: 5, applied: true }],
+      proxies: [
+        { proxyId: "early", zone: "default", bridgeId: "b", connected: true, state: "ACK", revision: 5, writeToAckMs: 40 },
+        { proxyId: "late", zone: "default", bridgeId: "b", connected: true, state: "ACK", revision: 5, joinedAfterWrite: true },
+      ],
+      summary: { proxies: 1, acked: 1, nacked: 0, pending: 0, joinedLater: 1 },
+      done: true,
+    };
+    const api = new FakeApi().on("GET", "/v1/meshes/default/services/echo/status", status);
+    const io = captureIo(api);
+    expect(await runCli(["status", "svc", "echo"], io)).toBe(0);
+    expect(io.out).toContain("late (joined later)");
+    expect(io.out).toContain("done (40 ms from write to the last ACK); 1 joined after the write (counted apart)");
+  });
+
   it("apply points an API error at the file and line of the document at fault", async () => {
     const file = join(dir, "faulty.yaml");
     await writeFile(file, "kind: Service\nmetadata: {name: ok}\n---\n# the bad one\nkind: Service\nmetadata: {name: bad}\n");

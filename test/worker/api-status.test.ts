@@ -1,6 +1,7 @@
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { AckState } from "../../src/contract/zone-protocol/zone_pb.js";
-import { call, service } from "./api-helpers.js";
+import { call, journalHead, service } from "./api-helpers.js";
 import { ZoneSocket } from "./zone-socket.js";
 import { zoneToken } from "./zone-token.js";
 
@@ -37,7 +38,7 @@ async function statusUntil(path: string, pred: (b: Record<string, unknown>) => b
     if (pred(res.body)) return res.body;
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`${path} never matched`);
+  throw new Error(`${path} never matched: ${JSON.stringify((await call("GET", path)).body).slice(0, 1500)}`);
 }
 
 describe("rollout status", () => {
@@ -74,5 +75,75 @@ describe("rollout status", () => {
     const res = await call("GET", "/v1/meshes/default/services/never/status");
     expect(res.status).toBe(404);
     expect(res.body.code).toBe("not_found");
+  });
+});
+
+describe("proxies over time (hardening 11)", () => {
+  it("counts proxies connected at write time; one that joined later is reported apart and does not hold the rollout up", async () => {
+    const sock = await zoneWithBridge("st-late");
+    const put = await call("PUT", "/v1/meshes/default/services/st-late", service("st-late"));
+    const rev = (put.body.metadata as { revision: number }).revision;
+    await sock.nextUpdate();
+    report(sock, "p-early", rev);
+    // Joined when its bridge already held the revision, and still waiting for one of its types.
+    sock.send({
+      case: "status",
+      value: { proxies: [{ proxyId: "p-late", mesh: "default", typeUrl: TYPES[0]!, state: AckState.ACK, revision: BigInt(rev - 1), atMs: BigInt(Date.now()), joinedRevision: BigInt(rev) }] },
+    });
+    const body = await statusUntil("/v1/meshes/default/services/st-late/status", (b) =>
+      (b.proxies as { proxyId: string }[]).some((p) => p.proxyId === "p-late") && (b.proxies as { proxyId: string }[]).some((p) => p.proxyId === "p-early"),
+    );
+    const here = (body.proxies as { proxyId: string; zone: string; state: string; joinedAfterWrite?: boolean; writeToAckMs?: number }[]).filter((p) => p.zone === "st-late");
+    expect(here.find((p) => p.proxyId === "p-late")).toMatchObject({ state: "PENDING", joinedAfterWrite: true });
+    expect(here.find((p) => p.proxyId === "p-late")?.writeToAckMs).toBeUndefined();
+    expect(here.find((p) => p.proxyId === "p-early")).toMatchObject({ state: "ACK" });
+    expect(here.find((p) => p.proxyId === "p-early")?.joinedAfterWrite).toBeUndefined();
+    expect((body.summary as { joinedLater: number }).joinedLater).toBe(1);
+    // The earlier tests' proxies are gone (their sockets closed): only the late joiner still waits.
+    expect(body.done).toBe(true);
+    sock.close();
+  });
+
+  it("hides disconnected proxies unless asked, and forgets them after the retention period", async () => {
+    const sock = await zoneWithBridge("st-gone");
+    const put = await call("PUT", "/v1/meshes/default/services/st-gone", service("st-gone"));
+    const rev = (put.body.metadata as { revision: number }).revision;
+    await sock.nextUpdate();
+    report(sock, "p-live", rev);
+    report(sock, "p-dead", rev);
+    await statusUntil("/v1/meshes/default/proxies", (b) => (b.items as { proxyId: string }[]).filter((p) => p.proxyId.startsWith("p-") && ["p-live", "p-dead"].includes(p.proxyId)).length === 2);
+    sock.send({ case: "status", value: { proxies: [], disconnected: ["p-dead"] } });
+    const ids = async (query = "") =>
+      ((await call("GET", `/v1/meshes/default/proxies${query}`)).body.items as { proxyId: string; connected: boolean }[]).map((p) => p.proxyId);
+    await statusUntil("/v1/meshes/default/proxies?all=true", (b) => (b.items as { proxyId: string; connected: boolean }[]).some((p) => p.proxyId === "p-dead" && !p.connected));
+    expect(await ids()).toContain("p-live");
+    expect(await ids()).not.toContain("p-dead");
+    expect(await ids("?all=true")).toContain("p-dead");
+    expect(await ids("?all=1")).toContain("p-dead");
+    const bad = await call("GET", "/v1/meshes/default/proxies?all=yes");
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: "invalid_query", field: "all" });
+
+    const stub = env.ZONES.get(env.ZONES.idFromName("st-gone"));
+    await runInDurableObject(stub, async (_obj, state) => {
+      state.storage.sql.exec("UPDATE proxy_status SET disconnected_at_ms = ? WHERE proxy_id = 'p-dead'", Date.now() - 2 * 3_600_000);
+    });
+    expect(await ids("?all=true")).not.toContain("p-dead");
+    expect(await ids("?all=true")).toContain("p-live");
+    sock.close();
+  });
+});
+
+describe("boolean query parameters (hardening 13)", () => {
+  it("reads dryRun=1 as a dry run and refuses a value that is neither true nor false", async () => {
+    const head = await journalHead();
+    const dry = await call("POST", "/v1/apply?dryRun=1", [service("dry-one")]);
+    expect(dry.status).toBe(200);
+    expect(dry.body.dryRun).toBe(true);
+    expect(await journalHead()).toBe(head);
+    const bad = await call("POST", "/v1/apply?dryRun=yes", [service("dry-one")]);
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: "invalid_query", field: "dryRun" });
+    expect(await journalHead()).toBe(head);
   });
 });

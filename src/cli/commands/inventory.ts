@@ -14,7 +14,9 @@ const TYPE_ORDER = ["Listener", "RouteConfiguration", "Cluster", "ClusterLoadAss
  */
 export async function proxiesCommand(ctx: CommandContext): Promise<number> {
   const mesh = ctx.line.options.mesh;
-  const answer = await (await ctx.client()).request<ProxyList>("GET", `/v1/meshes/${encodeURIComponent(mesh)}/proxies`);
+  const answer = await (await ctx.client()).request<ProxyList>("GET", `/v1/meshes/${encodeURIComponent(mesh)}/proxies`, {
+    query: ctx.line.options.all ? { all: "true" } : {},
+  });
   emit(ctx, answer, () => formatProxies(answer));
   return 0;
 }

@@ -38,7 +38,7 @@ export function formatStatus(s: ResourceStatus): string {
       : renderTable(
           ["PROXY", "ZONE", "BRIDGE", "CONNECTED", "STATE", "REVISION", "WRITE→ACK", "ERROR"],
           s.proxies.map((p) => [
-            p.proxyId,
+            p.joinedAfterWrite ? `${p.proxyId} (joined later)` : p.proxyId,
             p.zone,
             p.bridgeId,
             yesNo(p.connected),
@@ -51,6 +51,7 @@ export function formatStatus(s: ResourceStatus): string {
   const slowest = writeToLastAckMs(s);
   const summary =
     `${s.summary.proxies} prox${s.summary.proxies === 1 ? "y" : "ies"}: ${s.summary.acked} ACKed, ${s.summary.nacked} NACKed, ${s.summary.pending} pending` +
-    (s.done ? `; done${slowest === undefined ? "" : ` (${slowest} ms from write to the last ACK)`}` : "; not done");
+    (s.done ? `; done${slowest === undefined ? "" : ` (${slowest} ms from write to the last ACK)`}` : "; not done") +
+    (s.summary.joinedLater > 0 ? `; ${s.summary.joinedLater} joined after the write (counted apart)` : "");
   return `${heading}\n${zones}\n${proxies}${summary}\n`;
 }

@@ -17,6 +17,8 @@ export interface ProxyStatusRecord {
   atMs: number;
   /** Resources of this type held back after the proxy refused them (poison-holds.ts). */
   held?: HeldState;
+  /** The zone revision the bridge held when the proxy's stream opened. */
+  joinedRevision: number;
 }
 
 /** What drainChanges hands to whoever reports status upstream. */
@@ -49,6 +51,7 @@ export interface ConnectedProxyStatus {
 interface Connection {
   proxy: ProxyInfo;
   connectedAtMs: number;
+  joinedRevision: number;
   types: Map<string, TypeStatus>;
   /** type_url -> version_info of the last response sent. */
   sent: Map<string, string>;
@@ -74,10 +77,22 @@ export class ProxyTracker implements ProxyCallbacks {
   private pending = new Map<string, ProxyStatusRecord>();
   private disconnected = new Set<string>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** The zone revision the bridge holds now (recorded when a stream opens). */
+    private readonly revisionNow: () => number = () => 0,
+  ) {}
 
   onStreamOpen(proxy: ProxyInfo): void {
-    this.connections.set(proxy.streamId, { proxy, connectedAtMs: this.now(), types: new Map(), sent: new Map(), current: new Map(), held: new Map() });
+    this.connections.set(proxy.streamId, {
+      proxy,
+      connectedAtMs: this.now(),
+      joinedRevision: this.revisionNow(),
+      types: new Map(),
+      sent: new Map(),
+      current: new Map(),
+      held: new Map(),
+    });
     // Back before anyone heard it left: nothing to report about the gap.
     this.disconnected.delete(proxy.id);
   }
@@ -203,8 +218,10 @@ export class ProxyTracker implements ProxyCallbacks {
     return status;
   }
 
-  private record(proxy: ProxyInfo, r: Omit<ProxyStatusRecord, "proxyId" | "mesh">): void {
-    const held = this.connections.get(proxy.streamId)?.held.get(r.typeUrl);
-    this.pending.set(`${proxy.id}\n${r.typeUrl}`, { proxyId: proxy.id, mesh: proxy.mesh, ...r, ...(held ? { held } : {}) });
+  private record(proxy: ProxyInfo, r: Omit<ProxyStatusRecord, "proxyId" | "mesh" | "joinedRevision">): void {
+    const c = this.connections.get(proxy.streamId);
+    const held = c?.held.get(r.typeUrl);
+    const joinedRevision = c?.joinedRevision ?? 0;
+    this.pending.set(`${proxy.id}\n${r.typeUrl}`, { proxyId: proxy.id, mesh: proxy.mesh, ...r, joinedRevision, ...(held ? { held } : {}) });
   }
 }
