@@ -1,5 +1,5 @@
 import { validateResource } from "../contract/resource-schema.js";
-import type { Resource } from "../contract/resource-types.js";
+import { keyString, type Resource } from "../contract/resource-types.js";
 import { ZoneModel } from "../contract/zone-model.js";
 import type { EndpointSet } from "../contract/zone-protocol/zone_pb.js";
 
@@ -27,7 +27,7 @@ export class EndpointMirror {
       try {
         next.push(validateResource(JSON.parse(this.decoder.decode(w.document))));
       } catch (err) {
-        skipped.push(`Workload/${w.mesh}/${w.name}: ${String(err)}`);
+        skipped.push(`${keyString({ kind: "Workload", mesh: w.mesh, name: w.name })}: ${String(err)}`);
       }
     }
     for (const w of next) meshes.add(w.metadata.mesh ?? "");
@@ -42,9 +42,11 @@ export class EndpointMirror {
   }
 
   /**
-   * A model holding the journal's resources plus these workloads. `own`
-   * (what this bridge discovered itself) beats the zone's copy of the same
-   * workload, being newer; the journal beats both.
+   * A model holding the journal's resources plus these workloads. An
+   * endpoint is identified by its zone and its name: two zones may each run
+   * a workload called `echo-1`, and both are served. `own` (what this bridge
+   * discovered itself) beats the zone's copy of the same workload, being
+   * newer; a Workload declared through the API in the same zone beats both.
    */
   mergedWith(model: ZoneModel, own: Resource[] = []): ZoneModel {
     if (this.workloads.length === 0 && own.length === 0) return model;
@@ -52,8 +54,12 @@ export class EndpointMirror {
     for (const [k, v] of model.byKey) merged.byKey.set(k, v);
     merged.revision = model.revision;
     const add = (w: Resource, replace: boolean): void => {
-      const key = `Workload/${w.metadata.mesh ?? ""}/${w.metadata.name}`;
-      if (model.byKey.has(key) || (!replace && merged.byKey.has(key))) return;
+      if (w.kind !== "Workload") return;
+      const declared = model.get({ kind: "Workload", mesh: w.metadata.mesh ?? "", name: w.metadata.name })?.resource;
+      if (declared?.kind === "Workload" && declared.spec.zone === w.spec.zone) return;
+      // Not a journal key: the zone is part of an endpoint's identity.
+      const key = `${keyString({ kind: "Workload", mesh: w.metadata.mesh ?? "", name: w.metadata.name })}@${w.spec.zone}`;
+      if (!replace && merged.byKey.has(key)) return;
       merged.byKey.set(key, { resource: w, revision: 0 });
     };
     for (const w of own) add(w, true);

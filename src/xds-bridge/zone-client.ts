@@ -98,7 +98,7 @@ export class ZoneClient {
           heldRevision: BigInt(s.held ? journalRevisionOf(s.held.rejectedVersion) : 0),
           heldError: s.held?.errorDetail ?? "",
           heldResources: s.held?.names ?? [],
-          joinedRevision: BigInt(s.joinedRevision),
+          joinedRevision: BigInt(s.joinedRevision ?? 0),
         }),
       );
     }

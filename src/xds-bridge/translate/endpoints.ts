@@ -31,7 +31,7 @@ export function buildLoadAssignments(view: MeshView, localZone?: string): Cluste
     service.spec.ports.map((p) =>
       create(ClusterLoadAssignmentSchema, {
         clusterName: clusterName(service.metadata.name, p.port, view.mesh),
-        endpoints: localityGroups(uniqueAddresses(view.workloadsServing(service, p)), localZone, view.localityPolicy(service.metadata.name)),
+        endpoints: localityGroups(uniqueAddresses(view.workloadsServing(service, p), localZone), localZone, view.localityPolicy(service.metadata.name)),
       }),
     ),
   );
@@ -39,12 +39,21 @@ export function buildLoadAssignments(view: MeshView, localZone?: string): Cluste
 
 /**
  * grpc-js-xds NACKs a whole assignment if two endpoints share address and
- * port, so a duplicate (two Workloads describing the same socket) keeps only
- * the first by workload name. `workloads` arrive in name order.
+ * port, anywhere in it, so of Workloads describing the same socket only one
+ * is kept. Endpoints are identified by zone and workload, so the choice is
+ * by zone first: the proxies' own zone (a socket "here" is the one they
+ * reach), then a healthy one, then zone and workload name. The same address
+ * in another zone (another cluster, often the same private range) must
+ * never push out the local endpoint.
  */
-function uniqueAddresses(workloads: Workload[]): Workload[] {
+function uniqueAddresses(workloads: Workload[], localZone: string | undefined): Workload[] {
+  const rank = (w: Workload) => [w.spec.zone === localZone ? 0 : 1, w.spec.health === "unhealthy" ? 1 : 0] as const;
+  const preferred = [...workloads].sort((a, b) => {
+    const [ra, rb] = [rank(a), rank(b)];
+    return ra[0] - rb[0] || ra[1] - rb[1] || compareStrings(a.spec.zone, b.spec.zone) || compareStrings(a.metadata.name, b.metadata.name);
+  });
   const seen = new Set<string>();
-  return workloads.filter((w) => {
+  return preferred.filter((w) => {
     const key = `${w.spec.address}|${w.spec.port}`;
     if (seen.has(key)) return false;
     seen.add(key);

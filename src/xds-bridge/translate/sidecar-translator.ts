@@ -31,7 +31,7 @@ const byName = (a: { name: string }, b: { name: string }) => compareStrings(a.na
  */
 export function translateSidecar(model: ZoneModel, mesh: string, workload: string, opts: { localZone?: string } = {}): XdsResources {
   const view = MeshView.of(model, mesh);
-  const self = findWorkload(model, mesh, workload);
+  const self = findWorkload(model, mesh, workload, opts.localZone);
   const inbound = self ? buildInbound(view, self) : undefined;
   const outbound = buildOutbound(view);
   return {
@@ -42,7 +42,9 @@ export function translateSidecar(model: ZoneModel, mesh: string, workload: strin
   };
 }
 
-function findWorkload(model: ZoneModel, mesh: string, name: string): Workload | undefined {
+/** The sidecar's own Workload: declared through the API, else discovered in the sidecar's zone. */
+function findWorkload(model: ZoneModel, mesh: string, name: string, localZone: string | undefined): Workload | undefined {
   const stored = model.get({ kind: "Workload", mesh, name })?.resource;
-  return stored?.kind === "Workload" ? stored : undefined;
+  if (stored?.kind === "Workload") return stored;
+  return model.list("Workload", mesh).find((w) => w.metadata.name === name && (localZone === undefined || w.spec.zone === localZone));
 }

@@ -17,8 +17,8 @@ export interface ProxyStatusRecord {
   atMs: number;
   /** Resources of this type held back after the proxy refused them (poison-holds.ts). */
   held?: HeldState;
-  /** The zone revision the bridge held when the proxy's stream opened. */
-  joinedRevision: number;
+  /** The zone revision the bridge held when the proxy's stream opened; absent while it held none. */
+  joinedRevision?: number;
 }
 
 /** What drainChanges hands to whoever reports status upstream. */
@@ -222,6 +222,12 @@ export class ProxyTracker implements ProxyCallbacks {
     const c = this.connections.get(proxy.streamId);
     const held = c?.held.get(r.typeUrl);
     const joinedRevision = c?.joinedRevision ?? 0;
-    this.pending.set(`${proxy.id}\n${r.typeUrl}`, { proxyId: proxy.id, mesh: proxy.mesh, ...r, joinedRevision, ...(held ? { held } : {}) });
+    this.pending.set(`${proxy.id}\n${r.typeUrl}`, {
+      proxyId: proxy.id,
+      mesh: proxy.mesh,
+      ...r,
+      ...(joinedRevision > 0 ? { joinedRevision } : {}),
+      ...(held ? { held } : {}),
+    });
   }
 }
