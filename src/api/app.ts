@@ -109,7 +109,8 @@ async function putOne(c: ApiContext, key: ResourceKey): Promise<Response> {
 }
 
 async function deleteOne(c: ApiContext, key: ResourceKey): Promise<Response> {
-  const outcome = await service(c).delete(key, ifMatchRevision(c.req.header("if-match")));
+  const cascade = queryBool(c.req.query("cascade"), "cascade") ?? false;
+  const outcome = await service(c).delete(key, ifMatchRevision(c.req.header("if-match")), { cascade });
   return answerWrite(c, outcome, { shape: "result" });
 }
 

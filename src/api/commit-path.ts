@@ -27,8 +27,11 @@ export async function answerWrite(c: ApiContext, outcome: Outcome, answer: Write
       const stored = await new ResourceStore(c.env.DB).get(answer.key);
       return c.json(stored?.resource ?? null, result.action === "created" ? 201 : 200);
     }
-    case "result":
-      return c.json(outcome.results[0]);
+    case "result": {
+      // A cascading delete also names what it deleted with the resource.
+      const [first, ...cascaded] = outcome.results;
+      return c.json(cascaded.length > 0 ? { ...first, cascaded } : first);
+    }
     case "bundle":
       return c.json({ dryRun: answer.dryRun, revision: outcome.revision ?? null, results: outcome.results } satisfies ApplyResponse);
   }

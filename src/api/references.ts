@@ -2,7 +2,7 @@ import { keyString, resourceKey, type Resource } from "../contract/resource-type
 import type { ResourceStore } from "../store/resource-store.js";
 import { ApiError } from "./api-error.js";
 
-interface Reference {
+export interface Reference {
   /** Index of the referring document in the request. */
   document: number;
   kind: "Mesh" | "Service";
@@ -48,7 +48,7 @@ export async function checkReferences(store: ResourceStore, puts: Resource[]): P
   }
 }
 
-function referencesOf(r: Resource, document: number): Reference[] {
+export function referencesOf(r: Resource, document: number): Reference[] {
   const mesh = r.metadata.mesh;
   if (mesh === undefined) return [];
   const out: Reference[] = [{ document, kind: "Mesh", mesh: "", name: mesh, field: "metadata.mesh" }];

@@ -3,8 +3,10 @@ import { validateResource } from "../contract/resource-schema.js";
 import { ValidationError } from "../contract/validation-error.js";
 import type { WriteResult } from "../contract/write-result.js";
 import type { ResourceStore, StoredDocument, Write } from "../store/resource-store.js";
+import { StoreError } from "../store/store-error.js";
 import { ApiError } from "./api-error.js";
 import { checkReferences } from "./references.js";
+import { referrersOf } from "./referrers.js";
 
 
 export interface Outcome {
@@ -47,15 +49,37 @@ export class ResourceService {
     return this.apply([resource], ifMatch);
   }
 
-  async delete(key: ResourceKey, ifMatch?: number): Promise<Outcome> {
+  /**
+   * Deletes one resource. A Service that other resources still name is
+   * refused (409, naming them) unless `cascade`, which deletes them in the
+   * same batch: a route must never be left pointing at nothing while the
+   * API would refuse to write it again.
+   */
+  async delete(key: ResourceKey, ifMatch?: number, opts: { cascade?: boolean } = {}): Promise<Outcome> {
     const current = await this.store.get(key);
     if (!current) throw new ApiError("not_found", `${key.kind} "${key.name}" does not exist`);
     if (key.kind === "Mesh" && (await this.store.countInMesh(key.name)) > 0) {
       throw new ApiError("conflict", `mesh "${key.name}" still holds resources`, { hint: "delete its resources first" });
     }
-    const write: Write = { op: "delete", key, document: stripServerMetadata(current.resource), expect: ifMatch ?? "present" };
-    const [revision] = await this.store.commit([write]);
-    return { results: [{ ...key, action: "deleted", revision: revision! }], revision };
+    // A stale If-Match is the first thing to say: the caller decided on an old view.
+    if (ifMatch !== undefined && current.revision !== ifMatch) throw new StoreError("precondition_failed", { index: 0, expected: ifMatch, actual: current.revision });
+    const referrers = await referrersOf(this.store, key);
+    if (referrers.length > 0 && !opts.cascade) {
+      const names = referrers.map((r) => `${r.key.kind} "${r.key.name}" (${r.field})`).join(", ");
+      throw new ApiError("conflict", `${key.kind} "${key.name}" is still used by ${names}`, {
+        hint: "change or delete those first, or delete them with it: ?cascade=true",
+      });
+    }
+    const writes: Write[] = [
+      { op: "delete", key, document: stripServerMetadata(current.resource), expect: ifMatch ?? "present" },
+      // Each as read: one changed meanwhile fails the whole batch rather than being deleted unseen.
+      ...referrers.map((r): Write => ({ op: "delete", key: r.key, document: stripServerMetadata(r.stored.resource), expect: r.stored.revision })),
+    ];
+    const revisions = await this.store.commit(writes);
+    return {
+      results: writes.map((w, i) => ({ ...w.key, action: "deleted" as const, revision: revisions[i]! })),
+      revision: revisions[revisions.length - 1],
+    };
   }
 
   /**

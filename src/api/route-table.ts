@@ -71,7 +71,14 @@ function resourceOf(path: string, kind: KindRef, what: string): RouteSpec[] {
   return [
     { method: "GET", path, summary: `read ${what}`, response: resource(kind) },
     { method: "PUT", path, summary: `create or replace ${what}`, ifMatch: true, request: resource(kind), response: resource(kind) },
-    { method: "DELETE", path, summary: `delete ${what}`, ifMatch: true, response: WRITE_RESULT },
+    {
+      method: "DELETE",
+      path,
+      summary: `delete ${what}; a Service others still name is refused (409) unless cascade`,
+      ifMatch: true,
+      query: { cascade: "true: also delete the resources that name it, in the same batch" },
+      response: WRITE_RESULT,
+    },
   ];
 }
 
@@ -84,7 +91,7 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "POST",
     path: "/v1/apply",
     summary: "create or update every document of a bundle, all or nothing",
-    query: { dryRun: "true: validate and answer what would happen, write nothing", mesh: 'mesh of documents without metadata.mesh (default "default")' },
+    query: { dryRun: "true (or 1): validate and answer what would happen, write nothing", mesh: 'mesh of documents without metadata.mesh (default "default")' },
     request: { type: "bundle" },
     response: schema("ApplyResult", applyResult),
   },
@@ -104,7 +111,12 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: "workloads of a mesh across zones, declared and discovered, with their health and source",
     query: { zone: "only this zone", service: "only this service" },
   },
-  { method: "GET", path: "/v1/meshes/{mesh}/proxies", summary: "the proxies of a mesh and their state per xDS type" },
+  {
+    method: "GET",
+    path: "/v1/meshes/{mesh}/proxies",
+    summary: "the connected proxies of a mesh and their state per xDS type",
+    query: { all: "true: disconnected proxies too (kept until their zone forgets them)" },
+  },
 
   { method: "GET", path: "/v1/zones", summary: "zones (declared or seen), their bridges and how far behind the journal they are" },
   ...resourceOf("/v1/zones/{name}", "Zone", "a zone"),

@@ -94,6 +94,12 @@ export class ResourceStore {
     return found;
   }
 
+  /** Every resource of one mesh, by kind and name. */
+  async listInMesh(mesh: string): Promise<StoredDocument[]> {
+    const rows = await this.db.select().from(resources).where(eq(resources.mesh, mesh)).orderBy(asc(resources.kind), asc(resources.name));
+    return rows.map(toStored);
+  }
+
   async countInMesh(mesh: string): Promise<number> {
     const rows = await this.db.select({ n: sql<number>`count(*)` }).from(resources).where(eq(resources.mesh, mesh));
     return rows[0]?.n ?? 0;

@@ -101,7 +101,9 @@ describe("API -> D1 -> zone -> bridge -> ADS -> grpc-js-xds", () => {
   });
 
   it("fails calls with UNAVAILABLE once the Service is deleted", async () => {
-    const del = await mesh.api("DELETE", "/v1/meshes/default/services/echo");
+    // The route still names echo: deleting the Service alone is refused (hardening 4), with it is allowed.
+    expect((await mesh.api("DELETE", "/v1/meshes/default/services/echo")).status).toBe(409);
+    const del = await mesh.api("DELETE", "/v1/meshes/default/services/echo?cascade=true");
     expect(del.status).toBe(200);
     await mesh.bridge.waitFor(ackOf(CLIENT, "Listener", del.body.revision as number));
     let code: number | undefined;
@@ -122,12 +124,14 @@ describe("API -> D1 -> zone -> bridge -> ADS -> grpc-js-xds", () => {
       spec: { ports: [{ port: 50051, protocol: "grpc" }] },
     });
     expect(put.status).toBe(201);
-    await mesh.bridge.waitFor((e) => e.event === "zone_update_applied" && Number(e.revision) >= (put.body.metadata as { revision: number }).revision);
+    const route = await mesh.api("PUT", "/v1/meshes/default/httproutes/echo-split", splitRoute([0, 100]));
+    expect(route.status).toBe(201);
+    await mesh.bridge.waitFor((e) => e.event === "zone_update_applied" && Number(e.revision) >= (route.body.metadata as { revision: number }).revision);
 
     const nowhere = `http://127.0.0.1:${await freePort()}`;
     const bridge = await mesh.restartBridge(nowhere, false);
     const loaded = await bridge.waitFor((e) => e.event === "cache_loaded");
-    expect(Number(loaded.revision)).toBe((put.body.metadata as { revision: number }).revision);
+    expect(Number(loaded.revision)).toBe((route.body.metadata as { revision: number }).revision);
 
     const result = await freshClientCalls(`127.0.0.1:${mesh.adsPort}`, 20);
     expect(result).toEqual({ counts: { "echo-v2-a": 20 }, errors: {} });

@@ -1,5 +1,6 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { call, journalHead, route, service } from "./api-helpers.js";
 
 const echo = { kind: "Service", metadata: { name: "echo", mesh: "default" }, spec: { ports: [{ port: 50051, protocol: "grpc" }] } };
 
@@ -24,5 +25,29 @@ describe("resources API", () => {
 
     const list = await SELF.fetch("http://api/v1/meshes/default/services");
     expect(((await list.json()) as { items: unknown[] }).items).toHaveLength(1);
+  });
+});
+
+describe("deleting what others use (hardening 4)", () => {
+  it("refuses to delete a Service routes and workloads still name, naming them, and cascades on request", async () => {
+    await call("PUT", "/v1/meshes/default/services/del-a", service("del-a"));
+    await call("PUT", "/v1/meshes/default/services/del-b", service("del-b"));
+    expect((await call("PUT", "/v1/meshes/default/httproutes/del-r", route("del-r", "del-a", [{ name: "del-b", weight: 1 }]))).status).toBe(201);
+    const before = await journalHead();
+    const refused = await call("DELETE", "/v1/meshes/default/services/del-b");
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe("conflict");
+    expect(String(refused.body.message)).toContain('HTTPRoute "del-r" (spec.rules[0].backendRefs[0].name)');
+    expect(String(refused.body.hint)).toContain("cascade=true");
+    expect(await journalHead()).toBe(before);
+    // Re-applying the route still works: nothing moved.
+    expect((await call("PUT", "/v1/meshes/default/httproutes/del-r", route("del-r", "del-a", [{ name: "del-b", weight: 1 }]))).status).toBe(200);
+
+    const cascaded = await call("DELETE", "/v1/meshes/default/services/del-b?cascade=true");
+    expect(cascaded.status).toBe(200);
+    expect(cascaded.body).toMatchObject({ kind: "Service", name: "del-b", action: "deleted" });
+    expect(cascaded.body.cascaded).toEqual([expect.objectContaining({ kind: "HTTPRoute", name: "del-r", action: "deleted" })]);
+    expect((await call("GET", "/v1/meshes/default/httproutes/del-r")).status).toBe(404);
+    expect((await call("DELETE", "/v1/meshes/default/services/del-a")).status).toBe(200);
   });
 });
