@@ -39,6 +39,8 @@ export interface Env {
   ZONE_TOKEN_SECRET?: string;
   /** "false" lets bridges connect without a zone token; anything else (or unset) requires one. */
   REQUIRE_ZONE_TOKENS?: string;
+  /** Origins (comma-separated) whose browsers may call the API across origins; none by default. */
+  EDGEPLANE_ALLOWED_ORIGINS?: string;
   /** Seconds a disconnected proxy stays listed before its zone forgets it (default 3600). */
   PROXY_RETENTION_SECONDS?: string;
   /** "on" lets tests cut a zone off from D1 and the global plane (zone-uplink.ts). Never set in production. */

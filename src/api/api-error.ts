@@ -21,6 +21,7 @@ const STATUS = {
   too_large: 422,
   missing_reference: 422,
   name_mismatch: 422,
+  forbidden_origin: 403,
   not_found: 404,
   precondition_failed: 412,
   precondition_required: 428,

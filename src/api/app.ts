@@ -1,12 +1,13 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { NAME_PATTERN } from "../contract/resource-schema.js";
 import type { Kind, ResourceKey } from "../contract/resource-types.js";
 import type { ResourceList } from "../contract/resource-list.js";
 import { ResourceStore } from "../store/resource-store.js";
 import { ApiError } from "./api-error.js";
 import type { ApiContext, AppEnv } from "./app-env.js";
+import { bodyLimit } from "./body-limit.js";
 import { answerWrite } from "./commit-path.js";
+import { originCheck } from "./origin-check.js";
 import { historyRoutes } from "./history-routes.js";
 import { inventoryRoutes } from "./inventory-routes.js";
 import { openApiDocument } from "./openapi.js";
@@ -17,7 +18,6 @@ import { ResourceService } from "./resource-service.js";
 import { zoneRoutes } from "./zone-routes.js";
 import { zoneTokenRoutes } from "./zone-token-routes.js";
 
-const DEFAULT_MAX_BODY = 1024 * 1024;
 
 /**
  * The management API. Routes only translate HTTP to ResourceService calls and
@@ -34,15 +34,9 @@ app.onError((err, c) => {
 });
 app.notFound((c) => new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`).toResponse());
 
-app.use("/v1/*", async (c, next) => {
-  const max = Number(c.env.MAX_BODY_BYTES ?? DEFAULT_MAX_BODY) || DEFAULT_MAX_BODY;
-  return bodyLimit({
-    maxSize: max,
-    onError: () => {
-      throw new ApiError("payload_too_large", `request body over ${max} bytes`, { hint: "split the bundle into several requests" });
-    },
-  })(c, next);
-});
+app.use("*", originCheck);
+
+app.use("/v1/*", bodyLimit);
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 

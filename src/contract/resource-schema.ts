@@ -1,3 +1,4 @@
+import { checkDocumentText } from "./document-text.js";
 import { GLOBAL_KINDS, KINDS, isKind, type Metadata, type Resource } from "./resource-types.js";
 import { documentSchemaFor } from "./schema/kinds.js";
 import { parseOrThrow } from "./schema-errors.js";
@@ -15,6 +16,7 @@ export { MAX_WEIGHT, NAME_PATTERN } from "./schema/fields.js";
  */
 export function validateResource(doc: unknown, defaultMesh?: string): Resource {
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new ValidationError("invalid_field", "", "document must be an object");
+  checkDocumentText(doc);
   // The kind picks the schema, so it is checked first and by hand.
   const kind = (doc as { kind?: unknown }).kind;
   if (kind === undefined) throw new ValidationError("missing_field", "kind", "kind is required", `one of ${KINDS.join(", ")}`);

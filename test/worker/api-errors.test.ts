@@ -1,3 +1,4 @@
+import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, journalHead, route, service } from "./api-helpers.js";
 
@@ -166,5 +167,54 @@ describe("optimistic concurrency", () => {
     expect(b.status).toBe(200);
     expect((b.body.metadata as { revision: number }).revision).toBe((a.body.metadata as { revision: number }).revision);
     expect(await journalHead()).toBe(before);
+  });
+});
+
+describe("input handling (hardening 12, 14, 15)", () => {
+  const yaml = { "content-type": "application/yaml" };
+  it.each([
+    ["an undefined alias", "kind: Service\nmetadata: *nope\nspec: {ports: [{port: 1}]}\n", /anchor/],
+    ["a self-reference", "kind: Service\nmetadata: &m {name: echo, labels: *m}\nspec: {ports: [{port: 1}]}\n", /alias/],
+    ["a billion laughs", "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n", /more than 100 aliases/],
+    ["more than 100 aliases", `a: &a 1\nb: [${Array(101).fill("*a").join(",")}]\n`, /more than 100 aliases/],
+  ])("answers 400 for YAML with %s", async (_what, body, message) => {
+    const refused = await expectRefused(call("POST", "/v1/apply", body, yaml), 400, "invalid_body");
+    expect(String(refused.message)).toMatch(message);
+  });
+
+  it("refuses duplicate keys in JSON as YAML does", async () => {
+    const body = await expectRefused(call("PUT", "/v1/meshes/default/services/echo", '{"kind":"Bogus","kind":"Service","metadata":{"name":"echo"},"spec":{"ports":[{"port":1}]}}', { "content-type": "application/json" }), 400, "invalid_body", "kind");
+    expect(String(body.message)).toContain("twice");
+    await expectRefused(call("POST", "/v1/apply", '[{"kind":"Service","metadata":{"name":"a","name":"b"},"spec":{"ports":[{"port":1}]}}]', { "content-type": "application/json" }), 400, "invalid_body", "[0].metadata.name");
+    await expectRefused(call("PUT", "/v1/meshes/default/services/echo", "kind: Service\nkind: Service\nmetadata: {name: echo}\n", yaml), 400, "invalid_body");
+  });
+
+  it("refuses control characters, unpaired surrogates and invalid UTF-8", async () => {
+    const headerRoute = (value: string) =>
+      JSON.stringify({ kind: "HTTPRoute", metadata: { name: "r" }, spec: { parentRefs: [{ name: "echo" }], rules: [{ matches: [{ headers: [{ name: "x", value }] }], backendRefs: [{ name: "echo" }] }] } });
+    await call("PUT", "/v1/meshes/default/services/echo", service("echo"));
+    for (const value of ["a\u0000b", "a\r\nX-Injected: 1", "a\ud800"]) {
+      await expectRefused(call("PUT", "/v1/meshes/default/httproutes/r", headerRoute(value), { "content-type": "application/json" }), 422, "invalid_field", "spec.rules[0].matches[0].headers[0].value");
+    }
+    const workload = '{"kind":"Workload","metadata":{"name":"w"},"spec":{"service":"echo","address":"10.0.0.1\\n","port":1,"zone":"z"}}';
+    await expectRefused(call("PUT", "/v1/meshes/default/workloads/w", workload, { "content-type": "application/json" }), 422, "invalid_field", "spec.address");
+    const bytes = new Uint8Array([...new TextEncoder().encode('{"kind":"Service","metadata":{"name":"'), 0xff, 0xfe, ...new TextEncoder().encode('"}}')]);
+    const res = await SELF.fetch("http://api/v1/meshes/default/services/echo", { method: "PUT", headers: { "content-type": "application/json" }, body: bytes });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toContain("UTF-8");
+    const longPrefix = { ...service("echo"), metadata: { name: "echo", labels: { [`${Array(5).fill("a".repeat(60)).join(".")}/x`]: "v" } } };
+    await expectRefused(call("PUT", "/v1/meshes/default/services/echo", longPrefix), 422, "invalid_field");
+  });
+
+  it("writes only JSON and YAML bodies, and refuses other sites' browsers", async () => {
+    const doc = "kind: Service\nmetadata: {name: csrf}\nspec: {ports: [{port: 1}]}\n";
+    await expectRefused(call("PUT", "/v1/meshes/default/services/csrf", doc, { "content-type": "text/plain" }), 415, "unsupported_media_type");
+    await expectRefused(call("PUT", "/v1/meshes/default/services/csrf", doc, { "content-type": "application/x-www-form-urlencoded" }), 415, "unsupported_media_type");
+    await expectRefused(call("PUT", "/v1/meshes/default/services/csrf", doc), 415, "unsupported_media_type");
+    await expectRefused(call("PUT", "/v1/meshes/default/services/csrf", doc, { "content-type": "application/yaml", origin: "https://evil.example" }), 403, "forbidden_origin");
+    const read = await call("GET", "/v1/meshes", undefined, { origin: "https://evil.example" });
+    expect(read.status).toBe(403);
+    const same = await call("PUT", "/v1/meshes/default/services/csrf", doc, { "content-type": "application/yaml", origin: "http://api" });
+    expect(same.status).toBe(201);
   });
 });

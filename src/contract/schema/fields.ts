@@ -21,7 +21,11 @@ export const port = z.int().min(1).max(65535);
 /** Largest relative weight of a backend or an endpoint. */
 export const MAX_WEIGHT = 1_000_000;
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+// Kubernetes: an optional DNS-subdomain prefix (labels of at most 63, at most
+// 253 in all), "/", then a name of at most 63.
+const DNS_LABEL = "[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?";
+const LABEL_KEY = new RegExp(`^(${DNS_LABEL}(\\.${DNS_LABEL})*\\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`);
+const MAX_LABEL_PREFIX = 253;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 /** Kubernetes-style labels: `[prefix/]name` keys, short values. */
@@ -29,7 +33,10 @@ export const labels = z.record(
   z
     .string()
     .regex(LABEL_KEY, { error: (issue) => `label key "${String(issue.input)}" is not a valid label name` })
-    .meta({ description: "label keys are [prefix/]name with letters, digits, '-', '_' and '.', at most 63 characters in the name" }),
+    .refine((key) => !key.includes("/") || key.indexOf("/") <= MAX_LABEL_PREFIX, {
+      error: (issue) => `label key "${String(issue.input).slice(0, 40)}...": its prefix is longer than ${MAX_LABEL_PREFIX} characters`,
+    })
+    .meta({ description: "label keys are [prefix/]name: a DNS-subdomain prefix of at most 253 characters, then letters, digits, '-', '_' and '.', at most 63 characters in the name" }),
   z.string().max(63).regex(LABEL_VALUE),
 );
 
