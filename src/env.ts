@@ -23,6 +23,7 @@ export interface ZoneRpc extends Rpc.DurableObjectBranded {
 /** The RPC surface of the event stream's Durable Object (src/events/event-hub.ts). */
 export interface EventHubRpc extends Rpc.DurableObjectBranded {
   publish(events: RolloutEvent[]): Promise<void>;
+  stats(): Promise<{ listeners: number; buffered: number }>;
 }
 
 /** Bindings of the Worker (wrangler.toml), seen by the API, the global plane and zone objects. */

@@ -40,9 +40,18 @@ app.use("/v1/*", bodyLimit);
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 
-app.get("/v1/events", (c) => {
+app.get("/v1/events", async (c) => {
   if (!c.env.EVENTS) throw new ApiError("not_found", "this deployment has no event stream (EVENTS binding)");
-  return c.env.EVENTS.get(c.env.EVENTS.idFromName("events")).fetch(c.req.raw);
+  const res = await c.env.EVENTS.get(c.env.EVENTS.idFromName("events")).fetch(c.req.raw);
+  if (!res.body) return res;
+  // Neither the hub nor this Worker hears when an SSE client hangs up (no
+  // request.signal, no cancel reaches a Durable Object's response body); the
+  // first event written afterwards fails with "Network connection lost".
+  // Piping here makes that failure ours: the pipe cancels the hub's stream,
+  // so the hub drops the listener instead of writing to it forever.
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  res.body.pipeTo(writable).catch(() => undefined);
+  return new Response(readable, { status: res.status, headers: res.headers });
 });
 
 app.get("/v1/revision", async (c) => c.json({ revision: await store(c).head() }));

@@ -4,7 +4,8 @@ import type { Env, EventHubRpc } from "../env.js";
 
 interface Listener {
   filter: { mesh?: string; kind?: string; name?: string };
-  write: (chunk: string) => Promise<void>;
+  /** Queues a chunk for the client; false (and the listener dropped) once it is gone. */
+  write: (chunk: string) => boolean;
 }
 
 /** Events kept for clients that reconnect with Last-Event-ID. */
@@ -31,13 +32,18 @@ export class EventHub extends DurableObject<Env> implements EventHubRpc {
   private readonly listeners = new Set<Listener>();
   private keepalive: ReturnType<typeof setInterval> | undefined;
 
+  /** RPC: how many clients follow the stream and how many events are kept for replay. */
+  async stats(): Promise<{ listeners: number; buffered: number }> {
+    return { listeners: this.listeners.size, buffered: this.buffer.length };
+  }
+
   /** RPC: record events and send them to every matching client. */
   async publish(events: RolloutEvent[]): Promise<void> {
     for (const e of events) {
       const event = { ...e, id: this.nextId++ };
       this.buffer.push(event);
       if (this.buffer.length > KEEP) this.buffer.shift();
-      for (const l of this.listeners) if (matches(l.filter, event)) void l.write(frame(event)).catch(() => this.listeners.delete(l));
+      for (const l of this.listeners) if (matches(l.filter, event)) l.write(frame(event));
     }
   }
 
@@ -48,22 +54,48 @@ export class EventHub extends DurableObject<Env> implements EventHubRpc {
       const v = url.searchParams.get(k);
       if (v) filter[k] = v;
     }
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const writer = writable.getWriter();
     const encoder = new TextEncoder();
-    const listener: Listener = { filter, write: (chunk) => writer.write(encoder.encode(chunk)) };
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    // A pull-free stream we enqueue into: when the client hangs up, the
+    // runtime cancels it and the listener goes at once. (A TransformStream's
+    // writer kept accepting writes for a gone client, and each one surfaced as
+    // an uncaught "Network connection lost" in the runtime's log.)
+    const readable = new ReadableStream<Uint8Array>({
+      start: (c) => {
+        controller = c;
+      },
+      cancel: () => {
+        this.listeners.delete(listener);
+      },
+    });
+    const listener: Listener = {
+      filter,
+      write: (chunk) => {
+        try {
+          controller.enqueue(encoder.encode(chunk));
+          return true;
+        } catch {
+          this.listeners.delete(listener);
+          return false;
+        }
+      },
+    };
     // Replay what a reconnecting client missed, then stream.
     const since = Number(request.headers.get("last-event-id") ?? url.searchParams.get("since") ?? "");
     let start = ": edgeplane events\nretry: 1000\n\n";
     if (Number.isInteger(since) && since > 0) for (const e of this.buffer) if (e.id > since && matches(filter, e)) start += frame(e);
-    void listener.write(start);
     this.listeners.add(listener);
+    listener.write(start);
     request.signal.addEventListener("abort", () => {
       this.listeners.delete(listener);
-      void writer.close().catch(() => undefined);
+      try {
+        controller.close();
+      } catch {
+        // already cancelled
+      }
     });
     this.keepalive ??= setInterval(() => {
-      for (const l of this.listeners) void l.write(": keepalive\n\n").catch(() => this.listeners.delete(l));
+      for (const l of this.listeners) l.write(": keepalive\n\n");
     }, KEEPALIVE_MS);
     return new Response(readable, {
       headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" },

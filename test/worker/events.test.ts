@@ -1,4 +1,4 @@
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { AckState } from "../../src/contract/zone-protocol/zone_pb.js";
 import { call, service } from "./api-helpers.js";
@@ -85,5 +85,30 @@ describe("one commit path", () => {
       (rolled.body.metadata as { revision: number }).revision,
       deleted.body.revision,
     ]);
+  });
+});
+
+describe("clients that hang up (hardening 17)", () => {
+  it("drops a listener whose client went away at the next event, instead of writing to it forever", async () => {
+    const hub = env.EVENTS!.get(env.EVENTS!.idFromName("events"));
+    const event = () => hub.publish([{ type: "written", mesh: "default", kind: "Service", name: "gone", revision: 1, atMs: Date.now() }]);
+    // Earlier tests' clients hung up too: let the hub find out first.
+    for (let i = 0; i < 5; i++) {
+      await event();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const before = (await hub.stats()).listeners;
+    const res = await SELF.fetch("http://api/v1/events?mesh=default");
+    const reader = res.body!.getReader();
+    await reader.read();
+    expect((await hub.stats()).listeners).toBe(before + 1);
+    await reader.cancel();
+    let listeners = -1;
+    for (let i = 0; i < 50 && listeners !== before; i++) {
+      await event();
+      await new Promise((r) => setTimeout(r, 20));
+      listeners = (await hub.stats()).listeners;
+    }
+    expect(listeners).toBe(before);
   });
 });
