@@ -15,6 +15,7 @@ import { statusRoutes } from "./status-routes.js";
 import { readDocuments } from "./request-body.js";
 import { ifMatchRevision, meshScopedKind, queryBool } from "./request-params.js";
 import { ResourceService } from "./resource-service.js";
+import { metricsRoutes } from "./metrics-routes.js";
 import { zoneRoutes } from "./zone-routes.js";
 import { zoneTokenRoutes } from "./zone-token-routes.js";
 
@@ -64,6 +65,7 @@ app.route("/", inventoryRoutes);
 app.route("/", statusRoutes);
 app.route("/", zoneTokenRoutes);
 app.route("/", zoneRoutes);
+app.route("/", metricsRoutes);
 
 // ---- global kinds: Mesh and Zone ------------------------------------------
 

@@ -85,6 +85,7 @@ function resourceOf(path: string, kind: KindRef, what: string): RouteSpec[] {
 export const ROUTES: readonly RouteSpec[] = [
   { method: "GET", path: "/healthz", summary: "liveness" },
   { method: "GET", path: "/v1/openapi.json", summary: "this document" },
+  { method: "GET", path: "/v1/metrics", summary: "the control plane's figures (zones, bridges, proxies, lag) in Prometheus text format" },
   { method: "GET", path: "/v1/events", summary: "Server-Sent Events: written, zone-applied, proxy-acked/nacked", query: { mesh: "only this mesh", kind: "only this kind", name: "only this name" } },
   { method: "GET", path: "/v1/revision", summary: "the newest journal revision", response: schema("RevisionHead", revisionHead) },
   {

@@ -5,6 +5,7 @@ import { OriginalDstSchema } from "../../gen/envoy/extensions/filters/listener/o
 import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { HttpProtocolOptionsSchema } from "../../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
 import { RESOURCE_KINDS } from "./xds/resource-kinds.js";
+import type { BridgeMetrics } from "./bridge-metrics.js";
 import type { AdsServer } from "./xds/ads-server.js";
 import { snapshotKeyOfProxy } from "./xds/node-hash.js";
 import type { ProxyTracker } from "./xds/proxy-tracker.js";
@@ -16,14 +17,25 @@ const registry = createRegistry(HttpConnectionManagerSchema, RouterSchema, Origi
  * The bridge's local admin endpoint, on loopback by default (like Envoy's
  * admin): what one proxy has accepted, resource by resource, for
  * `edgeplane config-dump PROXY --bridge URL`; and the tracker's view of every
- * connected proxy.
+ * connected proxy; and the probes and metrics a cluster scrapes.
  *
  *   GET /config_dump?proxy=ID   {proxy, streams: [{streamId, snapshotKey, types: [{typeUrl, version, resources}]}]}
  *   GET /proxies                the tracker's per-proxy, per-type ACK/NACK state
+ *   GET /healthz                200 while the process runs (liveness)
+ *   GET /readyz                 200 once it has a zone state or a cache to serve, else 503
+ *   GET /metrics                Prometheus text format (bridge-metrics.ts)
  *
- * @example const admin = await startAdminServer({ host: "127.0.0.1", port: 19000, ads, tracker });
+ * @example const admin = await startAdminServer({ host: "127.0.0.1", port: 19000, ads, tracker, metrics, ready: () => true });
  */
-export async function startAdminServer(opts: { host: string; port: number; ads: AdsServer; tracker: ProxyTracker }): Promise<{ port: number; close(): Promise<void> }> {
+export async function startAdminServer(opts: {
+  host: string;
+  port: number;
+  ads: AdsServer;
+  tracker: ProxyTracker;
+  metrics: BridgeMetrics;
+  /** Whether the bridge has something to serve (a zone state or its cache). */
+  ready: () => boolean;
+}): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://admin");
     const reply = (status: number, body: unknown) => {
@@ -31,8 +43,20 @@ export async function startAdminServer(opts: { host: string; port: number; ads: 
       res.end(`${JSON.stringify(body, null, 2)}\n`);
     };
     if (req.method !== "GET") return reply(405, { code: "method_not_allowed", message: "GET only" });
+    if (url.pathname === "/healthz") return reply(200, { ok: true });
+    if (url.pathname === "/readyz") return opts.ready() ? reply(200, { ready: true }) : reply(503, { ready: false, message: "no zone state and no cache to serve yet" });
+    if (url.pathname === "/metrics") {
+      opts.metrics.render().then(
+        (text) => {
+          res.writeHead(200, { "content-type": opts.metrics.registry.contentType });
+          res.end(text);
+        },
+        (err: unknown) => reply(500, { code: "internal", message: String(err) }),
+      );
+      return;
+    }
     if (url.pathname === "/proxies") return reply(200, { items: opts.tracker.snapshotStatus() });
-    if (url.pathname !== "/config_dump") return reply(404, { code: "not_found", message: "GET /config_dump?proxy=ID or /proxies" });
+    if (url.pathname !== "/config_dump") return reply(404, { code: "not_found", message: "GET /config_dump?proxy=ID, /proxies, /healthz, /readyz or /metrics" });
     const proxy = url.searchParams.get("proxy");
     if (!proxy) return reply(400, { code: "missing_field", field: "proxy", message: "name the proxy: /config_dump?proxy=ID" });
     const streams = opts.ads.configDump(proxy);

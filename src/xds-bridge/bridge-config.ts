@@ -10,8 +10,10 @@ export interface BridgeConfig {
   cacheDir: string;
   reportEveryMs: number;
   workloadsDir: string | undefined;
-  /** Loopback admin endpoint (config_dump); undefined: off. */
+  /** Admin endpoint (config_dump, probes, metrics); undefined: off. */
   adminPort: number | undefined;
+  /** Interface of the admin endpoint; loopback unless set (a cluster's probes need the pod address). */
+  adminHost: string;
   proxyGraceMs: number;
   proxyExpiryMs: number;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -28,8 +30,9 @@ Options (each also settable by the environment variable in brackets):
   --ads-port N             port for the ADS server                [EDGEPLANE_ADS_PORT, default 18000]
   --cache-dir DIR          where the last good zone state is kept [EDGEPLANE_CACHE_DIR, default .edgeplane/cache]
   --report-every-ms N      how often ACK/NACK changes go upstream [EDGEPLANE_REPORT_EVERY_MS, default 50]
-  --admin-port N           local admin endpoint (GET /config_dump?proxy=ID, /proxies) on
-                           127.0.0.1; off when unset             [EDGEPLANE_ADMIN_PORT]
+  --admin-port N           admin endpoint: GET /config_dump?proxy=ID, /proxies, /healthz,
+                           /readyz, /metrics; off when unset      [EDGEPLANE_ADMIN_PORT]
+  --admin-host HOST        interface of the admin endpoint        [EDGEPLANE_ADMIN_HOST, default 127.0.0.1]
   --workloads-dir DIR      Workload documents (*.yaml, *.json) to register, watched
                                                                   [EDGEPLANE_WORKLOADS_DIR]
   --proxy-grace-ms N       a proxy-declared workload turns unhealthy this long after
@@ -61,6 +64,7 @@ export function parseBridgeConfig(argv: string[], env: NodeJS.ProcessEnv, readFi
       "report-every-ms": { type: "string" },
       "workloads-dir": { type: "string" },
       "admin-port": { type: "string" },
+      "admin-host": { type: "string" },
       "proxy-grace-ms": { type: "string" },
       "proxy-expiry-ms": { type: "string" },
       "log-level": { type: "string" },
@@ -90,6 +94,7 @@ export function parseBridgeConfig(argv: string[], env: NodeJS.ProcessEnv, readFi
     reportEveryMs: int("--report-every-ms", pick("report-every-ms", "EDGEPLANE_REPORT_EVERY_MS", "50")!, 10, 60_000),
     logLevel: level as BridgeConfig["logLevel"],
     workloadsDir: pick("workloads-dir", "EDGEPLANE_WORKLOADS_DIR"),
+    adminHost: pick("admin-host", "EDGEPLANE_ADMIN_HOST", "127.0.0.1")!,
     adminPort: ((v) => (v === undefined ? undefined : int("--admin-port", v, 0, 65535)))(pick("admin-port", "EDGEPLANE_ADMIN_PORT")),
     proxyGraceMs: int("--proxy-grace-ms", pick("proxy-grace-ms", "EDGEPLANE_PROXY_GRACE_MS", "10000")!, 0, 86_400_000),
     proxyExpiryMs: int("--proxy-expiry-ms", pick("proxy-expiry-ms", "EDGEPLANE_PROXY_EXPIRY_MS", "600000")!, 0, 604_800_000),

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { BridgeConfig } from "./bridge-config.js";
 import { LocalDiscovery } from "./discovery/local-discovery.js";
 import { startAdminServer } from "./admin-server.js";
+import { BridgeMetrics } from "./bridge-metrics.js";
 import { EndpointMirror } from "./endpoint-mirror.js";
 import type { Logger } from "./logger.js";
 import { proxyEventLog } from "./proxy-event-log.js";
@@ -32,6 +33,7 @@ export class Bridge {
   readonly snapshots = new SnapshotCache();
   readonly tracker = new ProxyTracker(Date.now, () => this.mirror.revision);
   readonly endpoints = new EndpointMirror();
+  private readonly metrics: BridgeMetrics;
   private readonly cache: StateCache;
   private readonly discovery: LocalDiscovery;
   private readonly publisher: SnapshotPublisher;
@@ -84,6 +86,7 @@ export class Bridge {
         log.info("zone_endpoints_applied", { version: this.endpoints.version, workloads: this.endpoints.workloads.length });
       },
     });
+    this.metrics = new BridgeMetrics(() => ({ connected: this.zone.connected, revision: this.mirror.revision, zoneRevision: this.zone.zoneRevision }));
     this.reporter = new StatusReporter(this.tracker, (changes) => this.zone.report(changes), config.reportEveryMs);
   }
 
@@ -115,13 +118,20 @@ export class Bridge {
       host: config.adsHost,
       port: config.adsPort,
       cache: this.snapshots,
-      callbacks: combineCallbacks(this.tracker, this.discovery.proxies, this.publisher.sidecarCallbacks(), proxyEventLog(log)),
+      callbacks: combineCallbacks(this.tracker, this.discovery.proxies, this.publisher.sidecarCallbacks(), this.metrics.callbacks(), proxyEventLog(log)),
       onError: (err, context) => log.error("ads_error", { context, error: String(err) }),
     });
     log.info("ads_listening", { address: this.ads.address });
     if (config.adminPort !== undefined) {
-      this.admin = await startAdminServer({ host: "127.0.0.1", port: config.adminPort, ads: this.ads, tracker: this.tracker });
-      log.info("admin_listening", { address: `127.0.0.1:${this.admin.port}` });
+      this.admin = await startAdminServer({
+        host: config.adminHost,
+        port: config.adminPort,
+        ads: this.ads,
+        tracker: this.tracker,
+        metrics: this.metrics,
+        ready: () => this.mirror.revision > 0,
+      });
+      log.info("admin_listening", { address: `${config.adminHost}:${this.admin.port}` });
     }
 
     this.zone.start();

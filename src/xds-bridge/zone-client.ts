@@ -53,6 +53,7 @@ export class ZoneClient {
   private forceSnapshot = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
+  private lastZoneRevision = 0;
   private lastPong = 0;
   private readonly pendingStatus = new Map<string, ProxyStatus>();
   private readonly pendingDisconnected = new Set<string>();
@@ -64,6 +65,11 @@ export class ZoneClient {
 
   get connected(): boolean {
     return this.ready;
+  }
+
+  /** The zone's revision as last heard (Welcome or an update); 0 before. */
+  get zoneRevision(): number {
+    return this.lastZoneRevision;
   }
 
   start(): void {
@@ -192,6 +198,7 @@ export class ZoneClient {
   private onMessage(msg: ZoneMessage): void {
     switch (msg.msg.case) {
       case "welcome":
+        this.lastZoneRevision = Number(msg.msg.value.revision);
         this.ready = true;
         this.attempt = 0;
         this.forceSnapshot = false;
@@ -209,6 +216,7 @@ export class ZoneClient {
         this.opts.onEndpoints(msg.msg.value);
         return;
       case "update": {
+        this.lastZoneRevision = Math.max(this.lastZoneRevision, Number(msg.msg.value.revision));
         const result = this.opts.mirror.apply(msg.msg.value);
         if (result === undefined) return;
         if (!result.ok) return this.resync(result.reason);

@@ -1,4 +1,4 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { AckState } from "../../src/contract/zone-protocol/zone_pb.js";
 import { call, journalHead, service } from "./api-helpers.js";
@@ -145,5 +145,27 @@ describe("boolean query parameters (hardening 13)", () => {
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ code: "invalid_query", field: "dryRun" });
     expect(await journalHead()).toBe(head);
+  });
+});
+
+describe("GET /v1/metrics (hardening 20)", () => {
+  it("reports zones, bridges, proxies by state and lag in Prometheus text", async () => {
+    const sock = await zoneWithBridge("st-metrics");
+    const put = await call("PUT", "/v1/meshes/default/services/st-m", service("st-m"));
+    await sock.nextUpdate();
+    report(sock, "p-metrics", (put.body.metadata as { revision: number }).revision, { type: "Cluster", error: "bad" });
+    let text = "";
+    for (let i = 0; i < 50 && !text.includes('edgeplane_zone_proxies{zone="st-metrics",state="nacked"} 1'); i++) {
+      const res = await SELF.fetch("http://api/v1/metrics");
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toContain("text/plain");
+      text = await res.text();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(text).toContain("# TYPE edgeplane_journal_revision gauge");
+    expect(text).toContain('edgeplane_zone_proxies{zone="st-metrics",state="nacked"} 1');
+    expect(text).toContain('edgeplane_zone_bridges_connected{zone="st-metrics"} 1');
+    expect(text).toMatch(/edgeplane_zone_lag_revisions\{zone="st-metrics"\} 0/);
+    sock.close();
   });
 });
