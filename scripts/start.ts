@@ -1,85 +1,115 @@
 /**
  * `npm start`: the whole system on this machine. wrangler dev with local D1
  * and Durable Objects (migrations applied), the demo backends, the demo mesh
- * (examples/demo.yaml) applied through the API, and one bridge for zone
- * "default". Ctrl-C stops everything.
+ * (examples/demo.yaml, applied on the first start only: later starts keep
+ * what you changed), and one bridge for zone "default". Ctrl-C stops
+ * everything; so does a step that fails.
  *
- * Ports: EDGEPLANE_API_PORT (8787), EDGEPLANE_ADS_PORT (18000). State lives
- * in .edgeplane/ (delete it for a fresh start).
+ * Ports: EDGEPLANE_API_PORT (8787), EDGEPLANE_ADS_PORT (18000),
+ * EDGEPLANE_ADMIN_PORT (19000); EDGEPLANE_DEMO_PORTS=auto puts the demo
+ * backends on free ports instead of 50061/50062. State and local secrets
+ * live in EDGEPLANE_HOME (.edgeplane/): delete it for a fresh start.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
-import { startBackendsFor } from "../examples/echo/backends.js";
+import { parseAllDocuments } from "yaml";
+import { startEchoBackend } from "../examples/echo/echo-backend.js";
+import { workloadsIn } from "../examples/echo/backends.js";
+import { localSecrets } from "./lib/local-secrets.js";
+import { freePort } from "./lib/ports.js";
 import { ROOT, startBridge, startWrangler } from "./lib/processes.js";
 import { issueZoneTokenFile } from "./lib/zone-token.js";
+import { startGuide } from "./start-guide.js";
 
-const apiPort = Number(process.env.EDGEPLANE_API_PORT ?? 8787);
-const adsPort = Number(process.env.EDGEPLANE_ADS_PORT ?? 18000);
-const adminPort = Number(process.env.EDGEPLANE_ADMIN_PORT ?? 19000);
-const demo = join(ROOT, "examples", "demo.yaml");
 const say = (line: string) => process.stdout.write(`${line}\n`);
+const home = process.env.EDGEPLANE_HOME ?? join(ROOT, ".edgeplane");
+const demo = join(ROOT, "examples", "demo.yaml");
+const stops: (() => Promise<void>)[] = [];
 
-say(`Starting wrangler dev on 127.0.0.1:${apiPort} (local D1 and Durable Objects in .edgeplane/state) ...`);
-const wrangler = await startWrangler({ port: apiPort, stateDir: join(ROOT, ".edgeplane", "state") });
-const backends = await startBackendsFor(demo);
-for (const b of backends) say(`Demo backend ${b.name} on ${b.address}`);
+async function stopAll(): Promise<void> {
+  for (const stop of stops.splice(0).reverse()) await stop().catch((err: unknown) => say(`(while stopping: ${String(err)})`));
+}
 
-const res = await fetch(`${wrangler.url}/v1/apply`, {
-  method: "POST",
-  headers: { "content-type": "application/yaml" },
-  body: readFileSync(demo, "utf8"),
-});
-const applied = (await res.json()) as { revision?: number | null; results?: { kind: string; name: string; action: string }[] };
-if (!res.ok) throw new Error(`examples/demo.yaml was refused: ${JSON.stringify(applied)}`);
-say(`Applied examples/demo.yaml: ${applied.results?.map((r) => `${r.kind}/${r.name} ${r.action}`).join(", ")}`);
+/** Fails before anything starts when a port is taken, naming it and its variable. */
+async function ensureFree(port: number, what: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", () => reject(new Error(`port ${port} (${what}) is in use; pick another with ${what}=PORT`)));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
+  });
+}
 
-// Zones require a token in the bridge's Hello: issue one as an operator would.
-const issued = await issueZoneTokenFile(wrangler.url, "default", join(ROOT, ".edgeplane", "zone-default.token"));
-say(`Issued zone token ${issued.id} for zone "default" into .edgeplane/zone-default.token`);
+async function main(): Promise<void> {
+  const apiPort = Number(process.env.EDGEPLANE_API_PORT ?? 8787);
+  const adsPort = Number(process.env.EDGEPLANE_ADS_PORT ?? 18000);
+  const adminPort = Number(process.env.EDGEPLANE_ADMIN_PORT ?? 19000);
+  const demoWorkloads = workloadsIn(demo);
+  const autoPorts = process.env.EDGEPLANE_DEMO_PORTS === "auto";
+  const backendPorts = autoPorts ? await Promise.all(demoWorkloads.map(() => freePort())) : demoWorkloads.map((w) => w.port);
+  await ensureFree(apiPort, "EDGEPLANE_API_PORT");
+  await ensureFree(adsPort, "EDGEPLANE_ADS_PORT");
+  await ensureFree(adminPort, "EDGEPLANE_ADMIN_PORT");
+  for (const p of backendPorts) await ensureFree(p, "EDGEPLANE_DEMO_PORTS");
 
-const bridge = await startBridge({
-  zone: "default",
-  controlPlane: wrangler.url,
-  adsPort,
-  cacheDir: join(ROOT, ".edgeplane", "cache"),
-  extraArgs: ["--token-file", issued.file, "--admin-port", String(adminPort)],
-});
-say(`Bridge for zone "default" serving ADS on ${bridge.adsAddress}`);
-say(`
-Edgeplane is running. Try:
+  say(`Starting wrangler dev on 127.0.0.1:${apiPort} (local D1 and Durable Objects in ${home}/state) ...`);
+  const wrangler = await startWrangler({ port: apiPort, stateDir: join(home, "state"), vars: localSecrets(home) });
+  stops.push(() => wrangler.stop());
+  for (const [i, w] of demoWorkloads.entries()) {
+    const backend = await startEchoBackend(w.name, backendPorts[i]!, w.address);
+    stops.push(() => backend.close());
+    say(`Demo backend ${backend.name} on ${backend.address}`);
+  }
 
-  # call the demo through the mesh (80% echo-v1, 20% echo-v2):
-  node --import tsx examples/echo/call.ts --ads 127.0.0.1:${adsPort} --calls 100
+  const applied = join(home, "demo-applied");
+  if (existsSync(applied)) {
+    say(`examples/demo.yaml was applied on an earlier start; your changes since are kept (delete ${home} to start over)`);
+  } else {
+    const res = await fetch(`${wrangler.url}/v1/apply`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(demoBundle(backendPorts)) });
+    const answer = (await res.json()) as { results?: { kind: string; name: string; action: string }[] };
+    if (!res.ok) throw new Error(`examples/demo.yaml was refused: ${JSON.stringify(answer)}`);
+    writeFileSync(applied, `${new Date().toISOString()}\n`);
+    say(`Applied examples/demo.yaml: ${answer.results?.map((r) => `${r.kind}/${r.name} ${r.action}`).join(", ")}`);
+  }
 
-  # move all traffic to v2, then call again:
-  curl -s -X PUT http://127.0.0.1:${apiPort}/v1/meshes/default/httproutes/echo-split \\
-    -H 'content-type: application/yaml' --data-binary @- <<'YAML'
-  kind: HTTPRoute
-  metadata: {name: echo-split}
-  spec:
-    parentRefs: [{name: echo, port: 50051}]
-    rules: [{backendRefs: [{name: echo-v1, weight: 0}, {name: echo-v2, weight: 100}]}]
-  YAML
+  // Zones require a token in the bridge's Hello: issue one as an operator would.
+  const issued = await issueZoneTokenFile(wrangler.url, "default", join(home, "zone-default.token"));
+  say(`Issued zone token ${issued.id} for zone "default" into ${issued.file}`);
+  const bridge = await startBridge({
+    zone: "default",
+    controlPlane: wrangler.url,
+    adsPort,
+    cacheDir: join(home, "cache"),
+    extraArgs: ["--token-file", issued.file, "--admin-port", String(adminPort)],
+  });
+  stops.push(() => bridge.stop());
+  say(`Bridge for zone "default" serving ADS on ${bridge.adsAddress}`);
+  say(startGuide({ apiUrl: wrangler.url, adsAddress: bridge.adsAddress, adminUrl: `http://127.0.0.1:${adminPort}` }));
+}
 
-  # the CLI: rollout status, proxies, and what one proxy runs
-  node bin/edgeplane.js status httproute echo-split
-  node bin/edgeplane.js proxies
-  node bin/edgeplane.js config-dump <proxy id from 'proxies'> --bridge http://127.0.0.1:${adminPort}
-
-  # what the zone knows (bridges, proxies, ACK/NACK per type):
-  curl -s http://127.0.0.1:${apiPort}/v1/zones/default/status
-
-Ctrl-C stops everything.`);
+/** The demo documents, with the workloads on the ports the backends got. */
+function demoBundle(ports: number[]): unknown[] {
+  let w = 0;
+  return parseAllDocuments(readFileSync(demo, "utf8"))
+    .map((d) => d.toJS() as { kind?: string; spec?: { port?: number } } | null)
+    .filter((d) => d !== null)
+    .map((d) => (d!.kind === "Workload" ? { ...d, spec: { ...d!.spec, port: ports[w++] } } : d));
+}
 
 let stopping = false;
-const stop = async () => {
+const stop = async (code: number) => {
   if (stopping) return;
   stopping = true;
   say("Stopping ...");
-  await bridge.stop();
-  await wrangler.stop();
-  await Promise.all(backends.map((b) => b.close()));
-  process.exit(0);
+  await stopAll();
+  process.exit(code);
 };
-process.on("SIGINT", () => void stop());
-process.on("SIGTERM", () => void stop());
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+
+try {
+  await main();
+} catch (err) {
+  say(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
+  await stop(1);
+}

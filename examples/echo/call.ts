@@ -3,7 +3,10 @@
  * `xds:///<service>` with @grpc/grpc-js-xds against a bridge's ADS server,
  * makes N calls and prints which backend answered how often.
  *
- *   node --import tsx examples/echo/call.ts --ads 127.0.0.1:18000 --calls 100 [--target xds:///echo] [--mesh default] [--json]
+ *   node --import tsx examples/echo/call.ts --ads 127.0.0.1:18000 --calls 100 [--target xds:///echo] [--mesh default] [--json] [--hold SECONDS]
+ *
+ * `--hold` keeps the client (and its ADS stream) connected that long after
+ * the calls, so `edgeplane proxies` and `config-dump` have a proxy to show.
  */
 import { parseArgs } from "node:util";
 import { EchoClient } from "./echo-backend.js";
@@ -17,6 +20,7 @@ const { values } = parseArgs({
     mesh: { type: "string", default: "default" },
     "node-id": { type: "string", default: `demo-client-${process.pid}` },
     json: { type: "boolean", default: false },
+    hold: { type: "string", default: "0" },
   },
 });
 
@@ -38,9 +42,6 @@ for (let i = 0; i < Number(values.calls); i++) {
     errors[code] = (errors[code] ?? 0) + 1;
   }
 }
-client.close();
-await boot.remove();
-
 if (values.json) {
   process.stdout.write(`${JSON.stringify({ counts, errors })}\n`);
 } else {
@@ -48,4 +49,7 @@ if (values.json) {
   for (const [b, n] of Object.entries(counts)) console.log(`  ${b.padEnd(20)} ${n}`);
   for (const [e, n] of Object.entries(errors)) console.log(`  error: ${e} (${n})`);
 }
+await new Promise((r) => setTimeout(r, Math.max(0, Number(values.hold) || 0) * 1000));
+client.close();
+await boot.remove();
 process.exit(0);

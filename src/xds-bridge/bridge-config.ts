@@ -4,6 +4,8 @@ export interface BridgeConfig {
   zone: string;
   controlPlane: string;
   token: string | undefined;
+  /** Where the token came from; read again before each connection (rotation without a restart). */
+  tokenFile: string | undefined;
   bridgeId: string | undefined;
   adsHost: string;
   adsPort: number;
@@ -87,6 +89,7 @@ export function parseBridgeConfig(argv: string[], env: NodeJS.ProcessEnv, readFi
     zone,
     controlPlane,
     token: tokenFile ? readFile(tokenFile).trim() : undefined,
+    tokenFile,
     bridgeId: pick("bridge-id", "EDGEPLANE_BRIDGE_ID"),
     adsHost: pick("ads-host", "EDGEPLANE_ADS_HOST", "127.0.0.1")!,
     adsPort: int("--ads-port", pick("ads-port", "EDGEPLANE_ADS_PORT", "18000")!, 0, 65535),

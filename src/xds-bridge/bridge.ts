@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { BridgeConfig } from "./bridge-config.js";
 import { LocalDiscovery } from "./discovery/local-discovery.js";
 import { startAdminServer } from "./admin-server.js";
@@ -70,7 +71,11 @@ export class Bridge {
       controlPlane: config.controlPlane,
       zone: config.zone,
       bridgeId: config.bridgeId ?? `bridge-${randomUUID()}`,
-      ...(config.token === undefined ? {} : { token: config.token }),
+      ...(config.tokenFile !== undefined
+        ? { token: () => readFileSync(config.tokenFile!, "utf8").trim() }
+        : config.token === undefined
+          ? {}
+          : { token: config.token }),
       mirror: this.mirror,
       log,
       onApplied: (result) => {

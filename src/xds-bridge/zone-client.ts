@@ -20,7 +20,12 @@ export interface ZoneClientOptions {
   controlPlane: string;
   zone: string;
   bridgeId: string;
-  token?: string;
+  /**
+   * The zone token, read again for every Hello: a function reads the token
+   * file, so a rotated token (a Kubernetes Secret updated in place) is used
+   * without a restart.
+   */
+  token?: string | (() => string);
   mirror: ZoneMirror;
   log: Logger;
   /** Called after each whole update was applied to the mirror. */
@@ -53,6 +58,8 @@ export class ZoneClient {
   private forceSnapshot = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
+  private sentToken = "";
+  private tokenWatch: NodeJS.Timeout | undefined;
   private lastZoneRevision = 0;
   private lastPong = 0;
   private readonly pendingStatus = new Map<string, ProxyStatus>();
@@ -79,6 +86,7 @@ export class ZoneClient {
 
   stop(): void {
     this.stopped = true;
+    this.stopTokenWatch();
     clearTimeout(this.retryTimer);
     clearInterval(this.pingTimer);
     this.ws?.terminate();
@@ -170,12 +178,13 @@ export class ZoneClient {
     const m = this.opts.mirror;
     const from = this.forceSnapshot ? 0 : m.revision;
     this.opts.mirror.resetPending();
+    this.sentToken = this.currentToken();
     this.send({
       case: "hello",
       value: {
         zone: this.opts.zone,
         bridgeId: this.opts.bridgeId,
-        token: this.opts.token ?? "",
+        token: this.sentToken,
         lastRevision: BigInt(from),
         checksum: from === 0 ? "" : m.checksum,
         version: "edgeplane-bridge/0.1",
@@ -236,6 +245,7 @@ export class ZoneClient {
         this.ws?.close(1000, "refused");
         this.attempt = Math.max(this.attempt, 4);
         this.scheduleRetry(Number(retryAfterMs));
+        if (code.startsWith("token_")) this.watchToken();
         return;
       }
       case undefined:
@@ -257,6 +267,40 @@ export class ZoneClient {
     this.ready = false;
     this.ws = undefined;
     this.scheduleRetry(0);
+  }
+
+  private currentToken(): string {
+    const t = this.opts.token;
+    if (typeof t !== "function") return t ?? "";
+    try {
+      return t();
+    } catch (err) {
+      this.opts.log.error("token_unreadable", { error: String(err) });
+      return this.sentToken;
+    }
+  }
+
+  /**
+   * Refused for its token: while waiting out the zone's retry delay, look at
+   * the token file every second and try at once when it changed (someone
+   * put a new token there); the wait is for people, not for a fixed file.
+   */
+  private watchToken(): void {
+    if (typeof this.opts.token !== "function" || this.tokenWatch) return;
+    this.tokenWatch = setInterval(() => {
+      if (this.stopped || this.ready) return this.stopTokenWatch();
+      if (this.currentToken() === this.sentToken) return;
+      this.opts.log.info("token_changed", {});
+      this.stopTokenWatch();
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.connect();
+    }, 1_000);
+  }
+
+  private stopTokenWatch(): void {
+    clearInterval(this.tokenWatch);
+    this.tokenWatch = undefined;
   }
 
   private scheduleRetry(atLeastMs: number): void {
