@@ -27,6 +27,9 @@ spec:
 YAML
 node --import tsx examples/echo/call.ts --ads ${s.adsAddress} --calls 20
 
+# export the mesh's Services and apply them back unchanged (nothing changes: no new revision):
+${cli} get services -o yaml | ${cli} apply -f -
+
 # rollout status and zones:
 ${cli} status httproute echo-split
 ${cli} zones

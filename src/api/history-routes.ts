@@ -8,7 +8,7 @@ import { ApiError } from "./api-error.js";
 import type { ApiContext, AppEnv } from "./app-env.js";
 import { answerWrite } from "./commit-path.js";
 import { readDocuments } from "./request-body.js";
-import { ifMatchRevision, meshScopedKind, queryInt, queryRevision, readRollbackRevision } from "./request-params.js";
+import { ifMatchRevision, meshScopedKind, queryBool, queryInt, queryRevision, readRollbackRevision } from "./request-params.js";
 import { ResourceService } from "./resource-service.js";
 
 type KeyOf = (c: ApiContext) => ResourceKey;
@@ -91,8 +91,10 @@ async function rollback(c: ApiContext, key: ResourceKey): Promise<Response> {
   // The old document goes through the same path as a PUT: validated again
   // (the schema may have moved on), references checked against today's state,
   // unchanged documents skipped, one journal row when something changes.
-  const outcome = await new ResourceService(new ResourceStore(c.env.DB)).put(ResourceService.validateAt(entry.document, key), ifMatch);
-  return answerWrite(c, outcome, { shape: "document", key });
+  const dryRun = queryBool(c.req.query("dryRun"), "dryRun") ?? false;
+  const outcome = await new ResourceService(new ResourceStore(c.env.DB)).put(ResourceService.validateAt(entry.document, key), ifMatch, { dryRun });
+  // A dry run answers like a dry-run apply: what would happen, nothing written.
+  return answerWrite(c, outcome, dryRun ? { shape: "bundle", dryRun } : { shape: "document", key });
 }
 
 async function entryAt(journal: JournalHistory, key: ResourceKey, revision: number, field: string): Promise<HistoryEntry> {

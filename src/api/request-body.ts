@@ -1,4 +1,5 @@
 import { parseAllDocuments, YAMLParseError } from "yaml";
+import { isDocumentList } from "../contract/resource-list.js";
 import { ApiError } from "./api-error.js";
 import { duplicateJsonKey } from "./json-duplicate-keys.js";
 
@@ -79,7 +80,7 @@ function parseJson(text: string, multi: boolean): unknown[] {
   }
   // A JSON bundle is an array of documents, or a Kubernetes-style List.
   if (multi && Array.isArray(value)) return value;
-  if (multi && isList(value)) return value.items;
+  if (multi && isDocumentList(value)) return value.items;
   return [value];
 }
 
@@ -110,15 +111,12 @@ function parseYaml(text: string): unknown[] {
     if (isCyclic(value)) {
       throw new ApiError("invalid_body", `YAML document ${i}: an alias refers to the node that holds it`, { hint: "a document cannot contain itself", document: i });
     }
-    if (isList(value)) out.push(...value.items);
+    if (isDocumentList(value)) out.push(...value.items);
     else out.push(value);
   }
   return out;
 }
 
-function isList(v: unknown): v is { items: unknown[] } {
-  return typeof v === "object" && v !== null && (v as { kind?: unknown }).kind === "List" && Array.isArray((v as { items?: unknown }).items);
-}
 
 /** Whether a value built from YAML contains itself (a self-referencing alias). */
 function isCyclic(value: unknown, open = new Set<object>()): boolean {

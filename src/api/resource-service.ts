@@ -45,8 +45,9 @@ export class ResourceService {
     return resource;
   }
 
-  async put(resource: Resource, ifMatch?: number): Promise<Outcome> {
-    return this.apply([resource], ifMatch);
+  /** Writes one resource; with `dryRun`, answers what would happen and writes nothing. */
+  async put(resource: Resource, ifMatch?: number, opts: { dryRun?: boolean } = {}): Promise<Outcome> {
+    return this.apply([resource], ifMatch, opts.dryRun ?? false);
   }
 
   /**

@@ -60,6 +60,7 @@ function historyOf(base: string, kind: KindRef, what: string): RouteSpec[] {
       path: `${base}/rollback`,
       summary: `write the document ${what} had at an older revision again, as a new revision`,
       ifMatch: true,
+      query: { dryRun: "true (or 1): answer what would happen, write nothing" },
       request: schema("RollbackRequest", rollbackRequest),
       response: resource(kind),
     },

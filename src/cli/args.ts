@@ -15,6 +15,8 @@ export interface CliOptions {
   wait: boolean;
   /** `proxies --all`: disconnected proxies too. */
   all: boolean;
+  /** `--version`: print the CLI's version and exit. */
+  version: boolean;
   timeoutMs: number;
   from?: number;
   to?: number;
@@ -48,6 +50,7 @@ const PARSE_OPTIONS = {
   to: { type: "string" },
   bridge: { type: "string" },
   all: { type: "boolean" },
+  version: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies Record<OptionName, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
 
@@ -74,6 +77,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
     dryRun: v["dry-run"] ?? false,
     wait: v.wait ?? false,
     all: v.all ?? false,
+    version: v.version ?? false,
     timeoutMs: v.timeout === undefined ? DEFAULT_TIMEOUT_MS : readTimeout(v.timeout, word),
     help: v.help ?? false,
   };

@@ -1,4 +1,5 @@
 import { parseCommandLine, type CommandLine } from "./args.js";
+import { CLI_VERSION } from "./version.js";
 import { isCommandName, type CommandName } from "./command-specs.js";
 import { applyCommand } from "./commands/apply.js";
 import { configDumpCommand } from "./commands/config-dump.js";
@@ -39,6 +40,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let line: CommandLine | undefined;
   try {
     line = parseCommandLine(argv);
+    if (line.options.version) {
+      io.stdout(`edgeplane ${CLI_VERSION}\n`);
+      return 0;
+    }
     const command = line.command;
     if (command === undefined) {
       io[line.options.help ? "stdout" : "stderr"](usage());

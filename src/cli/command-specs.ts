@@ -5,11 +5,11 @@
  */
 
 /** Every long option the CLI knows. */
-export const OPTION_NAMES = ["server", "token", "output", "mesh", "filename", "dry-run", "wait", "timeout", "from", "to", "bridge", "all", "help"] as const;
+export const OPTION_NAMES = ["server", "token", "output", "mesh", "filename", "dry-run", "wait", "timeout", "from", "to", "bridge", "all", "version", "help"] as const;
 export type OptionName = (typeof OPTION_NAMES)[number];
 
 /** Options every command takes. */
-export const GLOBAL_OPTIONS: readonly OptionName[] = ["server", "token", "help"];
+export const GLOBAL_OPTIONS: readonly OptionName[] = ["server", "token", "version", "help"];
 
 export const COMMAND_NAMES = ["apply", "get", "delete", "history", "diff", "rollback", "status", "proxies", "zones", "config-dump", "schema", "help"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -71,11 +71,11 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
   },
   rollback: {
     name: "rollback",
-    synopsis: "rollback KIND NAME --to REV [-m MESH]",
+    synopsis: "rollback KIND NAME --to REV [-m MESH] [--dry-run] [--wait [--timeout 60s]]",
     summary: "write the document of an older revision again, as a new revision",
     minArgs: 2,
     maxArgs: 2,
-    options: ["mesh", "to", "output"],
+    options: ["mesh", "to", "dry-run", "wait", "timeout", "output"],
     required: ["to"],
   },
   status: {

@@ -1,4 +1,5 @@
 import { readdir, readFile, stat } from "node:fs/promises";
+import { isDocumentList } from "../contract/resource-list.js";
 import { join } from "node:path";
 import { isMap, isSeq, LineCounter, parseAllDocuments, stringify, type Node } from "yaml";
 import { CliError, UsageError } from "./errors.js";
@@ -63,7 +64,7 @@ export function parseSource(text: string, source: string): SourceDocument[] {
     if (value === null || value === undefined) continue;
     const contents = doc.contents;
     // A JSON array or a kind: List bundles documents; each item is one.
-    const items = Array.isArray(value) ? value : isList(value) ? value.items : undefined;
+    const items = Array.isArray(value) ? value : isDocumentList(value) ? value.items : undefined;
     if (items === undefined) {
       out.push(located(value, source, lineOf(contents)));
       continue;
@@ -124,6 +125,3 @@ function located(document: unknown, source: string, line: number | undefined): S
   return line === undefined ? { document, source } : { document, source, line };
 }
 
-function isList(v: unknown): v is { items: unknown[] } {
-  return typeof v === "object" && v !== null && (v as { kind?: unknown }).kind === "List" && Array.isArray((v as { items?: unknown }).items);
-}

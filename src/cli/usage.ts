@@ -10,6 +10,7 @@ const OPTION_HELP: Readonly<Record<OptionName, [string, string]>> = {
   from: ["--from REV", "the older revision"],
   to: ["--to REV", "diff: the newer revision (default: the newest); rollback: the revision to restore"],
   bridge: ["--bridge URL", "the bridge's admin URL"],
+  version: ["--version", "print the version and exit"],
   all: ["--all", "proxies: also those disconnected (kept until their zone forgets them)"],
   output: ["-o, --output FMT", "table (default), json or yaml"],
   server: ["--server URL", "the API (else EDGEPLANE_SERVER, the config file, http://127.0.0.1:8787)"],

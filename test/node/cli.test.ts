@@ -447,6 +447,27 @@ describe("commands against a fake API", () => {
     expect(r.out).toBe("HTTPRoute default/split rolled back to the document of revision 5; now at revision 10\n");
   });
 
+  it("rollback --dry-run asks for the plan, and --version prints the version", async () => {
+    const base = "/v1/meshes/default/httproutes/split";
+    const api = new FakeApi().on("POST", `${base}/rollback`, { dryRun: true, revision: null, results: [{ kind: "HTTPRoute", mesh: "default", name: "split", action: "updated", revision: 0 }] });
+    const io = captureIo(api);
+    expect(await runCli(["rollback", "httproute", "split", "--to", "5", "--dry-run"], io)).toBe(0);
+    expect(api.requests[0]?.query.get("dryRun")).toBe("true");
+    expect(io.out).toContain("HTTPRoute default/split   would be updated");
+    expect(io.out).toContain("dry run: nothing was written");
+    expect(parseCommandLine(["rollback", "svc", "a", "--to", "3", "--wait", "--timeout", "5s"]).options).toMatchObject({ wait: true, timeoutMs: 5000 });
+    const v = captureIo(new FakeApi());
+    expect(await runCli(["--version"], v)).toBe(0);
+    expect(v.out).toMatch(/^edgeplane \d+\.\d+\.\d+\n$/);
+  });
+
+  it("reads what get -o yaml prints (a <Kind>List) as the documents it holds", async () => {
+    const file = join(dir, "services.yaml");
+    await writeFile(file, "kind: ServiceList\nitems:\n  - kind: Service\n    metadata: {name: a, mesh: default, revision: 4}\n    spec: {ports: [{port: 1}]}\n  - kind: Service\n    metadata: {name: b, mesh: default}\n    spec: {ports: [{port: 2}]}\n");
+    const docs = await readSources([file], noStdin);
+    expect(docs.map((d) => (d.document as { metadata: { name: string } }).metadata.name)).toEqual(["a", "b"]);
+  });
+
   it("config-dump asks the bridge for one proxy and prints its JSON", async () => {
     const api = new FakeApi().on("GET", "/config_dump", (req: { query: URLSearchParams }) => Response.json({ proxy: req.query.get("proxy"), configs: [] }));
     const io = captureIo(api);

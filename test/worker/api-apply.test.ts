@@ -109,3 +109,23 @@ describe("deletes", () => {
     expect(res.body.code).toBe("conflict");
   });
 });
+
+describe("what list routes answer applies back (hardening 19)", () => {
+  it("takes a <Kind>List bundle as its items, and rollback answers a dry run without writing", async () => {
+    await call("PUT", "/v1/meshes/default/services/list-a", { kind: "Service", metadata: { name: "list-a" }, spec: { ports: [{ port: 1 }] } });
+    const listed = await call("GET", "/v1/meshes/default/services");
+    const before = await journalHead();
+    const applied = await call("POST", "/v1/apply", listed.body);
+    expect(applied.status).toBe(200);
+    expect((applied.body.results as { action: string }[]).every((r) => r.action === "unchanged")).toBe(true);
+    expect(await journalHead()).toBe(before);
+
+    const first = ((await call("GET", "/v1/meshes/default/services/list-a")).body.metadata as { revision: number }).revision;
+    await call("PUT", "/v1/meshes/default/services/list-a", { kind: "Service", metadata: { name: "list-a" }, spec: { ports: [{ port: 2 }] } });
+    const head = await journalHead();
+    const dry = await call("POST", "/v1/meshes/default/services/list-a/rollback?dryRun=true", { revision: first });
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({ dryRun: true, revision: null, results: [{ kind: "Service", name: "list-a", action: "updated" }] });
+    expect(await journalHead()).toBe(head);
+  });
+});

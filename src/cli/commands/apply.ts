@@ -5,6 +5,7 @@ import { describeResource } from "../kinds.js";
 import { renderData } from "../output.js";
 import { bundleBody, describeSource, readSources } from "../sources.js";
 import { renderTable } from "../table.js";
+import type { ApiClient } from "../http-client.js";
 import type { CommandContext } from "./context.js";
 
 /**
@@ -33,10 +34,23 @@ export async function applyCommand(ctx: CommandContext): Promise<number> {
   }
   const written = ctx.io.now();
 
+  return finishWrite(ctx, client, answer, written - started);
+}
+
+/**
+ * Prints what a write did and, with --wait, waits until every proxy
+ * concerned ACKed it (apply and rollback alike). `requestMs` is how long the
+ * write itself took.
+ *
+ * @example return finishWrite(ctx, client, answer, 25);
+ */
+export async function finishWrite(ctx: CommandContext, client: ApiClient, answer: ApplyResponse, requestMs: number): Promise<number> {
+  const { options } = ctx.line;
   if (!options.wait) {
     printApplied(ctx, answer);
     return 0;
   }
+  const written = ctx.io.now();
   const targets = waitTargets(answer.results);
   if (options.output === "table") {
     printApplied(ctx, answer);
@@ -45,7 +59,7 @@ export async function applyCommand(ctx: CommandContext): Promise<number> {
   }
   const outcomes = await waitForAcks(client, targets, { timeoutMs: options.timeoutMs, now: ctx.io.now });
   const waitedMs = ctx.io.now() - written;
-  if (options.output === "table") ctx.io.stdout(waitReport(outcomes, waitedMs, written - started));
+  if (options.output === "table") ctx.io.stdout(waitReport(outcomes, waitedMs, requestMs));
   else ctx.io.stdout(renderData({ ...answer, wait: outcomes.map(machineOutcome), waitedMs }, options.output));
   return failIfNotAcked(outcomes, options.timeoutMs);
 }

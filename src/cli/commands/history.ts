@@ -3,7 +3,9 @@ import type { Resource } from "../../contract/resource-types.js";
 import type { DiffResponse, HistoryPage } from "../../contract/resource-history.js";
 import { describeResource, resourcePath } from "../kinds.js";
 import { inlineValue } from "../output.js";
+import type { ApplyResponse } from "../../contract/write-result.js";
 import { renderTable } from "../table.js";
+import { finishWrite } from "./apply.js";
 import { emit, targetArg, type CommandContext } from "./context.js";
 
 /**
@@ -54,15 +56,33 @@ export function formatChanges(changes: readonly DocumentChange[]): string {
 }
 
 /**
- * `rollback KIND NAME --to R`: writes the document of revision R again, as a
- * new revision (or none when it equals the current one).
+ * `rollback KIND NAME --to R [--dry-run] [--wait]`: writes the document of
+ * revision R again, as a new revision (or none when it equals the current
+ * one); like apply, --dry-run only says what would happen and --wait follows
+ * the rollout until every proxy ACKed.
  *
- * @example edgeplane rollback httproute echo-split --to 6
+ * @example edgeplane rollback httproute echo-split --to 6 --wait
  */
 export async function rollbackCommand(ctx: CommandContext): Promise<number> {
   const t = targetArg(ctx);
-  const to = ctx.line.options.to;
-  const doc = await (await ctx.client()).request<Resource>("POST", `${resourcePath(t.kind, t.mesh, t.name)}/rollback`, { json: { revision: to } });
-  emit(ctx, doc, () => `${describeResource(t.kind, t.mesh, t.name)} rolled back to the document of revision ${to}; now at revision ${doc.metadata.revision ?? "?"}\n`);
-  return 0;
+  const { to, dryRun, wait } = ctx.line.options;
+  const client = await ctx.client();
+  const path = `${resourcePath(t.kind, t.mesh, t.name)}/rollback`;
+  const started = ctx.io.now();
+  if (dryRun) {
+    const plan = await client.request<ApplyResponse>("POST", path, { json: { revision: to }, query: { dryRun: "true" } });
+    return finishWrite(ctx, client, plan, ctx.io.now() - started);
+  }
+  if (!wait) {
+    const doc = await client.request<Resource>("POST", path, { json: { revision: to } });
+    emit(ctx, doc, () => `${describeResource(t.kind, t.mesh, t.name)} rolled back to the document of revision ${to}; now at revision ${doc.metadata.revision ?? "?"}\n`);
+    return 0;
+  }
+  // The answer is the stored document: a new revision means the rollback wrote one.
+  const before = await client.request<Resource>("GET", resourcePath(t.kind, t.mesh, t.name)).catch(() => undefined);
+  const doc = await client.request<Resource>("POST", path, { json: { revision: to } });
+  const revision = doc.metadata.revision ?? 0;
+  const action = revision !== before?.metadata.revision ? (before ? "updated" : "created") : "unchanged";
+  const answer: ApplyResponse = { dryRun: false, revision, results: [{ kind: t.kind, mesh: t.mesh, name: t.name, action, revision }] };
+  return finishWrite(ctx, client, answer, ctx.io.now() - started);
 }
