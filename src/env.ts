@@ -38,6 +38,8 @@ export interface Env {
   ZONE_CHANGE_LOG_ROWS?: string;
   /** HMAC key of zone tokens (src/global/zone-tokens.ts): a secret (`wrangler secret put`), a --var for wrangler dev. */
   ZONE_TOKEN_SECRET?: string;
+  /** HMAC key of API tokens (src/contract/api-token.ts): a secret (`wrangler secret put API_TOKEN_SECRET`). */
+  API_TOKEN_SECRET?: string;
   /** "false" lets bridges connect without a zone token; anything else (or unset) requires one. */
   REQUIRE_ZONE_TOKENS?: string;
   /** Origins (comma-separated) whose browsers may call the API across origins; none by default. */

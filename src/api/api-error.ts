@@ -21,7 +21,10 @@ const STATUS = {
   too_large: 422,
   missing_reference: 422,
   name_mismatch: 422,
+  unauthenticated: 401,
+  forbidden: 403,
   forbidden_origin: 403,
+  owned_by_other_source: 409,
   not_found: 404,
   precondition_failed: 412,
   precondition_required: 428,
@@ -112,6 +115,7 @@ export class ApiError extends Error {
   }
 
   toResponse(): Response {
-    return Response.json(this.toJSON(), { status: this.status });
+    const headers: Record<string, string> = this.code === "unauthenticated" ? { "www-authenticate": 'Bearer realm="edgeplane"' } : {};
+    return Response.json(this.toJSON(), { status: this.status, headers });
   }
 }

@@ -15,7 +15,11 @@ import { statusRoutes } from "./status-routes.js";
 import { readDocuments } from "./request-body.js";
 import { ifMatchRevision, meshScopedKind, queryBool } from "./request-params.js";
 import { ResourceService } from "./resource-service.js";
+import { authorize, principalOf, requireMesh } from "./access.js";
+import { meshCovered } from "../contract/api-token.js";
+import { writeContext } from "./write-context.js";
 import { metricsRoutes } from "./metrics-routes.js";
+import { tokenRoutes } from "./token-routes.js";
 import { zoneRoutes } from "./zone-routes.js";
 import { zoneTokenRoutes } from "./zone-token-routes.js";
 
@@ -36,6 +40,7 @@ app.onError((err, c) => {
 app.notFound((c) => new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`).toResponse());
 
 app.use("*", originCheck);
+app.use("*", authorize);
 
 app.use("/v1/*", bodyLimit);
 
@@ -43,7 +48,16 @@ app.get("/healthz", (c) => c.json({ ok: true }));
 
 app.get("/v1/events", async (c) => {
   if (!c.env.EVENTS) throw new ApiError("not_found", "this deployment has no event stream (EVENTS binding)");
-  const res = await c.env.EVENTS.get(c.env.EVENTS.idFromName("events")).fetch(c.req.raw);
+  // A token for some meshes follows one of them: the mesh filter is required then (implied when it has one).
+  const claims = principalOf(c);
+  const url = new URL(c.req.url);
+  if (!claims.meshes.includes("*")) {
+    const mesh = url.searchParams.get("mesh") ?? (claims.meshes.length === 1 ? claims.meshes[0]! : undefined);
+    if (mesh === undefined) throw new ApiError("forbidden", "this token covers some meshes only: follow one with ?mesh=NAME", { field: "mesh" });
+    requireMesh(claims, mesh);
+    url.searchParams.set("mesh", mesh);
+  }
+  const res = await c.env.EVENTS.get(c.env.EVENTS.idFromName("events")).fetch(new Request(url, c.req.raw));
   if (!res.body) return res;
   // Neither the hub nor this Worker hears when an SSE client hangs up (no
   // request.signal, no cancel reaches a Durable Object's response body); the
@@ -66,6 +80,7 @@ app.route("/", statusRoutes);
 app.route("/", zoneTokenRoutes);
 app.route("/", zoneRoutes);
 app.route("/", metricsRoutes);
+app.route("/", tokenRoutes);
 
 // ---- global kinds: Mesh and Zone ------------------------------------------
 
@@ -88,14 +103,20 @@ app.post("/v1/apply", async (c) => {
   const dryRun = queryBool(c.req.query("dryRun"), "dryRun") ?? false;
   const defaultMesh = c.req.query("mesh") ?? "default";
   if (!NAME_PATTERN.test(defaultMesh)) throw new ApiError("invalid_field", `mesh "${defaultMesh}" is not a valid name`, { field: "mesh" });
-  const outcome = await service(c).applyDocuments(docs, { dryRun, defaultMesh });
+  const prune = queryBool(c.req.query("prune"), "prune") ?? false;
+  if (prune && c.req.query("source") === undefined) {
+    throw new ApiError("invalid_query", "prune needs the source whose resources the bundle is", { field: "source", hint: "POST /v1/apply?source=NAME&prune=true" });
+  }
+  const outcome = await service(c).applyDocuments(docs, { dryRun, defaultMesh, prune });
   return answerWrite(c, outcome, { shape: "bundle", dryRun });
 });
 
 // ---- handlers ---------------------------------------------------------------
 
 async function list(c: ApiContext, kind: Kind, mesh: string): Promise<Response> {
-  const items = await store(c).list(kind, mesh);
+  const claims = principalOf(c);
+  // Meshes are listed as far as the token covers them.
+  const items = (await store(c).list(kind, mesh)).filter((d) => kind !== "Mesh" || meshCovered(claims, d.resource.metadata.name));
   return c.json({ kind: `${kind}List`, items: items.map((d) => d.resource) } satisfies ResourceList);
 }
 
@@ -128,5 +149,5 @@ function store(c: ApiContext): ResourceStore {
 }
 
 function service(c: ApiContext): ResourceService {
-  return new ResourceService(store(c));
+  return new ResourceService(store(c), writeContext(c));
 }

@@ -42,8 +42,10 @@ function announce(c: ApiContext, outcome: Outcome): void {
   if (outcome.revision === undefined) return;
   c.executionCtx.waitUntil(notifyZones(c.env, outcome.revision));
   const atMs = Date.now();
+  const claims = c.get("principal");
+  const author = { by: claims?.sub ?? "", source: c.req.query("source") ?? claims?.sub ?? "" };
   const written = outcome.results
     .filter((r) => r.action !== "unchanged")
-    .map((r) => ({ type: "written" as const, mesh: r.kind === "Mesh" ? r.name : r.mesh, kind: r.kind, name: r.name, revision: r.revision, atMs }));
+    .map((r) => ({ type: "written" as const, mesh: r.kind === "Mesh" ? r.name : r.mesh, kind: r.kind, name: r.name, revision: r.revision, atMs, ...author }));
   c.executionCtx.waitUntil(publishEvents(c.env, written));
 }

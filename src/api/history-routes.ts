@@ -7,6 +7,7 @@ import { ResourceStore } from "../store/resource-store.js";
 import { ApiError } from "./api-error.js";
 import type { ApiContext, AppEnv } from "./app-env.js";
 import { answerWrite } from "./commit-path.js";
+import { writeContext } from "./write-context.js";
 import { readDocuments } from "./request-body.js";
 import { ifMatchRevision, meshScopedKind, queryBool, queryInt, queryRevision, readRollbackRevision } from "./request-params.js";
 import { ResourceService } from "./resource-service.js";
@@ -92,7 +93,7 @@ async function rollback(c: ApiContext, key: ResourceKey): Promise<Response> {
   // (the schema may have moved on), references checked against today's state,
   // unchanged documents skipped, one journal row when something changes.
   const dryRun = queryBool(c.req.query("dryRun"), "dryRun") ?? false;
-  const outcome = await new ResourceService(new ResourceStore(c.env.DB)).put(ResourceService.validateAt(entry.document, key), ifMatch, { dryRun });
+  const outcome = await new ResourceService(new ResourceStore(c.env.DB), writeContext(c)).put(ResourceService.validateAt(entry.document, key), ifMatch, { dryRun });
   // A dry run answers like a dry-run apply: what would happen, nothing written.
   return answerWrite(c, outcome, dryRun ? { shape: "bundle", dryRun } : { shape: "document", key });
 }

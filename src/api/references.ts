@@ -15,11 +15,11 @@ export interface Reference {
  * Refuses documents that name something that will not exist once the
  * request is applied: their mesh, the Services an HTTPRoute attaches to or
  * sends to, a Workload's Service. What the same bundle creates counts as
- * existing.
+ * existing; what the same batch deletes (`deleting`, keyStrings) does not.
  *
  * @example await checkReferences(store, [route]);
  */
-export async function checkReferences(store: ResourceStore, puts: Resource[]): Promise<void> {
+export async function checkReferences(store: ResourceStore, puts: Resource[], deleting: ReadonlySet<string> = new Set()): Promise<void> {
   const refs = puts.flatMap((r, i) => referencesOf(r, i));
   if (refs.length === 0) return;
 
@@ -36,7 +36,7 @@ export async function checkReferences(store: ResourceStore, puts: Resource[]): P
   }
 
   for (const ref of refs) {
-    const found = inBundle.has(keyString(ref)) || exists.get(`${ref.kind}/${ref.mesh}`)!.has(ref.name);
+    const found = inBundle.has(keyString(ref)) || (exists.get(`${ref.kind}/${ref.mesh}`)!.has(ref.name) && !deleting.has(keyString(ref)));
     if (!found) {
       const where = ref.kind === "Mesh" ? "" : ` in mesh "${ref.mesh}"`;
       throw new ApiError("missing_reference", `${ref.kind} "${ref.name}"${where} does not exist`, {

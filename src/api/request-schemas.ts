@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { apiTokenClaimsSchema, MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS, ROLES } from "../contract/api-token.js";
 import { strictObject } from "../contract/schema/strict-object.js";
 import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS } from "../global/zone-tokens.js";
 
@@ -20,4 +21,13 @@ export const zoneTokenRequest = strictObject({
 /** `POST .../rollback`: the revision whose document to write again. */
 export const rollbackRequest = strictObject({
   revision: z.int().min(1).max(MAX_REVISION).meta({ description: "a revision from GET .../history" }),
+});
+
+/** `POST /v1/tokens`: whom the token is for and what it may do. */
+export const apiTokenRequest = strictObject({
+  subject: z.string().min(1).max(256).regex(/^[\x21-\x7e]+$/).meta({ description: "who uses it (a person, a pipeline); recorded as `by` in the journal" }),
+  role: z.enum(ROLES).meta({ description: "reader: GETs in its meshes; writer: also writes there; admin: everything" }),
+  meshes: apiTokenClaimsSchema.shape.meshes.meta({ description: 'mesh names, or ["*"] for every mesh' }),
+  sources: apiTokenClaimsSchema.shape.sources.meta({ description: 'config sources a writer may write as besides its subject; ["*"]: any' }),
+  ttlSeconds: z.int().min(MIN_TOKEN_TTL_SECONDS).max(MAX_TOKEN_TTL_SECONDS).default(30 * 24 * 3600).meta({ description: "seconds, from one minute to one year" }),
 });

@@ -7,6 +7,7 @@ import { StoreError } from "../store/store-error.js";
 import { ApiError } from "./api-error.js";
 import { checkReferences } from "./references.js";
 import { referrersOf } from "./referrers.js";
+import type { WriteContext } from "./write-context.js";
 
 
 export interface Outcome {
@@ -16,15 +17,20 @@ export interface Outcome {
 }
 
 /**
- * The rules every write follows, whichever route it came by: validate, check
- * references, skip documents identical to what is stored (no new revision,
- * so no push), then commit everything in one batch.
+ * The rules every write follows, whichever route it came by: the token may
+ * write there, validate, check references, skip documents identical to what
+ * is stored (no new revision, so no push), refuse to change what another
+ * config source owns (unless forced), then commit everything in one batch
+ * recorded with its principal and source.
  *
  * @example
- * const out = await new ResourceService(store).put(doc, { kind: "Service", mesh: "default", name: "echo" });
+ * const out = await new ResourceService(store, writeContext(c)).put(resource);
  */
 export class ResourceService {
-  constructor(private readonly store: ResourceStore) {}
+  constructor(
+    private readonly store: ResourceStore,
+    private readonly ctx: WriteContext,
+  ) {}
 
   /** Validates one document against the URL it was sent to. */
   static validateAt(doc: unknown, at: ResourceKey): Resource {
@@ -47,7 +53,8 @@ export class ResourceService {
 
   /** Writes one resource; with `dryRun`, answers what would happen and writes nothing. */
   async put(resource: Resource, ifMatch?: number, opts: { dryRun?: boolean } = {}): Promise<Outcome> {
-    return this.apply([resource], ifMatch, opts.dryRun ?? false);
+    this.ctx.authorize(resourceKey(resource));
+    return this.apply([resource], [], ifMatch, opts.dryRun ?? false);
   }
 
   /**
@@ -57,6 +64,7 @@ export class ResourceService {
    * API would refuse to write it again.
    */
   async delete(key: ResourceKey, ifMatch?: number, opts: { cascade?: boolean } = {}): Promise<Outcome> {
+    this.ctx.authorize(key);
     const current = await this.store.get(key);
     if (!current) throw new ApiError("not_found", `${key.kind} "${key.name}" does not exist`);
     if (key.kind === "Mesh" && (await this.store.countInMesh(key.name)) > 0) {
@@ -64,6 +72,7 @@ export class ResourceService {
     }
     // A stale If-Match is the first thing to say: the caller decided on an old view.
     if (ifMatch !== undefined && current.revision !== ifMatch) throw new StoreError("precondition_failed", { index: 0, expected: ifMatch, actual: current.revision });
+    this.checkOwner(key, current);
     const referrers = await referrersOf(this.store, key);
     if (referrers.length > 0 && !opts.cascade) {
       const names = referrers.map((r) => `${r.key.kind} "${r.key.name}" (${r.field})`).join(", ");
@@ -71,12 +80,16 @@ export class ResourceService {
         hint: "change or delete those first, or delete them with it: ?cascade=true",
       });
     }
+    for (const r of referrers) {
+      this.ctx.authorize(r.key);
+      this.checkOwner(r.key, r.stored);
+    }
     const writes: Write[] = [
       { op: "delete", key, document: stripServerMetadata(current.resource), expect: ifMatch ?? "present" },
       // Each as read: one changed meanwhile fails the whole batch rather than being deleted unseen.
       ...referrers.map((r): Write => ({ op: "delete", key: r.key, document: stripServerMetadata(r.stored.resource), expect: r.stored.revision })),
     ];
-    const revisions = await this.store.commit(writes);
+    const revisions = await this.store.commit(writes, this.ctx.author);
     return {
       results: writes.map((w, i) => ({ ...w.key, action: "deleted" as const, revision: revisions[i]! })),
       revision: revisions[revisions.length - 1],
@@ -86,9 +99,11 @@ export class ResourceService {
   /**
    * Applies a bundle of parsed documents atomically. Mesh-scoped documents
    * without metadata.mesh go to `defaultMesh`. With `dryRun`, answers what
-   * would happen and writes nothing.
+   * would happen and writes nothing. With `prune`, the write's source ends
+   * up owning exactly the bundle: what it owns and the bundle no longer
+   * holds is deleted in the same batch (GitOps sync).
    */
-  async applyDocuments(docs: unknown[], opts: { dryRun: boolean; defaultMesh: string }): Promise<Outcome> {
+  async applyDocuments(docs: unknown[], opts: { dryRun: boolean; defaultMesh: string; prune?: boolean }): Promise<Outcome> {
     const resources = docs.map((d, i) => {
       try {
         return validateResource(d, opts.defaultMesh);
@@ -107,16 +122,38 @@ export class ResourceService {
         });
       }
       seen.set(k, i);
+      this.ctx.authorize(resourceKey(r), i);
     });
-    return this.apply(resources, undefined, opts.dryRun);
+    const pruned = opts.prune ? await this.prunable(resources) : [];
+    return this.apply(resources, pruned, undefined, opts.dryRun);
   }
 
-  private async apply(puts: Resource[], ifMatch?: number, dryRun = false): Promise<Outcome> {
-    await checkReferences(this.store, puts);
+  /** What the write's source owns and the bundle does not hold, refusing a prune that would leave a reference dangling. */
+  private async prunable(puts: Resource[]): Promise<StoredDocument[]> {
+    const keep = new Set(puts.map((r) => keyString(resourceKey(r))));
+    const owned = await this.store.listBySource(this.ctx.author.source);
+    const gone = owned.filter((d) => !keep.has(keyString(resourceKey(d.resource))));
+    const goneKeys = new Set(gone.map((d) => keyString(resourceKey(d.resource))));
+    for (const d of gone) {
+      this.ctx.authorize(resourceKey(d.resource));
+      for (const ref of await referrersOf(this.store, resourceKey(d.resource))) {
+        const k = keyString(ref.key);
+        // Its referrer goes too, or the bundle replaces it (the bundle's own references are checked against the outcome).
+        if (goneKeys.has(k) || keep.has(k)) continue;
+        throw new ApiError("conflict", `pruning ${describe(resourceKey(d.resource))} would leave ${describe(ref.key)} naming it (${ref.field})`, {
+          hint: "keep it in the bundle, or change that resource first",
+        });
+      }
+    }
+    return gone;
+  }
+
+  private async apply(puts: Resource[], deletes: StoredDocument[], ifMatch?: number, dryRun = false): Promise<Outcome> {
+    await checkReferences(this.store, puts, new Set(deletes.map((d) => keyString(resourceKey(d.resource)))));
     const current = await this.store.getMany(puts.map(resourceKey));
     const writes: Write[] = [];
     const results: WriteResult[] = [];
-    for (const r of puts) {
+    for (const [i, r] of puts.entries()) {
       const key = resourceKey(r);
       const stored = current.get(keyString(key));
       if (ifMatch !== undefined && stored?.revision !== ifMatch) {
@@ -128,27 +165,46 @@ export class ResourceService {
         results.push({ ...key, action: "unchanged", revision: stored.revision });
         continue;
       }
+      if (stored) this.checkOwner(key, stored, puts.length > 1 ? i : undefined);
       const write: Write = { op: "put", key, document: r };
       if (ifMatch !== undefined) write.expect = ifMatch;
       writes.push(write);
       results.push({ ...key, action: stored ? "updated" : "created", revision: 0 });
     }
+    for (const d of deletes) {
+      const key = resourceKey(d.resource);
+      writes.push({ op: "delete", key, document: stripServerMetadata(d.resource), expect: d.revision });
+      results.push({ ...key, action: "deleted", revision: 0 });
+    }
     if (dryRun || writes.length === 0) {
       return { results, revision: undefined };
     }
-    const revisions = await this.store.commit(writes);
+    const revisions = await this.store.commit(writes, this.ctx.author);
     let w = 0;
     for (const res of results) if (res.action !== "unchanged") res.revision = revisions[w++]!;
     return { results, revision: revisions[revisions.length - 1] };
   }
+
+  /** Refuses (409) to change what another config source wrote, unless forced. */
+  private checkOwner(key: ResourceKey, stored: StoredDocument, document?: number): void {
+    if (stored.source === "" || stored.source === this.ctx.author.source || this.ctx.force) return;
+    throw new ApiError("owned_by_other_source", `${describe(key)} belongs to source "${stored.source}"; this write is from "${this.ctx.author.source}"`, {
+      hint: "write it through that source, or pass ?force=true to take it over",
+      ...(document === undefined ? {} : { document }),
+    });
+  }
+}
+
+function describe(key: ResourceKey): string {
+  return `${key.kind} "${key.name}"${key.mesh ? ` in mesh "${key.mesh}"` : ""}`;
 }
 
 function sameDocument(stored: StoredDocument, next: Resource): boolean {
   return JSON.stringify(stripServerMetadata(stored.resource)) === JSON.stringify(next);
 }
 
-/** The document as the user wrote it (validated), without revision and timestamps. */
+/** The document as the user wrote it (validated), without what the server sets (revision, timestamps, source). */
 export function stripServerMetadata(r: Resource): Resource {
-  const { revision: _r, createdAt: _c, updatedAt: _u, ...metadata } = r.metadata;
+  const { revision: _r, createdAt: _c, updatedAt: _u, source: _s, ...metadata } = r.metadata;
   return { ...r, metadata } as Resource;
 }

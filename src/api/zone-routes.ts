@@ -7,6 +7,9 @@ import { ZoneRegistry } from "../store/zone-registry.js";
 import { ApiError } from "./api-error.js";
 import type { ApiContext, AppEnv } from "./app-env.js";
 import { answerWrite } from "./commit-path.js";
+import { principalOf } from "./access.js";
+import { meshCovered } from "../contract/api-token.js";
+import { writeContext } from "./write-context.js";
 import { ifMatchRevision } from "./request-params.js";
 import { ResourceService, type Outcome } from "./resource-service.js";
 
@@ -35,7 +38,10 @@ zoneRoutes.get("/v1/zones/:zone/connect", async (c) => {
 
 zoneRoutes.get("/v1/zones/:zone/status", async (c) => {
   const zone = zoneParam(c, "zone");
-  return c.json(await c.env.ZONES.get(c.env.ZONES.idFromName(zone)).status());
+  const claims = principalOf(c);
+  const status = await c.env.ZONES.get(c.env.ZONES.idFromName(zone)).status();
+  // The zone's proxies, as far as the token covers their meshes.
+  return c.json({ ...status, proxies: status.proxies.filter((p) => meshCovered(claims, p.mesh)) });
 });
 
 zoneRoutes.delete("/v1/zones/:name", async (c) => {
@@ -48,7 +54,7 @@ zoneRoutes.delete("/v1/zones/:name", async (c) => {
   }
   // A zone only seen (never declared) has no journal entry to write: revision 0 says so.
   const outcome: Outcome = declared
-    ? await new ResourceService(store).delete(key, ifMatchRevision(c.req.header("if-match")))
+    ? await new ResourceService(store, writeContext(c)).delete(key, ifMatchRevision(c.req.header("if-match")))
     : { results: [{ ...key, action: "deleted", revision: 0 }], revision: undefined };
   await retireZone(c.env, zone);
   return answerWrite(c, outcome, { shape: "result" });

@@ -9,6 +9,10 @@ export interface HistoryEntry {
   at: string;
   /** For a put, the document written; for a delete, the last one stored. */
   document: Resource;
+  /** Who wrote it (the API token's subject); "" before writes were attributed. */
+  by: string;
+  /** The config source it was written through. */
+  source: string;
 }
 
 /** `GET {resource}/history`: newest first. */

@@ -35,7 +35,7 @@ export const KIND_PLURALS: Readonly<Record<Kind, string>> = {
 export type Labels = z.output<typeof labels>;
 
 /** What users write (name, mesh, labels) and what the store adds (revision, timestamps). */
-export type Metadata = Omit<z.output<typeof meshScopedMetadata>, "revision" | "createdAt" | "updatedAt" | "uid"> &
+export type Metadata = Omit<z.output<typeof meshScopedMetadata>, "revision" | "createdAt" | "updatedAt" | "source" | "uid"> &
   Partial<z.output<typeof serverMetadata>>;
 
 export type MeshSpec = z.output<typeof meshSpec>;

@@ -19,5 +19,8 @@ export interface RolloutEvent {
   proxyId?: string;
   typeUrl?: string;
   errorDetail?: string;
+  /** `written`: who wrote it and through which config source. */
+  by?: string;
+  source?: string;
   atMs: number;
 }

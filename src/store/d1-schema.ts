@@ -21,8 +21,10 @@ export const resources = sqliteTable(
     document: text("document").notNull(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
+    /** The config source that wrote it last (a person, a pipeline); "" before sources were recorded. */
+    source: text("source").notNull().default(""),
   },
-  (t) => [primaryKey({ columns: [t.kind, t.mesh, t.name] }), index("resources_mesh_kind").on(t.mesh, t.kind)],
+  (t) => [primaryKey({ columns: [t.kind, t.mesh, t.name] }), index("resources_mesh_kind").on(t.mesh, t.kind), index("resources_source").on(t.source)],
 );
 
 export const journal = sqliteTable(
@@ -37,6 +39,10 @@ export const journal = sqliteTable(
     /** The document written; the last document for a delete, so history keeps it. */
     document: text("document").notNull(),
     at: text("at").notNull(),
+    /** Who wrote it: the API token's subject ("" before writes were attributed). */
+    principal: text("principal").notNull().default(""),
+    /** Through which config source. */
+    source: text("source").notNull().default(""),
   },
   (t) => [index("journal_resource").on(t.kind, t.mesh, t.name, t.seq)],
 );
@@ -90,3 +96,21 @@ export const zoneTokens = sqliteTable(
   },
   (t) => [index("zone_tokens_zone").on(t.zone)],
 );
+
+/**
+ * API tokens (src/contract/api-token.ts): what each issued token grants and
+ * whether it was revoked. Never the token. A token signed offline (a
+ * bootstrap token) has no row until it is revoked.
+ */
+export const apiTokens = sqliteTable("api_tokens", {
+  id: text("id").primaryKey(),
+  subject: text("subject").notNull(),
+  role: text("role").notNull(),
+  /** JSON array of mesh names, or ["*"]. */
+  meshes: text("meshes").notNull(),
+  /** JSON array of source names, or null: only the subject. */
+  sources: text("sources"),
+  createdAt: text("created_at").notNull(),
+  expiresAt: text("expires_at").notNull(),
+  revokedAt: text("revoked_at"),
+});

@@ -72,5 +72,7 @@ function toEntry(row: typeof journal.$inferSelect): HistoryEntry {
     op: row.op === "delete" ? "delete" : "put",
     at: row.at,
     document: JSON.parse(row.document) as Resource,
+    by: row.principal,
+    source: row.source,
   };
 }

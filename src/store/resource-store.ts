@@ -10,6 +10,16 @@ export interface StoredDocument {
   revision: number;
   createdAt: string;
   updatedAt: string;
+  /** The config source that wrote it last; "" when unknown (written before sources were recorded). */
+  source: string;
+}
+
+/** Who makes a commit, recorded in every journal row it writes. */
+export interface Author {
+  /** The API token's subject. */
+  principal: string;
+  /** The config source written through (the subject, or a pipeline's name). */
+  source: string;
 }
 
 /**
@@ -94,6 +104,12 @@ export class ResourceStore {
     return found;
   }
 
+  /** Every resource a config source wrote last, in every mesh. */
+  async listBySource(source: string): Promise<StoredDocument[]> {
+    const rows = await this.db.select().from(resources).where(eq(resources.source, source)).orderBy(asc(resources.mesh), asc(resources.kind), asc(resources.name));
+    return rows.map(toStored);
+  }
+
   /** Every resource of one mesh, by kind and name. */
   async listInMesh(mesh: string): Promise<StoredDocument[]> {
     const rows = await this.db.select().from(resources).where(eq(resources.mesh, mesh)).orderBy(asc(resources.kind), asc(resources.name));
@@ -130,10 +146,10 @@ export class ResourceStore {
    * Throws StoreError("precondition_failed") naming the first write whose
    * `expect` did not hold.
    */
-  async commit(writes: Write[]): Promise<number[]> {
+  async commit(writes: Write[], author: Author = { principal: "", source: "" }): Promise<number[]> {
     if (writes.length === 0) return [];
     const at = new Date().toISOString();
-    const statements = writes.flatMap((w) => this.statementsFor(w, at));
+    const statements = writes.flatMap((w) => this.statementsFor(w, at, author));
     const last = this.db.select({ seq: journal.seq }).from(journal).orderBy(desc(journal.seq)).limit(writes.length);
     try {
       // The tuple type drizzle wants for batch() cannot be built from a
@@ -147,7 +163,7 @@ export class ResourceStore {
     }
   }
 
-  private statementsFor(w: Write, at: string) {
+  private statementsFor(w: Write, at: string, author: Author) {
     const out = [];
     const guard = guardCondition(w);
     if (guard) out.push(this.db.insert(writeGuard).select(sql`SELECT NULL AS ok WHERE NOT (${guard})`));
@@ -159,6 +175,8 @@ export class ResourceStore {
         op: w.op,
         document: JSON.stringify(w.document),
         at,
+        principal: author.principal,
+        source: author.source,
       }),
     );
     if (w.op === "put") {
@@ -173,10 +191,11 @@ export class ResourceStore {
             document: JSON.stringify(w.document),
             createdAt: at,
             updatedAt: at,
+            source: author.source,
           })
           .onConflictDoUpdate({
             target: [resources.kind, resources.mesh, resources.name],
-            set: { revision: sql`excluded.revision`, document: sql`excluded.document`, updatedAt: sql`excluded.updated_at` },
+            set: { revision: sql`excluded.revision`, document: sql`excluded.document`, updatedAt: sql`excluded.updated_at`, source: sql`excluded.source` },
           }),
       );
     } else {
@@ -223,6 +242,12 @@ function isGuardFailure(err: unknown): boolean {
 
 function toStored(row: typeof resources.$inferSelect): StoredDocument {
   const resource = JSON.parse(row.document) as Resource;
-  resource.metadata = { ...resource.metadata, revision: row.revision, createdAt: row.createdAt, updatedAt: row.updatedAt };
-  return { resource, revision: row.revision, createdAt: row.createdAt, updatedAt: row.updatedAt };
+  resource.metadata = {
+    ...resource.metadata,
+    revision: row.revision,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    ...(row.source ? { source: row.source } : {}),
+  };
+  return { resource, revision: row.revision, createdAt: row.createdAt, updatedAt: row.updatedAt, source: row.source };
 }

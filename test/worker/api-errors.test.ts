@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, journalHead, route, service } from "./api-helpers.js";
+import { call, fetchAsAdmin, journalHead, route, service } from "./api-helpers.js";
 
 /** Every bad request gets {code, message, field?} and writes nothing. */
 async function expectRefused(
@@ -199,7 +199,7 @@ describe("input handling (hardening 12, 14, 15)", () => {
     const workload = '{"kind":"Workload","metadata":{"name":"w"},"spec":{"service":"echo","address":"10.0.0.1\\n","port":1,"zone":"z"}}';
     await expectRefused(call("PUT", "/v1/meshes/default/workloads/w", workload, { "content-type": "application/json" }), 422, "invalid_field", "spec.address");
     const bytes = new Uint8Array([...new TextEncoder().encode('{"kind":"Service","metadata":{"name":"'), 0xff, 0xfe, ...new TextEncoder().encode('"}}')]);
-    const res = await SELF.fetch("http://api/v1/meshes/default/services/echo", { method: "PUT", headers: { "content-type": "application/json" }, body: bytes });
+    const res = await fetchAsAdmin("http://api/v1/meshes/default/services/echo", { method: "PUT", headers: { "content-type": "application/json" }, body: bytes });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toContain("UTF-8");
     const longPrefix = { ...service("echo"), metadata: { name: "echo", labels: { [`${Array(5).fill("a".repeat(60)).join(".")}/x`]: "v" } } };

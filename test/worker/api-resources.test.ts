@@ -1,12 +1,12 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, journalHead, route, service } from "./api-helpers.js";
+import { call, fetchAsAdmin, journalHead, route, service } from "./api-helpers.js";
 
 const echo = { kind: "Service", metadata: { name: "echo", mesh: "default" }, spec: { ports: [{ port: 50051, protocol: "grpc" }] } };
 
 describe("resources API", () => {
   it("creates, reads, updates and lists a Service with revisions from the journal", async () => {
-    const put = await SELF.fetch("http://api/v1/meshes/default/services/echo", {
+    const put = await fetchAsAdmin("http://api/v1/meshes/default/services/echo", {
       method: "PUT",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(echo),
@@ -19,11 +19,11 @@ describe("resources API", () => {
     const journal = await env.DB.prepare("SELECT seq, op FROM journal WHERE name = 'echo'").all<{ seq: number; op: string }>();
     expect(journal.results).toEqual([{ seq: created.metadata.revision, op: "put" }]);
 
-    const get = await SELF.fetch("http://api/v1/meshes/default/services/echo");
+    const get = await fetchAsAdmin("http://api/v1/meshes/default/services/echo");
     expect(get.status).toBe(200);
     expect(await get.json()).toMatchObject({ kind: "Service", metadata: { name: "echo", mesh: "default" }, spec: echo.spec });
 
-    const list = await SELF.fetch("http://api/v1/meshes/default/services");
+    const list = await fetchAsAdmin("http://api/v1/meshes/default/services");
     expect(((await list.json()) as { items: unknown[] }).items).toHaveLength(1);
   });
 });

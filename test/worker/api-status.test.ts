@@ -1,7 +1,7 @@
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { AckState } from "../../src/contract/zone-protocol/zone_pb.js";
-import { call, journalHead, service } from "./api-helpers.js";
+import { call, fetchAsAdmin, journalHead, service } from "./api-helpers.js";
 import { ZoneSocket } from "./zone-socket.js";
 import { zoneToken } from "./zone-token.js";
 
@@ -156,7 +156,7 @@ describe("GET /v1/metrics (hardening 20)", () => {
     report(sock, "p-metrics", (put.body.metadata as { revision: number }).revision, { type: "Cluster", error: "bad" });
     let text = "";
     for (let i = 0; i < 50 && !text.includes('edgeplane_zone_proxies{zone="st-metrics",state="nacked"} 1'); i++) {
-      const res = await SELF.fetch("http://api/v1/metrics");
+      const res = await fetchAsAdmin("http://api/v1/metrics");
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toContain("text/plain");
       text = await res.text();

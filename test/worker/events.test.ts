@@ -1,7 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { AckState } from "../../src/contract/zone-protocol/zone_pb.js";
-import { call, service } from "./api-helpers.js";
+import { call, fetchAsAdmin, service } from "./api-helpers.js";
 import { ZoneSocket } from "./zone-socket.js";
 import { zoneToken } from "./zone-token.js";
 
@@ -40,7 +40,7 @@ describe("GET /v1/events", () => {
     await sock.next();
     await sock.nextUpdate();
 
-    const res = await SELF.fetch("http://api/v1/events?mesh=default&kind=Service&name=ev-echo");
+    const res = await fetchAsAdmin("http://api/v1/events?mesh=default&kind=Service&name=ev-echo");
     expect(res.headers.get("content-type")).toBe("text/event-stream");
     // Publishers are independent (API, zone): no order between their events.
     const events = collect(res, (got) => ["written", "zone-applied", "proxy-nacked"].every((t) => got.some((e) => e.event === t)));
@@ -68,7 +68,7 @@ describe("GET /v1/events", () => {
 
 describe("one commit path", () => {
   it("publishes a written event for a PUT, a DELETE, an apply and a rollback alike", async () => {
-    const res = await SELF.fetch("http://api/v1/events?mesh=default&kind=Service&name=ev-one");
+    const res = await fetchAsAdmin("http://api/v1/events?mesh=default&kind=Service&name=ev-one");
     const events = collect(res, (got) => got.filter((e) => e.event === "written").length >= 4);
 
     const put = await call("PUT", "/v1/meshes/default/services/ev-one", service("ev-one", 50051));
@@ -98,7 +98,7 @@ describe("clients that hang up (hardening 17)", () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     const before = (await hub.stats()).listeners;
-    const res = await SELF.fetch("http://api/v1/events?mesh=default");
+    const res = await fetchAsAdmin("http://api/v1/events?mesh=default");
     const reader = res.body!.getReader();
     await reader.read();
     expect((await hub.stats()).listeners).toBe(before + 1);

@@ -15,6 +15,8 @@ export const serverMetadata = z.object({
   revision: z.int().min(1),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** The config source that wrote it last. */
+  source: z.string(),
 });
 
 const setByServer = () => ignored("set by the server; ignored on input", { readOnly: true });
@@ -25,6 +27,7 @@ const userFields = {
   revision: setByServer(),
   createdAt: setByServer(),
   updatedAt: setByServer(),
+  source: setByServer(),
   uid: ignored("Kubernetes tools add it; ignored"),
 };
 

@@ -1,0 +1,67 @@
+import { roleCovers, type ApiTokenClaims } from "../contract/api-token.js";
+import { GLOBAL_KINDS, type Kind } from "../contract/resource-types.js";
+import type { Author } from "../store/resource-store.js";
+import { principalOf, requireMesh } from "./access.js";
+import { ApiError } from "./api-error.js";
+import type { ApiContext } from "./app-env.js";
+import { queryBool } from "./request-params.js";
+
+/** Who writes, through which source, and what the token lets it touch. */
+export interface WriteContext {
+  author: Author;
+  /** `?force=true`: take over resources another source owns. */
+  force: boolean;
+  /** Refuses (403) a write the token does not allow: its mesh, or Mesh and Zone without admin. */
+  authorize(target: { kind: Kind; mesh: string }, document?: number): void;
+}
+
+/** Sources bridges write through; never an API caller's. */
+const RESERVED_SOURCE = /^zone\//;
+
+/**
+ * The write context of a request: the principal from its token, the config
+ * source it writes as (`?source=NAME`, default the token's subject; a
+ * writer only the sources its token lists, an admin any), and `?force`.
+ *
+ * @example const service = new ResourceService(store, writeContext(c));
+ */
+export function writeContext(c: ApiContext): WriteContext {
+  const claims = principalOf(c);
+  const source = c.req.query("source") ?? claims.sub;
+  checkSource(claims, source);
+  return {
+    author: { principal: claims.sub, source },
+    force: queryBool(c.req.query("force"), "force") ?? false,
+    authorize: (target, document) => authorizeWrite(claims, target, document),
+  };
+}
+
+function checkSource(claims: ApiTokenClaims, source: string): void {
+  if (!/^[a-z0-9]([-a-z0-9./]{0,126}[a-z0-9])?$/.test(source) && source !== claims.sub) {
+    throw new ApiError("invalid_query", `source "${source}" is not a valid source name`, { field: "source", hint: "lowercase letters, digits, '-', '.', '/'" });
+  }
+  if (RESERVED_SOURCE.test(source)) {
+    throw new ApiError("forbidden", `source "${source}" belongs to a zone's bridges; what they discovered is read-only through the API`, { field: "source" });
+  }
+  if (claims.role === "admin" || source === claims.sub) return;
+  const allowed = claims.sources ?? [];
+  if (!allowed.includes("*") && !allowed.includes(source)) {
+    throw new ApiError("forbidden", `this token may not write as source "${source}"`, {
+      field: "source",
+      hint: `it may write as ${[claims.sub, ...allowed].map((s) => `"${s}"`).join(", ")}`,
+    });
+  }
+}
+
+function authorizeWrite(claims: ApiTokenClaims, target: { kind: Kind; mesh: string }, document?: number): void {
+  try {
+    if (GLOBAL_KINDS.has(target.kind)) {
+      if (!roleCovers(claims.role, "admin")) throw new ApiError("forbidden", `writing a ${target.kind} needs the admin role; this token has ${claims.role}`);
+      return;
+    }
+    if (!roleCovers(claims.role, "writer")) throw new ApiError("forbidden", `writing needs the writer role; this token has ${claims.role}`);
+    requireMesh(claims, target.mesh);
+  } catch (err) {
+    throw document !== undefined && err instanceof ApiError ? err.inDocument(document) : err;
+  }
+}
