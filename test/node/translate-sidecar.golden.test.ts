@@ -15,6 +15,7 @@ import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/
 import { OriginalDstSchema, checkConsistency, translateSidecar } from "../../src/xds-bridge/translate/index.js";
 import type { XdsResources } from "../../src/xds-bridge/xds-resources.js";
 import { validateMessage } from "./support/pgv/index.js";
+import { XDS_REGISTRY } from "./support/xds-registry.js";
 
 /*
  * Golden tests for Envoy sidecars: test/golden-sidecar/<case>/input.yaml ->
@@ -27,7 +28,7 @@ const GOLDEN_DIR = new URL("../golden-sidecar/", import.meta.url);
 const UPDATE = process.env["UPDATE_GOLDEN"] === "1";
 const HEADER = /^#\s*(workload|mesh):\s*([a-z0-9-]+)\s*$/;
 // Any fields render (and are validated) only for types the registry knows.
-const registry = createRegistry(HttpConnectionManagerSchema, RouterSchema, OriginalDstSchema, HttpProtocolOptionsSchema);
+const registry = XDS_REGISTRY;
 
 const cases = readdirSync(GOLDEN_DIR, { withFileTypes: true })
   .filter((d) => d.isDirectory())

@@ -13,6 +13,7 @@ import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/
 import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { checkConsistency, translateMesh } from "../../src/xds-bridge/translate/index.js";
 import type { XdsResources } from "../../src/xds-bridge/xds-resources.js";
+import { XDS_REGISTRY } from "./support/xds-registry.js";
 
 /*
  * Kuma-style golden tests: test/golden/<case>/input.yaml -> xds.json.
@@ -22,7 +23,7 @@ const GOLDEN_DIR = new URL("../golden/", import.meta.url);
 const UPDATE = process.env["UPDATE_GOLDEN"] === "1";
 const MESH_COMMENT = /^#\s*mesh:\s*([a-z0-9-]+)\s*$/;
 // Any fields (api_listener, typed_config) render only for types the registry knows.
-const registry = createRegistry(HttpConnectionManagerSchema, RouterSchema);
+const registry = XDS_REGISTRY;
 
 const cases = readdirSync(GOLDEN_DIR, { withFileTypes: true })
   .filter((d) => d.isDirectory())
