@@ -1,16 +1,21 @@
 import { keyString, resourceKey, type Resource, type ResourceKey } from "../contract/resource-types.js";
+import { proxyWarnings } from "../contract/proxy-warnings.js";
 import { validateResource } from "../contract/resource-schema.js";
+import { convertSmiBundle, SmiConversionError, type BundleEntry } from "../contract/smi-conversion.js";
 import { ValidationError } from "../contract/validation-error.js";
-import type { WriteResult } from "../contract/write-result.js";
+import type { Conversion, WriteResult, WriteWarning } from "../contract/write-result.js";
 import type { ResourceStore, StoredDocument, Write } from "../store/resource-store.js";
 import { ApiError } from "./api-error.js";
 import { checkReferences } from "./references.js";
-
 
 export interface Outcome {
   results: WriteResult[];
   /** The highest revision written, or undefined when nothing changed. */
   revision: number | undefined;
+  /** Fields of the written documents some proxies will not apply. */
+  warnings: WriteWarning[];
+  /** SMI documents and what was stored for them. */
+  converted: Conversion[];
 }
 
 /**
@@ -24,9 +29,13 @@ export interface Outcome {
 export class ResourceService {
   constructor(private readonly store: ResourceStore) {}
 
-  /** Validates one document against the URL it was sent to. */
+  /**
+   * Validates one document against the URL it was sent to; an SMI
+   * TrafficSplit is converted to its HTTPRoute first.
+   */
   static validateAt(doc: unknown, at: ResourceKey): Resource {
-    const resource = validateResource(doc, at.mesh || undefined);
+    const [entry] = convertBundle([doc]);
+    const resource = validateResource(entry?.doc, at.mesh || undefined);
     if (resource.kind !== at.kind) {
       throw new ApiError("name_mismatch", `the URL is for ${at.kind}, the document is a ${resource.kind}`, { field: "kind" });
     }
@@ -44,7 +53,7 @@ export class ResourceService {
   }
 
   async put(resource: Resource, ifMatch?: number): Promise<Outcome> {
-    return this.apply([resource], ifMatch);
+    return this.apply([resource], [0], ifMatch);
   }
 
   async delete(key: ResourceKey, ifMatch?: number): Promise<Outcome> {
@@ -55,7 +64,7 @@ export class ResourceService {
     }
     const write: Write = { op: "delete", key, document: stripServerMetadata(current.resource), expect: ifMatch ?? "present" };
     const [revision] = await this.store.commit([write]);
-    return { results: [{ ...key, action: "deleted", revision: revision! }], revision };
+    return { results: [{ ...key, action: "deleted", revision: revision! }], revision, warnings: [], converted: [] };
   }
 
   /**
@@ -64,30 +73,39 @@ export class ResourceService {
    * would happen and writes nothing.
    */
   async applyDocuments(docs: unknown[], opts: { dryRun: boolean; defaultMesh: string }): Promise<Outcome> {
-    const resources = docs.map((d, i) => {
+    // Documents keep their index in the bundle as sent: errors and warnings name it.
+    const entries = convertBundle(docs);
+    const resources = entries.map((e) => {
       try {
-        return validateResource(d, opts.defaultMesh);
+        return validateResource(e.doc, opts.defaultMesh);
       } catch (err) {
-        if (err instanceof ValidationError) throw ApiError.from(err).inDocument(i);
+        if (err instanceof ValidationError) throw ApiError.from(err).inDocument(e.index);
         throw err;
       }
     });
     const seen = new Map<string, number>();
     resources.forEach((r, i) => {
       const k = keyString(resourceKey(r));
+      const index = entries[i]!.index;
       if (seen.has(k)) {
-        throw new ApiError("conflict", `document ${i} names the same ${r.kind} as document ${seen.get(k)}`, {
-          document: i,
+        throw new ApiError("conflict", `document ${index} names the same ${r.kind} as document ${seen.get(k)}`, {
+          document: index,
           field: "metadata.name",
         });
       }
-      seen.set(k, i);
+      seen.set(k, index);
     });
-    return this.apply(resources, undefined, opts.dryRun);
+    const outcome = await this.apply(resources, entries.map((e) => e.index), undefined, opts.dryRun);
+    outcome.converted = entries.flatMap((e, i) => (e.convertedFrom ? [{ document: e.index, from: e.convertedFrom, resource: resources[i] }] : []));
+    return outcome;
   }
 
-  private async apply(puts: Resource[], ifMatch?: number, dryRun = false): Promise<Outcome> {
-    await checkReferences(this.store, puts);
+  /** `indexes[i]`: where `puts[i]` was in the request, for references and warnings. */
+  private async apply(puts: Resource[], indexes: number[], ifMatch?: number, dryRun = false): Promise<Outcome> {
+    await checkReferences(this.store, puts, indexes);
+    const warnings = puts.flatMap((r, i) =>
+      proxyWarnings(r).map((w) => ({ document: indexes[i] ?? i, kind: r.kind, mesh: r.metadata.mesh ?? "", name: r.metadata.name, ...w })),
+    );
     const current = await this.store.getMany(puts.map(resourceKey));
     const writes: Write[] = [];
     const results: WriteResult[] = [];
@@ -109,12 +127,22 @@ export class ResourceService {
       results.push({ ...key, action: stored ? "updated" : "created", revision: 0 });
     }
     if (dryRun || writes.length === 0) {
-      return { results, revision: undefined };
+      return { results, revision: undefined, warnings, converted: [] };
     }
     const revisions = await this.store.commit(writes);
     let w = 0;
     for (const res of results) if (res.action !== "unchanged") res.revision = revisions[w++]!;
-    return { results, revision: revisions[revisions.length - 1] };
+    return { results, revision: revisions[revisions.length - 1], warnings, converted: [] };
+  }
+}
+
+/** SMI documents converted (conversion-errors located in their document), the rest as they are. */
+function convertBundle(docs: readonly unknown[]): BundleEntry[] {
+  try {
+    return convertSmiBundle(docs);
+  } catch (err) {
+    if (err instanceof SmiConversionError) throw ApiError.from(err.validation).inDocument(err.index);
+    throw err;
   }
 }
 

@@ -38,6 +38,7 @@ function documentSchema(kind: Kind, meshRequired: boolean) {
     // No spec reads as an empty one: a Mesh needs none, a Service then misses its ports.
     spec: SPEC_SCHEMAS[kind].prefault({}),
     status: ignored("set by the server; ignored on input", { readOnly: true }),
+    warnings: ignored("in write answers: fields some proxies will not apply; ignored on input", { readOnly: true }),
   }).meta({ title: kind });
 }
 

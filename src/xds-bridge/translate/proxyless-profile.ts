@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { anyPack, anyUnpack } from "@bufbuild/protobuf/wkt";
 import { parseDurationMs } from "../../contract/duration.js";
+import { PROXYLESS_FAILURE_PERCENTAGE_THRESHOLD } from "../../contract/proxy-warnings.js";
 import { CircuitBreakersSchema } from "../../../gen/envoy/config/cluster/v3/circuit_breaker_pb.js";
 import type { Cluster } from "../../../gen/envoy/config/cluster/v3/cluster_pb.js";
 import { OutlierDetectionSchema, type OutlierDetection } from "../../../gen/envoy/config/cluster/v3/outlier_detection_pb.js";
@@ -49,8 +50,6 @@ import { RETRIABLE_STATUS_CODES } from "./route-policies.js";
 /** The placeholder parts of a fault override: never applied (0 %). */
 const UNUSED_DELAY_MS = 1;
 const UNUSED_ABORT_STATUS = 14;
-/** Failure-percentage ejection for `consecutiveErrors`: more than half of at least N calls in an interval failed. */
-export const FAILURE_PERCENTAGE_THRESHOLD = 50;
 
 /**
  * `routes` (as serviceRoutes built them) for a proxyless client of the
@@ -144,6 +143,6 @@ function proxylessOutlierDetection(o: NonNullable<BackendSettings["outlierDetect
     enforcingFailurePercentage: o.consecutiveErrors === undefined ? 0 : 100,
     ...(o.consecutiveErrors === undefined
       ? {}
-      : { failurePercentageMinimumHosts: 1, failurePercentageRequestVolume: o.consecutiveErrors, failurePercentageThreshold: FAILURE_PERCENTAGE_THRESHOLD }),
+      : { failurePercentageMinimumHosts: 1, failurePercentageRequestVolume: o.consecutiveErrors, failurePercentageThreshold: PROXYLESS_FAILURE_PERCENTAGE_THRESHOLD }),
   });
 }
