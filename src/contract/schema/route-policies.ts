@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseDurationMs } from "../duration.js";
 import { addFault } from "../schema-errors.js";
+import { alsoAccepting } from "./also-accepted.js";
 import { duration } from "./fields.js";
 import { strictObject } from "./strict-object.js";
 
@@ -25,9 +26,13 @@ export type RetryableGrpcStatus = (typeof RETRYABLE_GRPC_STATUSES)[number];
 /** `UNAVAILABLE`, `resource_exhausted` and `resource-exhausted` all name one status. */
 const normalizeStatus = (v: unknown) => (typeof v === "string" ? v.toLowerCase().replaceAll("_", "-") : v);
 
-const grpcStatus = z.preprocess(normalizeStatus, z.enum(GRPC_STATUS_NAMES.filter((s) => s !== "ok") as [GrpcStatusName, ...GrpcStatusName[]])).meta({
-  description: "a gRPC status name such as unavailable (or UNAVAILABLE)",
-});
+/** A status name in any of the spellings the preprocess reads, for JSON Schema (also-accepted.ts). */
+function statusName<T extends string>(names: readonly [T, ...T[]], description: string) {
+  const spellings = names.flatMap((n) => [n.replaceAll("-", "_"), n.toUpperCase(), n.toUpperCase().replaceAll("-", "_")]);
+  return alsoAccepting(z.preprocess(normalizeStatus, z.enum(names)).meta({ description }), [{ type: "string", enum: [...new Set(spellings)] }]);
+}
+
+const grpcStatus = statusName(GRPC_STATUS_NAMES.filter((s) => s !== "ok") as [GrpcStatusName, ...GrpcStatusName[]], "a gRPC status name such as unavailable (or UNAVAILABLE)");
 
 const positiveDuration = duration.superRefine((text, ctx) => {
   if (parseDurationMs(text) === 0) addFault(ctx, { code: "invalid_field", message: (f) => `${f} must be longer than 0s` });
@@ -67,7 +72,7 @@ export const httpRetry = strictObject({
 export const grpcRetry = strictObject({
   attempts: attempts.optional(),
   codes: z
-    .array(z.preprocess(normalizeStatus, z.enum(RETRYABLE_GRPC_STATUSES)))
+    .array(statusName(RETRYABLE_GRPC_STATUSES, "a gRPC status name such as unavailable (or UNAVAILABLE)"))
     .min(1)
     .max(5)
     .meta({ description: `statuses proxies can retry on: ${RETRYABLE_GRPC_STATUSES.join(", ")}` })

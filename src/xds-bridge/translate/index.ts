@@ -23,3 +23,4 @@ export {
 } from "./sidecar-names.js";
 export { serviceDomains } from "./outbound.js";
 export { OriginalDstSchema } from "./original-dst.js";
+export { TYPED_CONFIGS } from "./typed-configs.js";

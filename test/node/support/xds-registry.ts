@@ -1,25 +1,4 @@
-import { createRegistry } from "@bufbuild/protobuf";
-import { HTTPFaultSchema } from "../../../gen/envoy/extensions/filters/http/fault/v3/fault_pb.js";
-import { RouterSchema } from "../../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
-import { HttpConnectionManagerSchema } from "../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
-import { LeastRequestSchema } from "../../../gen/envoy/extensions/load_balancing_policies/least_request/v3/least_request_pb.js";
-import { RandomSchema } from "../../../gen/envoy/extensions/load_balancing_policies/random/v3/random_pb.js";
-import { RoundRobinSchema } from "../../../gen/envoy/extensions/load_balancing_policies/round_robin/v3/round_robin_pb.js";
-import { HttpProtocolOptionsSchema } from "../../../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
-import { OriginalDstSchema } from "../../../src/xds-bridge/translate/index.js";
+import { TYPED_CONFIGS } from "../../../src/xds-bridge/translate/index.js";
 
-/**
- * Every type the translators pack into an Any (filters, load balancing
- * policies, protocol options): golden files render them, and the PGV
- * checker validates their payloads, only through a registry that knows them.
- */
-export const XDS_REGISTRY = createRegistry(
-  HttpConnectionManagerSchema,
-  RouterSchema,
-  HTTPFaultSchema,
-  OriginalDstSchema,
-  HttpProtocolOptionsSchema,
-  LeastRequestSchema,
-  RandomSchema,
-  RoundRobinSchema,
-);
+/** The types translation packs into an Any, for golden files and the PGV checker (translate/typed-configs.ts). */
+export const XDS_REGISTRY = TYPED_CONFIGS;
