@@ -1,7 +1,9 @@
 import * as grpc from "@grpc/grpc-js";
 
-/** The one method of the test echo service. */
+/** The method of the test echo service. */
 export const ECHO_METHOD_PATH = "/edgeplane.demo.Echo/Call";
+/** A second method of the same service, answered alike: routes can tell methods apart. */
+export const ECHO_OTHER_METHOD_PATH = "/edgeplane.demo.Echo/Other";
 
 export interface EchoRequest {
   message: string;
@@ -50,7 +52,21 @@ export interface EchoBackend {
   readonly address: string;
   /** Calls answered so far. */
   calls(): number;
+  /** Turns failing every call with UNAVAILABLE on or off (a backend that "keeps failing"). */
+  setFailing(failing: boolean): void;
   close(): Promise<void>;
+}
+
+/** How a test backend misbehaves. */
+export interface EchoBehaviour {
+  /**
+   * Fail the first attempt of every call with UNAVAILABLE and answer its
+   * retries (gRPC marks a retry with `grpc-previous-rpc-attempts`): a retry
+   * policy hides the failure, no retry exposes it.
+   */
+  failFirstAttempt?: boolean;
+  /** Answer after this long (a slow backend, for circuit breaking). */
+  delayMs?: number;
 }
 
 /**
@@ -61,18 +77,22 @@ export interface EchoBackend {
  *   await callEcho(a.address); // "a"
  *   await a.close();
  */
-export async function startEchoBackend(name: string, port = 0, host = "127.0.0.1"): Promise<EchoBackend> {
+export async function startEchoBackend(name: string, port = 0, host = "127.0.0.1", behaviour: EchoBehaviour = {}): Promise<EchoBackend> {
   let calls = 0;
+  let failing = false;
   const server = new grpc.Server();
-  server.addService(
-    { Call: echoMethod },
-    {
-      Call: (call: grpc.ServerUnaryCall<EchoRequest, EchoReply>, callback: grpc.sendUnaryData<EchoReply>) => {
-        calls += 1;
-        callback(null, { backend: name, message: call.request.message });
-      },
-    },
-  );
+  const answer = (call: grpc.ServerUnaryCall<EchoRequest, EchoReply>, callback: grpc.sendUnaryData<EchoReply>) => {
+    calls += 1;
+    const retry = call.metadata.get("grpc-previous-rpc-attempts").length > 0;
+    if (failing || (behaviour.failFirstAttempt && !retry)) {
+      callback({ code: grpc.status.UNAVAILABLE, details: `${name} fails ${failing ? "every call" : "first attempts"}` });
+      return;
+    }
+    const reply = () => callback(null, { backend: name, message: call.request.message });
+    if (behaviour.delayMs) setTimeout(reply, behaviour.delayMs);
+    else reply();
+  };
+  server.addService({ Call: echoMethod, Other: { ...echoMethod, path: ECHO_OTHER_METHOD_PATH } }, { Call: answer, Other: answer });
   const bound = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(err) : resolve(p),
@@ -83,6 +103,9 @@ export async function startEchoBackend(name: string, port = 0, host = "127.0.0.1
     port: bound,
     address: `${host}:${bound}`,
     calls: () => calls,
+    setFailing: (on) => {
+      failing = on;
+    },
     close: async () => {
       // Callers hold channels open; a graceful shutdown would wait for them.
       server.forceShutdown();
@@ -125,15 +148,17 @@ export class EchoClient {
     return this.callFull(message).then((reply) => reply.backend);
   }
 
-  /** Makes one RPC; resolves with the whole reply. */
-  callFull(message = "ping"): Promise<EchoReply> {
+  /** Makes one RPC; resolves with the whole reply. `method` and `metadata` default to Call and none. */
+  callFull(message = "ping", opts: { method?: string; metadata?: Record<string, string> } = {}): Promise<EchoReply> {
+    const metadata = new grpc.Metadata();
+    for (const [k, v] of Object.entries(opts.metadata ?? {})) metadata.set(k, v);
     return new Promise((resolve, reject) => {
       this.client.makeUnaryRequest(
-        echoMethod.path,
+        opts.method ?? echoMethod.path,
         echoMethod.requestSerialize,
         echoMethod.responseDeserialize,
         { message },
-        new grpc.Metadata(),
+        metadata,
         { deadline: Date.now() + this.deadlineMs },
         (err, reply) => (err || !reply ? reject(err ?? new Error("empty echo reply")) : resolve(reply)),
       );

@@ -17,6 +17,7 @@ const STATUS = {
   missing_field: 422,
   invalid_field: 422,
   unknown_field: 422,
+  unsupported_field: 422,
   unknown_kind: 422,
   too_large: 422,
   missing_reference: 422,

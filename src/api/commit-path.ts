@@ -25,7 +25,9 @@ export async function answerWrite(c: ApiContext, outcome: Outcome, answer: Write
       const result = outcome.results[0]!;
       c.header("ETag", `"${result.revision}"`);
       const stored = await new ResourceStore(c.env.DB).get(answer.key);
-      return c.json(stored?.resource ?? null, result.action === "created" ? 201 : 200);
+      // Warnings ride beside the document (documents accept and ignore the field, so the answer can be written back).
+      const body = stored && outcome.warnings.length > 0 ? { ...stored.resource, warnings: outcome.warnings.map(({ field, message, proxies }) => ({ field, message, proxies })) } : (stored?.resource ?? null);
+      return c.json(body, result.action === "created" ? 201 : 200);
     }
     case "result": {
       // A cascading delete also names what it deleted with the resource.
@@ -33,7 +35,13 @@ export async function answerWrite(c: ApiContext, outcome: Outcome, answer: Write
       return c.json(cascaded.length > 0 ? { ...first, cascaded } : first);
     }
     case "bundle":
-      return c.json({ dryRun: answer.dryRun, revision: outcome.revision ?? null, results: outcome.results } satisfies ApplyResponse);
+      return c.json({
+        dryRun: answer.dryRun,
+        revision: outcome.revision ?? null,
+        results: outcome.results,
+        warnings: outcome.warnings,
+        ...(outcome.converted.length > 0 ? { converted: outcome.converted } : {}),
+      } satisfies ApplyResponse);
   }
 }
 

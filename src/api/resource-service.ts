@@ -1,7 +1,9 @@
 import { keyString, resourceKey, type Resource, type ResourceKey } from "../contract/resource-types.js";
+import { proxyWarnings } from "../contract/proxy-warnings.js";
 import { validateResource } from "../contract/resource-schema.js";
+import { convertSmiBundle, SmiConversionError, type BundleEntry } from "../contract/smi-conversion.js";
 import { ValidationError } from "../contract/validation-error.js";
-import type { WriteResult } from "../contract/write-result.js";
+import type { Conversion, WriteResult, WriteWarning } from "../contract/write-result.js";
 import type { ResourceStore, StoredDocument, Write } from "../store/resource-store.js";
 import { StoreError } from "../store/store-error.js";
 import { ApiError } from "./api-error.js";
@@ -14,6 +16,10 @@ export interface Outcome {
   results: WriteResult[];
   /** The highest revision written, or undefined when nothing changed. */
   revision: number | undefined;
+  /** Fields of the written documents some proxies will not apply. */
+  warnings: WriteWarning[];
+  /** SMI documents and what was stored for them. */
+  converted: Conversion[];
 }
 
 /**
@@ -32,9 +38,13 @@ export class ResourceService {
     private readonly ctx: WriteContext,
   ) {}
 
-  /** Validates one document against the URL it was sent to. */
+  /**
+   * Validates one document against the URL it was sent to; an SMI
+   * TrafficSplit is converted to its HTTPRoute first.
+   */
   static validateAt(doc: unknown, at: ResourceKey): Resource {
-    const resource = validateResource(doc, at.mesh || undefined);
+    const [entry] = convertBundle([doc]);
+    const resource = validateResource(entry?.doc, at.mesh || undefined);
     if (resource.kind !== at.kind) {
       throw new ApiError("name_mismatch", `the URL is for ${at.kind}, the document is a ${resource.kind}`, { field: "kind" });
     }
@@ -54,7 +64,7 @@ export class ResourceService {
   /** Writes one resource; with `dryRun`, answers what would happen and writes nothing. */
   async put(resource: Resource, ifMatch?: number, opts: { dryRun?: boolean } = {}): Promise<Outcome> {
     this.ctx.authorize(resourceKey(resource));
-    return this.apply([resource], [], ifMatch, opts.dryRun ?? false);
+    return this.apply([resource], [0], [], ifMatch, opts.dryRun ?? false);
   }
 
   /**
@@ -93,6 +103,8 @@ export class ResourceService {
     return {
       results: writes.map((w, i) => ({ ...w.key, action: "deleted" as const, revision: revisions[i]! })),
       revision: revisions[revisions.length - 1],
+      warnings: [],
+      converted: [],
     };
   }
 
@@ -104,28 +116,33 @@ export class ResourceService {
    * holds is deleted in the same batch (GitOps sync).
    */
   async applyDocuments(docs: unknown[], opts: { dryRun: boolean; defaultMesh: string; prune?: boolean }): Promise<Outcome> {
-    const resources = docs.map((d, i) => {
+    // Documents keep their index in the bundle as sent: errors and warnings name it.
+    const entries = convertBundle(docs);
+    const resources = entries.map((e) => {
       try {
-        return validateResource(d, opts.defaultMesh);
+        return validateResource(e.doc, opts.defaultMesh);
       } catch (err) {
-        if (err instanceof ValidationError) throw ApiError.from(err).inDocument(i);
+        if (err instanceof ValidationError) throw ApiError.from(err).inDocument(e.index);
         throw err;
       }
     });
     const seen = new Map<string, number>();
     resources.forEach((r, i) => {
       const k = keyString(resourceKey(r));
+      const index = entries[i]!.index;
       if (seen.has(k)) {
-        throw new ApiError("conflict", `document ${i} names the same ${r.kind} as document ${seen.get(k)}`, {
-          document: i,
+        throw new ApiError("conflict", `document ${index} names the same ${r.kind} as document ${seen.get(k)}`, {
+          document: index,
           field: "metadata.name",
         });
       }
-      seen.set(k, i);
-      this.ctx.authorize(resourceKey(r), i);
+      seen.set(k, index);
+      this.ctx.authorize(resourceKey(r), index);
     });
     const pruned = opts.prune ? await this.prunable(resources) : [];
-    return this.apply(resources, pruned, undefined, opts.dryRun);
+    const outcome = await this.apply(resources, entries.map((e) => e.index), pruned, undefined, opts.dryRun);
+    outcome.converted = entries.flatMap((e, i) => (e.convertedFrom ? [{ document: e.index, from: e.convertedFrom, resource: resources[i] }] : []));
+    return outcome;
   }
 
   /** What the write's source owns and the bundle does not hold, refusing a prune that would leave a reference dangling. */
@@ -148,8 +165,12 @@ export class ResourceService {
     return gone;
   }
 
-  private async apply(puts: Resource[], deletes: StoredDocument[], ifMatch?: number, dryRun = false): Promise<Outcome> {
-    await checkReferences(this.store, puts, new Set(deletes.map((d) => keyString(resourceKey(d.resource)))));
+  /** `indexes[i]`: where `puts[i]` was in the request, for references and warnings. */
+  private async apply(puts: Resource[], indexes: number[], deletes: StoredDocument[], ifMatch?: number, dryRun = false): Promise<Outcome> {
+    await checkReferences(this.store, puts, indexes, new Set(deletes.map((d) => keyString(resourceKey(d.resource)))));
+    const warnings = puts.flatMap((r, i) =>
+      proxyWarnings(r).map((w) => ({ document: indexes[i] ?? i, kind: r.kind, mesh: r.metadata.mesh ?? "", name: r.metadata.name, ...w })),
+    );
     const current = await this.store.getMany(puts.map(resourceKey));
     const writes: Write[] = [];
     const results: WriteResult[] = [];
@@ -165,7 +186,7 @@ export class ResourceService {
         results.push({ ...key, action: "unchanged", revision: stored.revision });
         continue;
       }
-      if (stored) this.checkOwner(key, stored, puts.length > 1 ? i : undefined);
+      if (stored) this.checkOwner(key, stored, puts.length > 1 ? indexes[i] : undefined);
       const write: Write = { op: "put", key, document: r };
       if (ifMatch !== undefined) write.expect = ifMatch;
       writes.push(write);
@@ -177,12 +198,12 @@ export class ResourceService {
       results.push({ ...key, action: "deleted", revision: 0 });
     }
     if (dryRun || writes.length === 0) {
-      return { results, revision: undefined };
+      return { results, revision: undefined, warnings, converted: [] };
     }
     const revisions = await this.store.commit(writes, this.ctx.author);
     let w = 0;
     for (const res of results) if (res.action !== "unchanged") res.revision = revisions[w++]!;
-    return { results, revision: revisions[revisions.length - 1] };
+    return { results, revision: revisions[revisions.length - 1], warnings, converted: [] };
   }
 
   /** Refuses (409) to change what another config source wrote, unless forced. */
@@ -197,6 +218,16 @@ export class ResourceService {
 
 function describe(key: ResourceKey): string {
   return `${key.kind} "${key.name}"${key.mesh ? ` in mesh "${key.mesh}"` : ""}`;
+}
+
+/** SMI documents converted (conversion errors located in their document), the rest as they are. */
+function convertBundle(docs: readonly unknown[]): BundleEntry[] {
+  try {
+    return convertSmiBundle(docs);
+  } catch (err) {
+    if (err instanceof SmiConversionError) throw ApiError.from(err.validation).inDocument(err.index);
+    throw err;
+  }
 }
 
 function sameDocument(stored: StoredDocument, next: Resource): boolean {

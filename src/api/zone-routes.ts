@@ -55,7 +55,7 @@ zoneRoutes.delete("/v1/zones/:name", async (c) => {
   // A zone only seen (never declared) has no journal entry to write: revision 0 says so.
   const outcome: Outcome = declared
     ? await new ResourceService(store, writeContext(c)).delete(key, ifMatchRevision(c.req.header("if-match")))
-    : { results: [{ ...key, action: "deleted", revision: 0 }], revision: undefined };
+    : { results: [{ ...key, action: "deleted", revision: 0 }], revision: undefined, warnings: [], converted: [] };
   await retireZone(c.env, zone);
   return answerWrite(c, outcome, { shape: "result" });
 });

@@ -16,19 +16,21 @@ const COLUMNS: { [K in Kind]: { headers: string[]; cells(r: ResourceOf<K> & { st
     headers: ["SERVICE", "ADDRESS", "ZONE", "HEALTH", "SOURCE"],
     cells: (r) => [r.spec.service, `${r.spec.address}:${r.spec.port}`, r.spec.zone, r.spec.health ?? "healthy", r.status?.source ?? "api"],
   },
-  HTTPRoute: {
-    headers: ["PARENTS", "BACKENDS"],
-    cells: (r) => [
-      r.spec.parentRefs.map((p) => (p.port === undefined ? p.name : `${p.name}:${p.port}`)).join(","),
-      // One group per rule, in rule order: precedence is part of the meaning.
-      r.spec.rules.map((rule) => rule.backendRefs.map((b) => `${b.name}=${b.weight ?? 1}`).join(",")).join(" | "),
-    ],
-  },
+  HTTPRoute: { headers: ["PARENTS", "BACKENDS"], cells: routeCells },
+  GRPCRoute: { headers: ["PARENTS", "BACKENDS"], cells: routeCells },
   BackendPolicy: {
     headers: ["TARGET", "LOCALITY"],
     cells: (r) => [r.spec.targetRef.name, r.spec.locality?.mode ?? "preferLocal"],
   },
 };
+
+function routeCells(r: ResourceOf<"HTTPRoute"> | ResourceOf<"GRPCRoute">): string[] {
+  return [
+    r.spec.parentRefs.map((p) => (p.port === undefined ? p.name : `${p.name}:${p.port}`)).join(","),
+    // One group per rule, in rule order: precedence is part of the meaning.
+    r.spec.rules.map((rule) => (rule.backendRefs ?? []).map((b) => `${b.name}=${b.weight ?? 1}`).join(",") || "(redirect)").join(" | "),
+  ];
+}
 
 /**
  * The human table of resources of one kind: NAME, the kind's own columns,

@@ -1,4 +1,5 @@
 import { checkDocumentText } from "./document-text.js";
+import { withoutRefNamespaces } from "./ref-namespaces.js";
 import { GLOBAL_KINDS, KINDS, isKind, type Metadata, type Resource } from "./resource-types.js";
 import { documentSchemaFor } from "./schema/kinds.js";
 import { parseOrThrow } from "./schema-errors.js";
@@ -23,7 +24,7 @@ export function validateResource(doc: unknown, defaultMesh?: string): Resource {
   if (!isKind(kind)) throw new ValidationError("unknown_kind", "kind", `unknown kind ${JSON.stringify(kind)}`, `one of ${KINDS.join(", ")}`);
   const parsed = parseOrThrow(documentSchemaFor(kind, { defaultMesh: defaultMesh !== undefined }), doc);
   const metadata: Metadata = { name: parsed.metadata.name };
-  if (!GLOBAL_KINDS.has(kind)) metadata.mesh = parsed.metadata.mesh ?? defaultMesh;
+  if (!GLOBAL_KINDS.has(kind)) metadata.mesh = parsed.metadata.mesh ?? parsed.metadata.namespace ?? defaultMesh;
   if (parsed.metadata.labels) metadata.labels = parsed.metadata.labels;
-  return { kind, metadata, spec: parsed.spec } as Resource;
+  return withoutRefNamespaces({ kind, metadata, spec: parsed.spec } as Resource);
 }

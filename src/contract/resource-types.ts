@@ -1,7 +1,11 @@
 import type { z } from "zod";
-import type { backendPolicySpec, loadBalancerType, localityPolicy } from "./schema/backend-policy.js";
+import type { backendPolicySpec, circuitBreaker, healthCheck, loadBalancerType, localityPolicy, outlierDetection } from "./schema/backend-policy.js";
 import type { labels } from "./schema/fields.js";
-import type { backendRef, headerMatch, httpRouteSpec, parentRef, pathMatch, routeMatch, routeRule } from "./schema/http-route.js";
+import type { grpcMethodMatch, grpcRouteMatch, grpcRouteRule, grpcRouteSpec } from "./schema/grpc-route.js";
+import type { backendRef, headerMatch, httpRouteSpec, queryParamMatch, pathMatch, routeMatch, routeRule } from "./schema/http-route.js";
+import type { headerModifier, pathModifier, requestMirror, requestRedirect, urlRewrite } from "./schema/route-filters.js";
+import type { faultSpec, grpcRetry, httpRetry } from "./schema/route-policies.js";
+import type { parentRef } from "./schema/route-refs.js";
 import type { meshSpec } from "./schema/mesh.js";
 import type { meshScopedMetadata, serverMetadata } from "./schema/metadata.js";
 import type { protocol, servicePort, serviceSpec } from "./schema/service.js";
@@ -16,7 +20,7 @@ import type { zoneSpec } from "./schema/zone.js";
  * and the bridge only ever see documents that passed.
  */
 
-export const KINDS = ["Mesh", "Zone", "Service", "Workload", "HTTPRoute", "BackendPolicy"] as const;
+export const KINDS = ["Mesh", "Zone", "Service", "Workload", "HTTPRoute", "GRPCRoute", "BackendPolicy"] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Mesh and Zone live outside any mesh; everything else belongs to one. */
@@ -29,13 +33,14 @@ export const KIND_PLURALS: Readonly<Record<Kind, string>> = {
   Service: "services",
   Workload: "workloads",
   HTTPRoute: "httproutes",
+  GRPCRoute: "grpcroutes",
   BackendPolicy: "backendpolicies",
 };
 
 export type Labels = z.output<typeof labels>;
 
 /** What users write (name, mesh, labels) and what the store adds (revision, timestamps). */
-export type Metadata = Omit<z.output<typeof meshScopedMetadata>, "revision" | "createdAt" | "updatedAt" | "source" | "uid"> &
+export type Metadata = Omit<z.output<typeof meshScopedMetadata>, "revision" | "createdAt" | "updatedAt" | "source" | "uid" | "namespace"> &
   Partial<z.output<typeof serverMetadata>>;
 
 export type MeshSpec = z.output<typeof meshSpec>;
@@ -52,6 +57,22 @@ export type BackendRef = z.output<typeof backendRef>;
 export type RouteRule = z.output<typeof routeRule>;
 export type ParentRef = z.output<typeof parentRef>;
 export type HTTPRouteSpec = z.output<typeof httpRouteSpec>;
+export type QueryParamMatch = z.output<typeof queryParamMatch>;
+export type HeaderModifier = z.output<typeof headerModifier>;
+export type PathModifier = z.output<typeof pathModifier>;
+export type RequestMirror = z.output<typeof requestMirror>;
+export type RequestRedirect = z.output<typeof requestRedirect>;
+export type UrlRewrite = z.output<typeof urlRewrite>;
+export type FaultSpec = z.output<typeof faultSpec>;
+export type HttpRetry = z.output<typeof httpRetry>;
+export type GrpcRetry = z.output<typeof grpcRetry>;
+export type GrpcMethodMatch = z.output<typeof grpcMethodMatch>;
+export type GrpcRouteMatch = z.output<typeof grpcRouteMatch>;
+export type GrpcRouteRule = z.output<typeof grpcRouteRule>;
+export type GRPCRouteSpec = z.output<typeof grpcRouteSpec>;
+export type CircuitBreaker = z.output<typeof circuitBreaker>;
+export type OutlierDetection = z.output<typeof outlierDetection>;
+export type HealthCheck = z.output<typeof healthCheck>;
 export type LocalityPolicy = z.output<typeof localityPolicy>;
 export type LoadBalancerType = z.output<typeof loadBalancerType>;
 export type BackendPolicySpec = z.output<typeof backendPolicySpec>;
@@ -62,6 +83,7 @@ export interface SpecByKind {
   Service: ServiceSpec;
   Workload: WorkloadSpec;
   HTTPRoute: HTTPRouteSpec;
+  GRPCRoute: GRPCRouteSpec;
   BackendPolicy: BackendPolicySpec;
 }
 

@@ -7,6 +7,8 @@ export type ValidationCode =
   | "missing_field"
   | "invalid_field"
   | "unknown_field"
+  /** A field of the standard Edgeplane follows (Gateway API, SMI) that it does not implement. */
+  | "unsupported_field"
   | "unknown_kind"
   | "too_large";
 

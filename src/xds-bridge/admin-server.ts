@@ -1,17 +1,11 @@
-import { createServer, type Server } from "node:http";
-import { createRegistry } from "@bufbuild/protobuf";
-import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
-import { OriginalDstSchema } from "../../gen/envoy/extensions/filters/listener/original_dst/v3/original_dst_pb.js";
-import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
-import { HttpProtocolOptionsSchema } from "../../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { TYPED_CONFIGS } from "./translate/index.js";
 import { RESOURCE_KINDS } from "./xds/resource-kinds.js";
 import type { BridgeMetrics } from "./bridge-metrics.js";
 import type { AdsServer } from "./xds/ads-server.js";
 import { snapshotKeyOfProxy } from "./xds/node-hash.js";
 import type { ProxyTracker } from "./xds/proxy-tracker.js";
 
-// Typed configs inside resources render only for types the registry knows.
-const registry = createRegistry(HttpConnectionManagerSchema, RouterSchema, OriginalDstSchema, HttpProtocolOptionsSchema);
 
 /**
  * The bridge's local admin endpoint, on loopback by default (like Envoy's
@@ -37,6 +31,15 @@ export async function startAdminServer(opts: {
   ready: () => boolean;
 }): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
+    try {
+      answer(req, res);
+    } catch (err) {
+      // A dump that cannot be rendered must not take the bridge down with it.
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(`${JSON.stringify({ code: "internal", message: String(err) })}\n`);
+    }
+  });
+  const answer = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? "/", "http://admin");
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": "application/json" });
@@ -72,12 +75,12 @@ export async function startAdminServer(opts: {
           return {
             typeUrl: t.typeUrl,
             version: t.version,
-            resources: t.resources.map((r) => (kind ? kind.toJson(r.any.value, registry) : { name: r.name })),
+            resources: t.resources.map((r) => (kind ? kind.toJson(r.any.value, TYPED_CONFIGS) : { name: r.name })),
           };
         }),
       })),
     });
-  });
+  };
   const port = await new Promise<number>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => {

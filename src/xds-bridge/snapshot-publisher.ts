@@ -2,12 +2,14 @@ import type { Resource } from "../contract/resource-types.js";
 import type { ZoneModel } from "../contract/zone-model.js";
 import type { EndpointMirror } from "./endpoint-mirror.js";
 import type { Logger } from "./logger.js";
-import { checkConsistency, translateMeshIncremental, translateSidecar, type MeshMemo } from "./translate/index.js";
+import { checkConsistency, translateMeshIncremental, translateSidecar, unservableRegexes, type MeshMemo } from "./translate/index.js";
+import type { RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
 import type { XdsResources } from "./xds-resources.js";
 import { snapshotKeyOf, snapshotKeyOfProxy, snapshotTargetOfKey, type SnapshotTarget } from "./xds/node-hash.js";
 import type { ProxyCallbacks } from "./xds/proxy-callbacks.js";
 import type { SnapshotCache } from "./xds/snapshot-cache.js";
-import { Snapshot } from "./xds/snapshot.js";
+import { Snapshot, type Refused } from "./xds/snapshot.js";
+import { TYPE_URL } from "./xds-resources.js";
 import { buildVersionInfo } from "./xds/version-info.js";
 import type { ZoneMirror } from "./zone-mirror.js";
 
@@ -43,6 +45,8 @@ export class SnapshotPublisher {
   private readonly memos = new Map<string, MeshMemo>();
   /** Envoy sidecars being served: snapshot key -> the mesh and workload it was made for. */
   private readonly sidecars = new Map<string, Required<SnapshotTarget>>();
+  /** Per snapshot key, the route configurations last served: what a refused one is held on. */
+  private readonly servedRoutes = new Map<string, Map<string, RouteConfiguration>>();
 
   constructor(private readonly options: SnapshotPublisherOptions) {}
 
@@ -100,9 +104,16 @@ export class SnapshotPublisher {
     return endpoints.mergedWith(mirror.model, discovery.list());
   }
 
-  /** Publishes a consistent snapshot under `key`; false (and the previous one kept) otherwise. */
-  private setSnapshot(key: string, resources: XdsResources): boolean {
+  /**
+   * Publishes a consistent snapshot under `key`; false (and the previous one
+   * kept) otherwise. A route configuration with a regex some proxy could
+   * not compile is not served: the previous one stays (or, for a new one,
+   * it goes without the offending routes), and proxies report it held, as
+   * if they had refused it.
+   */
+  private setSnapshot(key: string, translated: XdsResources): boolean {
     const { cache, mirror, endpoints, discovery, log } = this.options;
+    const { resources, refused } = this.withoutUnservable(key, translated);
     const problems = checkConsistency(resources);
     if (problems.length > 0) {
       // Keep serving the previous snapshot rather than a broken one.
@@ -111,7 +122,23 @@ export class SnapshotPublisher {
     }
     // A proxy's ACK of it names what it holds of each source.
     const version = buildVersionInfo({ revision: mirror.model.revision, endpoints: endpoints.version, discovery: discovery.seq });
-    cache.setSnapshot(key, new Snapshot(resources, version, cache.getSnapshot(key)));
+    cache.setSnapshot(key, new Snapshot(resources, version, cache.getSnapshot(key), refused));
+    this.servedRoutes.set(key, new Map(resources.routes.map((r) => [r.name, r])));
     return true;
+  }
+
+  private withoutUnservable(key: string, res: XdsResources): { resources: XdsResources; refused: Map<string, Refused> } {
+    const bad = unservableRegexes(res.routes);
+    if (bad.size === 0) return { resources: res, refused: new Map() };
+    const served = this.servedRoutes.get(key);
+    const routes = res.routes.map((rc) => {
+      if (!bad.has(rc.name)) return rc;
+      const previous = served?.get(rc.name);
+      if (previous && !unservableRegexes([previous]).has(rc.name)) return previous;
+      return { ...rc, virtualHosts: rc.virtualHosts.map((vh) => ({ ...vh, routes: vh.routes.filter((r) => unservableRegexes([{ ...rc, virtualHosts: [{ ...vh, routes: [r] }] }]).size === 0) })) };
+    });
+    const errorDetail = [...bad.values()].join("; ");
+    this.options.log.error("route_regex_refused", { key, revision: this.options.mirror.model.revision, routes: Object.fromEntries(bad) });
+    return { resources: { ...res, routes }, refused: new Map([[TYPE_URL.route, { names: [...bad.keys()].sort(), errorDetail: `not served by the bridge: ${errorDetail}` }]]) };
   }
 }

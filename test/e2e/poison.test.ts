@@ -1,8 +1,12 @@
 /**
  * A resource a real proxy refuses (issue 5). A BackendPolicy asking for the
- * LeastRequest load balancer is valid, and Envoy sidecars accept it, but
- * @grpc/grpc-js-xds does not implement it: the client NACKs the Cluster with
- * an error_detail. Then: status shows the NACK and the error; the client
+ * RingHash load balancer is valid, and Envoy sidecars and gRPC clients run
+ * it, but this client runs with ring hash switched off
+ * (GRPC_XDS_EXPERIMENTAL_ENABLE_RING_HASH=false, a real @grpc/grpc-js-xds
+ * switch the bridge cannot see): it NACKs the Cluster with an error_detail.
+ * (LeastRequest, which this test used before, no longer reaches gRPC clients
+ * as something they refuse: it travels in load_balancing_policy with a round
+ * robin fallback.) Then: status shows the NACK and the error; the client
  * keeps its last good config (the bridge holds the refused cluster back for
  * it); later changes of the same type still reach it; the fix clears it.
  */
@@ -10,6 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoClient } from "../../examples/echo/echo-backend.js";
 import { registerXdsClient } from "../../examples/echo/xds-bootstrap.js";
 import { ackOf, startMesh, type Mesh } from "../../scripts/lib/local-mesh.js";
+
+// Read by @grpc/grpc-js-xds when it loads, which registerXdsClient does later.
+process.env.GRPC_XDS_EXPERIMENTAL_ENABLE_RING_HASH = "false";
 
 const CLIENT = "poison-client";
 let mesh: Mesh;
@@ -54,11 +61,11 @@ afterAll(async () => {
 
 describe("a resource the proxy refuses", () => {
   it("is NACKed, shows in status with the client's error, and leaves the client on its last good config", async () => {
-    const put = await mesh.api("PUT", "/v1/meshes/default/backendpolicies/echo-v1-lb", policy("LeastRequest"));
+    const put = await mesh.api("PUT", "/v1/meshes/default/backendpolicies/echo-v1-lb", policy("RingHash"));
     expect(put.status).toBe(201);
     const revision = (put.body.metadata as { revision: number }).revision;
     const nack = await mesh.bridge.waitFor((e) => e.event === "nack" && e.proxy === CLIENT && String(e.type).endsWith(".Cluster"));
-    expect(String(nack.error)).toMatch(/lb_policy|LEAST_REQUEST/i);
+    expect(String(nack.error)).toMatch(/lb_policy|RING_HASH/i);
 
     const status = await proxyState("/v1/meshes/default/backendpolicies/echo-v1-lb/status", "NACK");
     expect(status.errorDetail).toBe(nack.error);

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { create, createRegistry, fromJson, type DescMessage, type JsonValue } from "@bufbuild/protobuf";
+import { create, fromJson, type DescMessage, type JsonValue } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { ClusterSchema, Cluster_DiscoveryType, type Cluster_LbPolicy } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
@@ -8,14 +8,13 @@ import { LocalityLbEndpointsSchema } from "../../gen/envoy/config/endpoint/v3/en
 import { ListenerSchema } from "../../gen/envoy/config/listener/v3/listener_pb.js";
 import { HeaderMatcherSchema, RouteMatchSchema } from "../../gen/envoy/config/route/v3/route_components_pb.js";
 import { RouteConfigurationSchema } from "../../gen/envoy/config/route/v3/route_pb.js";
-import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
 import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { UInt32RulesSchema } from "../../gen/validate/validate_pb.js";
-import { OriginalDstSchema } from "../../src/xds-bridge/translate/index.js";
 import { validateMessage } from "./support/pgv/index.js";
 import { boundsOf, checkBounds, numOf } from "./support/pgv/numeric-bounds.js";
+import { XDS_REGISTRY } from "./support/xds-registry.js";
 
-const registry = createRegistry(HttpConnectionManagerSchema, RouterSchema, OriginalDstSchema);
+const registry = XDS_REGISTRY;
 
 /** A cluster PGV accepts, to break one field at a time. */
 function goodCluster() {

@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { HttpProtocolOptionsSchema } from "../../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
-import { createRegistry, equals, fromBinary, toBinary, toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { equals, fromBinary, toBinary, toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import YAML from "yaml";
 import { describe, expect, it } from "vitest";
 import { validateResource } from "../../src/contract/resource-schema.js";
@@ -10,11 +9,10 @@ import { ClusterSchema } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
 import { ClusterLoadAssignmentSchema } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
 import { ListenerSchema } from "../../gen/envoy/config/listener/v3/listener_pb.js";
 import { RouteConfigurationSchema } from "../../gen/envoy/config/route/v3/route_pb.js";
-import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
-import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
-import { OriginalDstSchema, checkConsistency, translateSidecar } from "../../src/xds-bridge/translate/index.js";
+import { checkConsistency, translateSidecar } from "../../src/xds-bridge/translate/index.js";
 import type { XdsResources } from "../../src/xds-bridge/xds-resources.js";
 import { validateMessage } from "./support/pgv/index.js";
+import { XDS_REGISTRY } from "./support/xds-registry.js";
 
 /*
  * Golden tests for Envoy sidecars: test/golden-sidecar/<case>/input.yaml ->
@@ -27,7 +25,7 @@ const GOLDEN_DIR = new URL("../golden-sidecar/", import.meta.url);
 const UPDATE = process.env["UPDATE_GOLDEN"] === "1";
 const HEADER = /^#\s*(workload|mesh):\s*([a-z0-9-]+)\s*$/;
 // Any fields render (and are validated) only for types the registry knows.
-const registry = createRegistry(HttpConnectionManagerSchema, RouterSchema, OriginalDstSchema, HttpProtocolOptionsSchema);
+const registry = XDS_REGISTRY;
 
 const cases = readdirSync(GOLDEN_DIR, { withFileTypes: true })
   .filter((d) => d.isDirectory())

@@ -33,6 +33,8 @@ export async function applyCommand(ctx: CommandContext): Promise<number> {
     throw at && err instanceof ApiRequestError ? err.locatedAt(describeSource(at)) : err;
   }
   const written = ctx.io.now();
+  // Like kubectl's warnings: on stderr, whatever the output format, so -o json stays parseable.
+  ctx.io.stderr(warningLines(answer, docs.map(describeSource)));
 
   return finishWrite(ctx, client, answer, written - started);
 }
@@ -74,6 +76,24 @@ function printApplied(ctx: CommandContext, answer: ApplyResponse): void {
   const rows = answer.results.map((r) => [describeResource(r.kind, r.mesh, r.name), verb(r), answer.dryRun || r.revision === 0 ? "" : String(r.revision)]);
   ctx.io.stdout(renderTable(["RESOURCE", answer.dryRun ? "PLAN" : "RESULT", "REVISION"], rows));
   if (answer.dryRun) ctx.io.stdout("dry run: nothing was written\n");
+}
+
+/**
+ * The human lines for an apply answer's warnings (fields some proxies will
+ * not apply) and conversions (SMI documents stored as HTTPRoutes), each
+ * naming the document as the user knows it (`sources[i]`).
+ *
+ * @example warningLines(answer, ["routes.yaml:1"]) // "Warning: HTTPRoute default/web spec.healthCheck (routes.yaml:1): ... [proxyless]\n"
+ */
+export function warningLines(answer: Pick<ApplyResponse, "warnings" | "converted">, sources: readonly string[]): string {
+  const lines = [
+    ...(answer.converted ?? []).map((c) => {
+      const r = c.resource as { kind?: string; metadata?: { name?: string; mesh?: string } };
+      return `Converted: ${c.from} (${sources[c.document] ?? `document ${c.document}`}) is stored as ${describeResource("HTTPRoute", r.metadata?.mesh ?? "", r.metadata?.name ?? "")}`;
+    }),
+    ...(answer.warnings ?? []).map((w) => `Warning: ${describeResource(w.kind, w.mesh, w.name)} ${w.field} (${sources[w.document] ?? `document ${w.document}`}): ${w.message} [${w.proxies}]`),
+  ];
+  return lines.length > 0 ? `${lines.join("\n")}\n` : "";
 }
 
 /**

@@ -83,6 +83,6 @@ export async function rollbackCommand(ctx: CommandContext): Promise<number> {
   const doc = await client.request<Resource>("POST", path, { json: { revision: to } });
   const revision = doc.metadata.revision ?? 0;
   const action = revision !== before?.metadata.revision ? (before ? "updated" : "created") : "unchanged";
-  const answer: ApplyResponse = { dryRun: false, revision, results: [{ kind: t.kind, mesh: t.mesh, name: t.name, action, revision }] };
+  const answer: ApplyResponse = { dryRun: false, revision, results: [{ kind: t.kind, mesh: t.mesh, name: t.name, action, revision }], warnings: [] };
   return finishWrite(ctx, client, answer, ctx.io.now() - started);
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { GLOBAL_KINDS, KINDS, type Kind, type SpecByKind } from "../resource-types.js";
 import { backendPolicySpec } from "./backend-policy.js";
+import { grpcRouteSpec } from "./grpc-route.js";
 import { httpRouteSpec } from "./http-route.js";
 import { meshSpec } from "./mesh.js";
 import { globalMetadata, meshRequiredMetadata, meshScopedMetadata } from "./metadata.js";
@@ -20,6 +21,7 @@ export const SPEC_SCHEMAS: { readonly [K in Kind]: z.ZodType<SpecByKind[K]> } = 
   Service: serviceSpec,
   Workload: workloadSpec,
   HTTPRoute: httpRouteSpec,
+  GRPCRoute: grpcRouteSpec,
   BackendPolicy: backendPolicySpec,
 };
 
@@ -36,6 +38,7 @@ function documentSchema(kind: Kind, meshRequired: boolean) {
     // No spec reads as an empty one: a Mesh needs none, a Service then misses its ports.
     spec: SPEC_SCHEMAS[kind].prefault({}),
     status: ignored("set by the server; ignored on input", { readOnly: true }),
+    warnings: ignored("in write answers: fields some proxies will not apply; ignored on input", { readOnly: true }),
   }).meta({ title: kind });
 }
 

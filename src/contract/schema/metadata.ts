@@ -31,11 +31,23 @@ const userFields = {
   uid: ignored("Kubernetes tools add it; ignored"),
 };
 
+const NAMESPACE_HINT = "Kubernetes documents (Gateway API, SMI) name their mesh by namespace: metadata.namespace is the mesh when metadata.mesh is absent";
+
 /**
- * Metadata of a mesh-scoped kind. `mesh` may be left out: the URL, or the
- * bundle's default mesh, names it then.
+ * Metadata of a mesh-scoped kind. `mesh` may be left out: `namespace` (a
+ * Kubernetes document's), the URL, or the bundle's default mesh names it
+ * then, in that order. A namespace naming another mesh than `mesh` is
+ * refused rather than one of them dropped.
  */
-export const meshScopedMetadata = strictObject({ ...userFields, mesh: name.optional() });
+export const meshScopedMetadata = strictObject({
+  ...userFields,
+  mesh: name.optional(),
+  namespace: name.meta({ description: NAMESPACE_HINT }).optional(),
+}).superRefine((m, ctx) => {
+  if (m.mesh !== undefined && m.namespace !== undefined && m.mesh !== m.namespace) {
+    addFault(ctx, { code: "invalid_field", message: (f) => `${f} "${m.namespace}" names another mesh than metadata.mesh "${m.mesh}"`, hint: NAMESPACE_HINT }, ["namespace"]);
+  }
+});
 
 /**
  * The same, where nothing else names the mesh (documents the bridge reads
@@ -45,7 +57,7 @@ export const meshScopedMetadata = strictObject({ ...userFields, mesh: name.optio
  */
 export function meshRequiredMetadata(kind: string) {
   return meshScopedMetadata.superRefine((m, ctx) => {
-    if (m.mesh === undefined) addFault(ctx, { code: "missing_field", message: (f) => `${f} is required for ${kind}` }, ["mesh"]);
+    if (m.mesh === undefined && m.namespace === undefined) addFault(ctx, { code: "missing_field", message: (f) => `${f} is required for ${kind}` }, ["mesh"]);
   });
 }
 
@@ -58,5 +70,6 @@ export function globalMetadata(kind: string) {
   return strictObject({
     ...userFields,
     mesh: absent(`${kind} is global and belongs to no mesh`, "remove metadata.mesh"),
+    namespace: absent(`${kind} is global and belongs to no namespace (mesh)`, "remove metadata.namespace"),
   });
 }

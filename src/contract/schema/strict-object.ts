@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { addFault } from "../schema-errors.js";
 
 /**
  * The object shapes every resource schema is built from. Objects are strict
@@ -45,6 +46,24 @@ export function ignored(description: string, meta: { readOnly?: boolean } = {}) 
  */
 export function absent(message: string, hint: string) {
   return z.never({ error: message }).meta({ description: hint }).optional();
+}
+
+/**
+ * A field of the standard a document follows (Gateway API, SMI) that
+ * Edgeplane does not implement: refused (unsupported_field, 422) with `why`,
+ * never dropped, so a document does not silently lose what it asked for.
+ *
+ * @example strictObject({ hostnames: unsupported("mesh routes attach to Services, not host names") })
+ */
+export function unsupported(why: string, hint?: string) {
+  return z
+    .unknown()
+    .optional()
+    .meta({ description: `not supported by Edgeplane: ${why}` })
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      addFault(ctx, { code: "unsupported_field", message: (f) => `${f} is not supported by Edgeplane: ${why}`, ...(hint === undefined ? {} : { hint }) });
+    });
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { BackendRef, RouteRule } from "../../contract/resource-types.js";
+import type { BackendRef } from "../../contract/resource-types.js";
+import type { RuleFilter } from "./mesh-rules.js";
 import type { MeshView, Service } from "./mesh-view.js";
 import { clusterName } from "./names.js";
 
@@ -6,6 +7,8 @@ import { clusterName } from "./names.js";
 export interface WeightedBackend {
   cluster: string;
   weight: number;
+  /** The backendRef's own filters (header changes for traffic sent to it), when it has any. */
+  filters?: RuleFilter[];
 }
 
 /**
@@ -19,18 +22,35 @@ export interface WeightedBackend {
  *
  * @example resolveBackends(view, echo, 8080, rule) // [{cluster: "outbound|8080||echo-v1.default", weight: 80}, ...]
  */
-export function resolveBackends(view: MeshView, parent: Service, port: number, rule: RouteRule): WeightedBackend[] {
+export function resolveBackends(view: MeshView, parent: Service, port: number, rule: { backendRefs?: BackendRef[] | undefined }): WeightedBackend[] {
   const byCluster = new Map<string, WeightedBackend>();
-  for (const ref of rule.backendRefs) {
+  for (const ref of rule.backendRefs ?? []) {
     const cluster = backendCluster(view, parent, port, ref);
     const weight = ref.weight ?? 1;
     if (cluster === undefined || weight === 0) continue;
     const seen = byCluster.get(cluster);
-    if (seen) seen.weight += weight;
-    else byCluster.set(cluster, { cluster, weight });
+    if (seen) {
+      seen.weight += weight;
+      if (!seen.filters && ref.filters?.length) seen.filters = ref.filters;
+    } else {
+      byCluster.set(cluster, { cluster, weight, ...(ref.filters?.length ? { filters: ref.filters } : {}) });
+    }
   }
   // Map keeps first-insertion order: clusters stay in the order the user wrote.
   return [...byCluster.values()];
+}
+
+/**
+ * The cluster of a Service a rule mirrors to (the parent's port rule does
+ * not apply: a mirror names its port or gets the backend's first).
+ *
+ * @example mirrorCluster(view, { name: "audit" }) // "outbound|8080||audit.default"
+ */
+export function mirrorCluster(view: MeshView, ref: { name: string; port?: number | undefined }): string | undefined {
+  const backend = view.service(ref.name);
+  const port = ref.port ?? backend?.spec.ports[0]?.port;
+  if (!backend || port === undefined || !backend.spec.ports.some((p) => p.port === port)) return undefined;
+  return clusterName(backend.metadata.name, port, view.mesh);
 }
 
 function backendCluster(view: MeshView, parent: Service, parentPort: number, ref: BackendRef): string | undefined {

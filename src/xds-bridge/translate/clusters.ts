@@ -5,24 +5,37 @@ import {
   Cluster_LbPolicy,
   type Cluster,
 } from "../../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { parseDurationMs } from "../../contract/duration.js";
 import type { LoadBalancerType } from "../../contract/resource-types.js";
-import type { MeshView } from "./mesh-view.js";
+import { circuitBreakers, envoyHealthCheck, envoyOutlierDetection, fallbackPolicies, noEjection } from "./backend-settings.js";
+import type { BackendSettings, MeshView } from "./mesh-view.js";
 import { clusterName } from "./names.js";
 import { adsConfigSource, durationFromMs } from "./proto-values.js";
+import { proxylessCluster } from "./proxyless-profile.js";
+
+/** Which kind of proxy a translation is for: they differ in what they can run (proxyless-profile.ts). */
+export type ProxyKind = "proxyless" | "sidecar";
 
 /** The connect timeout of every cluster we emit (Envoy has no default; PGV wants > 0). */
 export const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * One EDS cluster per service port, whose endpoints come over the same ADS
- * stream under the cluster's own name. ROUND_ROBIN is the proto default, so
- * it does not show in JSON dumps. Unsorted; the mesh translator sorts.
+ * stream under the cluster's own name, with what the Service's
+ * BackendPolicies ask for. ROUND_ROBIN is the proto default, so it does not
+ * show in JSON dumps. For proxyless clients, proxyless-profile.ts adapts
+ * each cluster. Unsorted; the mesh translator sorts.
  *
- * @example buildClusters(view).map((c) => c.name) // ["outbound|50051||echo.default"]
+ * @example buildClusters(view, "sidecar").map((c) => c.name) // ["outbound|50051||echo.default"]
  */
-export function buildClusters(view: MeshView): Cluster[] {
+export function buildClusters(view: MeshView, kind: ProxyKind): Cluster[] {
   return view.services.flatMap((service) =>
-    service.spec.ports.map((p) => edsCluster(clusterName(service.metadata.name, p.port, view.mesh), view.loadBalancer(service.metadata.name))),
+    service.spec.ports.map((p) => {
+      const name = service.metadata.name;
+      const settings = view.backendSettings(name);
+      const cluster = edsCluster(clusterName(name, p.port, view.mesh), view.loadBalancer(name), settings);
+      return kind === "proxyless" ? proxylessCluster(cluster, settings) : cluster;
+    }),
   );
 }
 
@@ -33,15 +46,21 @@ const LB_POLICY: Record<LoadBalancerType, Cluster_LbPolicy> = {
   Random: Cluster_LbPolicy.RANDOM,
 };
 
-function edsCluster(name: string, lb: LoadBalancerType | undefined): Cluster {
-  return create(ClusterSchema, {
+function edsCluster(name: string, lb: LoadBalancerType | undefined, settings: BackendSettings): Cluster {
+  const fallback = fallbackPolicies(lb);
+  const cluster = create(ClusterSchema, {
     name,
     clusterDiscoveryType: { case: "type", value: Cluster_DiscoveryType.EDS },
     edsClusterConfig: { edsConfig: adsConfigSource(), serviceName: name },
-    connectTimeout: durationFromMs(CONNECT_TIMEOUT_MS),
-    // Translated as written, also for proxyless clients that support fewer
-    // balancers: a client that cannot use it NACKs, and the refusal shows in
-    // status rather than being hidden by a silent substitute.
-    lbPolicy: LB_POLICY[lb ?? "RoundRobin"],
+    connectTimeout: durationFromMs(settings.connectTimeout === undefined ? CONNECT_TIMEOUT_MS : (parseDurationMs(settings.connectTimeout) ?? CONNECT_TIMEOUT_MS)),
+    // A balancer only some clients have goes in load_balancing_policy, with
+    // round robin after it; lb_policy then says round robin to clients that
+    // only read lb_policy (older gRPC), rather than one they would refuse.
+    lbPolicy: fallback ? Cluster_LbPolicy.ROUND_ROBIN : LB_POLICY[lb ?? "RoundRobin"],
   });
+  if (fallback) cluster.loadBalancingPolicy = fallback;
+  if (settings.circuitBreaker) cluster.circuitBreakers = circuitBreakers(settings.circuitBreaker);
+  cluster.outlierDetection = settings.outlierDetection ? envoyOutlierDetection(settings.outlierDetection) : noEjection();
+  if (settings.healthCheck) cluster.healthChecks = [envoyHealthCheck(settings.healthCheck)];
+  return cluster;
 }

@@ -9,6 +9,7 @@ import {
   type HttpConnectionManager,
   type HttpFilter,
 } from "../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import { faultFilter } from "./fault-filter.js";
 import { adsConfigSource } from "./proto-values.js";
 
 /** Envoy's well-known name for the router filter. */
@@ -16,20 +17,23 @@ export const ROUTER_FILTER_NAME = "envoy.filters.http.router";
 
 /**
  * The HttpConnectionManager every listener we emit uses, proxyless or
- * sidecar: routes over RDS on the ADS stream, the Router as the last (and
- * only) HTTP filter, which grpc-js-xds requires and Envoy needs to forward
- * anything. `stat_prefix` is required by PGV (min_len 1) even though
+ * sidecar: routes over RDS on the ADS stream, the Router as the last HTTP
+ * filter, which grpc-js-xds requires and Envoy needs to forward anything.
+ * Before it, unless `faults: false` (a sidecar's inbound side, where
+ * routing already happened at the caller), the fault filter that routes
+ * with a `fault` override (fault-filter.ts); it is always there, so adding
+ * the first fault changes a route, not the listener. `stat_prefix` is required by PGV (min_len 1) even though
  * grpc-js-xds never reads it. Codec AUTO (the default, so absent from JSON)
  * lets one listener take HTTP/1.1 and HTTP/2 (gRPC).
  *
  * @example rdsConnectionManager("outbound_8080", "outbound:8080").routeSpecifier.case // "rds"
  */
-export function rdsConnectionManager(statPrefix: string, routeConfigName: string): HttpConnectionManager {
+export function rdsConnectionManager(statPrefix: string, routeConfigName: string, opts: { faults: boolean } = { faults: true }): HttpConnectionManager {
   return create(HttpConnectionManagerSchema, {
     statPrefix,
     codecType: HttpConnectionManager_CodecType.AUTO,
     routeSpecifier: { case: "rds", value: { configSource: adsConfigSource(), routeConfigName } },
-    httpFilters: [routerFilter()],
+    httpFilters: [...(opts.faults ? [faultFilter()] : []), routerFilter()],
   });
 }
 

@@ -46,7 +46,7 @@ export function buildInbound(view: MeshView, workload: Workload): Inbound | unde
       name: inboundListenerName(address, port),
       address,
       port,
-      hcm: rdsConnectionManager(`inbound_${port}`, routeName),
+      hcm: rdsConnectionManager(`inbound_${port}`, routeName, { faults: false }),
     }),
     // Routing (HTTPRoutes) happened at the caller's sidecar; here everything
     // goes to the app, with no timeout of its own (the caller's applies).

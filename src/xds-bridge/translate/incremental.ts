@@ -2,7 +2,8 @@ import type { ZoneModel } from "../../contract/zone-model.js";
 import type { XdsResources } from "../xds-resources.js";
 import { compareStrings } from "./compare.js";
 import { translateView } from "./mesh-translator.js";
-import { MeshView, type Service } from "./mesh-view.js";
+import { meshRules } from "./mesh-rules.js";
+import { MeshView, type AnyRoute, type Service } from "./mesh-view.js";
 import { attachedRoutes } from "./route-precedence.js";
 
 /** What a previous translation of one mesh produced, per service. */
@@ -16,8 +17,9 @@ export interface MeshMemo {
  * since `memo` (issue 6: a bridge re-translated and re-encoded the whole mesh
  * on every change). A service's resources (its listeners, route configs,
  * clusters and load assignments) depend only on: the Service, the HTTPRoutes
- * attached to it, the ports of the Services those routes send to, its
- * workloads, the BackendPolicies naming it, and the local zone; its
+ * and GRPCRoutes attached to it, the ports of the Services those routes
+ * send or mirror to, its workloads, the BackendPolicies naming it, and the
+ * local zone; its
  * fingerprint is exactly those. Unchanged services keep their previous
  * message objects, which lets Snapshot reuse their encoded bytes.
  *
@@ -60,12 +62,20 @@ function fingerprintOf(view: MeshView, service: Service): string {
   const name = service.metadata.name;
   const perPort = service.spec.ports.map((p) => {
     const routes = attachedRoutes(view, service, p.port);
-    const backends = [...new Set(routes.flatMap((r) => r.spec.rules.flatMap((rule) => rule.backendRefs.map((b) => b.name))))].sort();
+    const backends = [...new Set(routes.flatMap(referencedServices))].sort();
     return {
       routes,
       backendPorts: backends.map((b) => [b, view.service(b)?.spec.ports.map((bp) => bp.port) ?? null]),
       workloads: view.workloadsServing(service, p),
     };
   });
-  return JSON.stringify([service, perPort, view.localityPolicy(name) ?? null, view.loadBalancer(name) ?? null]);
+  return JSON.stringify([service, perPort, view.localityPolicy(name) ?? null, view.loadBalancer(name) ?? null, view.backendSettings(name)]);
+}
+
+/** The Services a route sends to or mirrors to: their ports decide its clusters. */
+function referencedServices(route: AnyRoute): string[] {
+  return meshRules(route).flatMap((rule) => [
+    ...rule.backendRefs.map((b) => b.name),
+    ...rule.filters.flatMap((f) => (f.requestMirror ? [f.requestMirror.backendRef.name] : [])),
+  ]);
 }

@@ -6,6 +6,7 @@ export { translateMesh, translateView } from "./mesh-translator.js";
 export { translateMeshIncremental, type MeshMemo } from "./incremental.js";
 export { translateSidecar } from "./sidecar-translator.js";
 export { checkConsistency } from "./consistency.js";
+export { unservableRegexes } from "./regex-check.js";
 export { clusterName, listenerName, routeConfigName } from "./names.js";
 export { MeshView } from "./mesh-view.js";
 export { attachedRoutes, comparePrecedence, orderedRuleMatches, type RuleMatch } from "./route-precedence.js";
@@ -22,3 +23,4 @@ export {
 } from "./sidecar-names.js";
 export { serviceDomains } from "./outbound.js";
 export { OriginalDstSchema } from "./original-dst.js";
+export { TYPED_CONFIGS } from "./typed-configs.js";

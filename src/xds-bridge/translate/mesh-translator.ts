@@ -29,7 +29,7 @@ export function translateView(view: MeshView, opts: { localZone?: string } = {})
   return {
     listeners: buildListeners(view).sort((a, b) => compareStrings(a.name, b.name)),
     routes: buildRouteConfigurations(view).sort((a, b) => compareStrings(a.name, b.name)),
-    clusters: buildClusters(view).sort((a, b) => compareStrings(a.name, b.name)),
+    clusters: buildClusters(view, "proxyless").sort((a, b) => compareStrings(a.name, b.name)),
     endpoints: buildLoadAssignments(view, opts.localZone).sort((a, b) => compareStrings(a.clusterName, b.clusterName)),
   };
 }

@@ -1,10 +1,16 @@
-import type { LoadBalancerType, LocalityPolicy, ResourceOf, ServicePort } from "../../contract/resource-types.js";
+import type { BackendPolicySpec, LoadBalancerType, LocalityPolicy, ResourceOf, ServicePort } from "../../contract/resource-types.js";
 import type { ZoneModel } from "../../contract/zone-model.js";
 import { compareStrings } from "./compare.js";
 
 export type Service = ResourceOf<"Service">;
 export type Workload = ResourceOf<"Workload">;
 export type HTTPRoute = ResourceOf<"HTTPRoute">;
+export type GRPCRoute = ResourceOf<"GRPCRoute">;
+/** The route kinds that attach to Services (GAMMA): both become Envoy routes the same way. */
+export type AnyRoute = HTTPRoute | GRPCRoute;
+
+/** What the BackendPolicies of one Service ask for, field by field. */
+export type BackendSettings = Omit<BackendPolicySpec, "targetRef">;
 
 /**
  * The resources of one mesh, indexed the way the translators look them up.
@@ -13,23 +19,25 @@ export type HTTPRoute = ResourceOf<"HTTPRoute">;
  */
 export class MeshView {
   readonly services: readonly Service[];
-  readonly routes: readonly HTTPRoute[];
+  /** HTTPRoutes and GRPCRoutes, by name (an HTTPRoute before a GRPCRoute of the same name). */
+  readonly routes: readonly AnyRoute[];
   private readonly servicesByName: ReadonlyMap<string, Service>;
   private readonly workloadsByService: ReadonlyMap<string, readonly Workload[]>;
   private readonly localityByService: ReadonlyMap<string, LocalityPolicy>;
   private readonly lbByService: ReadonlyMap<string, LoadBalancerType>;
+  private readonly settingsByService: ReadonlyMap<string, BackendSettings>;
 
   private constructor(
     readonly mesh: string,
     services: Service[],
     workloads: Workload[],
-    routes: HTTPRoute[],
+    routes: AnyRoute[],
     policies: ResourceOf<"BackendPolicy">[] = [],
   ) {
     const byName = (a: { metadata: { name: string } }, b: { metadata: { name: string } }) =>
       compareStrings(a.metadata.name, b.metadata.name);
     this.services = services.sort(byName);
-    this.routes = routes.sort(byName);
+    this.routes = routes.sort((a, b) => byName(a, b) || compareStrings(a.kind, b.kind));
     this.servicesByName = new Map(this.services.map((s) => [s.metadata.name, s]));
     const grouped = new Map<string, Workload[]>();
     for (const w of workloads.sort(byName)) {
@@ -50,6 +58,28 @@ export class MeshView {
       if (p.spec.loadBalancer && !lb.has(p.spec.targetRef.name)) lb.set(p.spec.targetRef.name, p.spec.loadBalancer.type);
     }
     this.lbByService = lb;
+    // Field by field, the first policy by name that sets it, like locality and loadBalancer.
+    const settings = new Map<string, BackendSettings>();
+    for (const p of policies) {
+      const { targetRef, ...fields } = p.spec;
+      const merged: BackendSettings = settings.get(targetRef.name) ?? {};
+      for (const [k, v] of Object.entries(fields) as [keyof BackendSettings, unknown][]) {
+        if (v !== undefined && merged[k] === undefined) (merged as Record<string, unknown>)[k] = v;
+      }
+      settings.set(targetRef.name, merged);
+    }
+    this.settingsByService = settings;
+  }
+
+  /**
+   * Everything the BackendPolicies targeting `service` ask for (connect
+   * timeout, circuit breaker, outlier detection, health check, ...); each
+   * field from the first policy by name that sets it.
+   *
+   * @example view.backendSettings("echo").circuitBreaker?.maxRequests
+   */
+  backendSettings(service: string): BackendSettings {
+    return this.settingsByService.get(service) ?? {};
   }
 
   /** The load balancer the BackendPolicy targeting `service` asks for, if any. */
@@ -82,7 +112,7 @@ export class MeshView {
       mesh,
       model.list("Service", mesh),
       model.list("Workload", mesh),
-      model.list("HTTPRoute", mesh),
+      [...model.list("HTTPRoute", mesh), ...model.list("GRPCRoute", mesh)],
       model.list("BackendPolicy", mesh),
     );
   }

@@ -37,7 +37,7 @@ export function translateSidecar(model: ZoneModel, mesh: string, workload: strin
   return {
     listeners: [...(inbound ? [inbound.listener] : []), ...outbound.listeners, virtualOutboundListener()].sort(byName),
     routes: [...(inbound ? [inbound.routes] : []), ...outbound.routes].sort(byName),
-    clusters: [...(inbound ? [inbound.cluster] : []), ...withUpstreamProtocols(view, buildClusters(view))].sort(byName),
+    clusters: [...(inbound ? [inbound.cluster] : []), ...withUpstreamProtocols(view, buildClusters(view, "sidecar"))].sort(byName),
     endpoints: buildLoadAssignments(view, opts.localZone).sort((a, b) => compareStrings(a.clusterName, b.clusterName)),
   };
 }

@@ -13,7 +13,7 @@ const HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOp
  * protocol options. Only for sidecars; proxyless gRPC clients always use
  * HTTP/2 and their clusters stay as they are.
  *
- * @example withUpstreamProtocols(view, buildClusters(view))
+ * @example withUpstreamProtocols(view, buildClusters(view, "sidecar"))
  */
 export function withUpstreamProtocols(view: MeshView, clusters: Cluster[]): Cluster[] {
   const grpc = new Set(

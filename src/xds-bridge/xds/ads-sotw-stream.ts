@@ -7,7 +7,7 @@ import {
 import { AdsProtocolError, AdsStreamBase, type StreamCoreOptions } from "./ads-stream-base.js";
 import { snapshotKeyOfProxy } from "./node-hash.js";
 import { resourceKind } from "./resource-kinds.js";
-import { PoisonHolds } from "./poison-holds.js";
+import { PoisonHolds, type HeldState } from "./poison-holds.js";
 import type { EncodedResource, Snapshot } from "./snapshot.js";
 import { SotwSubscription } from "./sotw-subscription.js";
 
@@ -31,6 +31,8 @@ interface TypeState {
   acked: ReadonlyMap<string, EncodedResource>;
   ackedVersion: string;
   holds: PoisonHolds;
+  /** The held state last reported through onHeld, to report only changes. */
+  reportedHeld: string;
 }
 
 /**
@@ -69,8 +71,12 @@ export class SotwAdsStream extends AdsStreamBase<DiscoveryRequest, TypeState, So
         // Hold back what it refused and give it a config it can accept, so
         // the refused resource never stalls the rest.
         if (state.holds.onNack(state.lastSent, state.acked, state.version, request.errorDetail.message)) {
-          callbacks.onHeld(proxy, request.typeUrl, state.holds.state());
-          const snapshot = cache.getSnapshot(snapshotKeyOfProxy(proxy));
+          // Proxies of the same key that connect later start on what this one accepted.
+          const key = snapshotKeyOfProxy(proxy);
+          const { rejectedVersion, errorDetail } = state.holds.state();
+          for (const h of state.holds.entries()) cache.refusals.remember(key, request.typeUrl, h.name, { badHash: h.badHash, keep: h.keep, rejectedVersion, errorDetail });
+          const snapshot = cache.getSnapshot(key);
+          this.reportHeld(request.typeUrl, state, snapshot);
           if (snapshot) this.push(request.typeUrl, state, snapshot, false);
         }
       } else {
@@ -83,7 +89,9 @@ export class SotwAdsStream extends AdsStreamBase<DiscoveryRequest, TypeState, So
     const subscription = SotwSubscription.fromRequest(state?.subscription, request.resourceNames, kind.emptyMeansWildcard);
     const changed = !state || !subscription.equals(state.subscription);
     if (!state) {
-      state = { subscription, nonce: "", version: "", sent: undefined, lastSent: [], acked: new Map(), ackedVersion: "", holds: new PoisonHolds() };
+      const holds = new PoisonHolds();
+      holds.adopt(cache.refusals.of(snapshotKeyOfProxy(proxy), request.typeUrl));
+      state = { subscription, nonce: "", version: "", sent: undefined, lastSent: [], acked: new Map(), ackedVersion: "", holds, reportedHeld: "" };
       this.types.set(request.typeUrl, state);
     }
     // Always keep the latest spelling: it decides what a later empty list means.
@@ -97,10 +105,25 @@ export class SotwAdsStream extends AdsStreamBase<DiscoveryRequest, TypeState, So
     this.push(typeUrl, state, snapshot, false);
   }
 
+  private reportHeld(typeUrl: string, state: TypeState, snapshot: Snapshot | undefined): void {
+    if (!this.proxyInfo) return;
+    const held = heldOf(state, snapshot, typeUrl);
+    const text = JSON.stringify(held.names.length > 0 ? held : []);
+    if (text === state.reportedHeld || (state.reportedHeld === "" && held.names.length === 0)) return;
+    state.reportedHeld = text;
+    this.options.callbacks.onHeld(this.proxyInfo, typeUrl, held);
+  }
+
   /** Sends the type's current resources unless (when not forced) the proxy already has exactly them. */
   private push(typeUrl: string, state: TypeState, snapshot: Snapshot, force: boolean): void {
+    const before = new Map(state.holds.entries().map((h) => [h.name, h.badHash]));
     const { resources: selected, released } = state.holds.apply(snapshot.select(typeUrl, state.subscription));
-    if (released && this.proxyInfo) this.options.callbacks.onHeld(this.proxyInfo, typeUrl, state.holds.state());
+    if (released && this.proxyInfo) {
+      const key = snapshotKeyOfProxy(this.proxyInfo);
+      const still = new Set(state.holds.entries().map((h) => h.name));
+      for (const [name, badHash] of before) if (!still.has(name)) this.options.cache.refusals.forget(key, typeUrl, name, badHash);
+    }
+    this.reportHeld(typeUrl, state, snapshot);
     const hashes = new Map(selected.map((r) => [r.name, r.hash]));
     if (!force && state.sent && sameHashes(state.sent, hashes)) {
       if (this.proxyInfo) this.options.callbacks.onCurrent(this.proxyInfo, typeUrl, snapshot.version);
@@ -121,6 +144,21 @@ export class SotwAdsStream extends AdsStreamBase<DiscoveryRequest, TypeState, So
     const bytes = selected.reduce((sum, r) => sum + r.any.value.byteLength, 0);
     if (this.proxyInfo) this.options.callbacks.onResponse(this.proxyInfo, typeUrl, snapshot.version, nonce, bytes);
   }
+}
+
+/**
+ * Reports what is held back from this proxy for one type, when it changed:
+ * what it (or another proxy of its key) refused, and what the bridge itself
+ * refused to put in the snapshot (Snapshot.refused).
+ */
+function heldOf(state: TypeState, snapshot: Snapshot | undefined, typeUrl: string): HeldState {
+  const own = state.holds.state();
+  const bridge = snapshot?.refused.get(typeUrl);
+  const subscribed = (n: string) => state.subscription.wildcard || state.subscription.names.has(n);
+  const refused = (bridge?.names ?? []).filter(subscribed);
+  if (refused.length === 0) return own;
+  const names = [...new Set([...own.names, ...refused])].sort();
+  return { names, rejectedVersion: own.names.length > 0 ? own.rejectedVersion : (snapshot?.version ?? ""), errorDetail: own.names.length > 0 ? own.errorDetail : (bridge?.errorDetail ?? "") };
 }
 
 function sameHashes(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {

@@ -1,3 +1,4 @@
+import type { SharedHold } from "./refusal-memory.js";
 import type { EncodedResource } from "./snapshot.js";
 
 /** What a proxy refused and is being kept away from, for one type. */
@@ -57,6 +58,28 @@ export class PoisonHolds {
     if (placed) {
       this.rejectedVersion = rejectedVersion;
       this.errorDetail = errorDetail;
+    }
+    return placed;
+  }
+
+  /** The holds in place, by name: what another proxy of the same key should also be kept from. */
+  entries(): { name: string; badHash: string; keep: EncodedResource | undefined }[] {
+    return [...this.holds].map(([name, h]) => ({ name, badHash: h.badHash, keep: h.keep }));
+  }
+
+  /**
+   * Takes over what other proxies of the same snapshot key refused (a proxy
+   * that connects after a NACK must not start on the refused content).
+   * Returns true when a hold was placed.
+   */
+  adopt(shared: ReadonlyMap<string, SharedHold>): boolean {
+    let placed = false;
+    for (const [name, s] of shared) {
+      if (this.holds.has(name)) continue;
+      this.holds.set(name, { badHash: s.badHash, keep: s.keep });
+      this.rejectedVersion = s.rejectedVersion;
+      this.errorDetail = s.errorDetail;
+      placed = true;
     }
     return placed;
   }

@@ -1,3 +1,4 @@
+import { RefusalMemory } from "./refusal-memory.js";
 import type { Snapshot } from "./snapshot.js";
 
 /** Called with the new snapshot of the mesh being watched. */
@@ -18,6 +19,8 @@ export type SnapshotListener = (snapshot: Snapshot) => void;
 export class SnapshotCache {
   private readonly snapshots = new Map<string, Snapshot>();
   private readonly listeners = new Map<string, Set<SnapshotListener>>();
+  /** What the proxies of each key refused (refusal-memory.ts): later proxies of the key start without it. */
+  readonly refusals = new RefusalMemory();
 
   /**
    * Replaces the mesh's snapshot and notifies that mesh's watchers, and only

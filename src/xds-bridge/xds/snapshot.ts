@@ -14,6 +14,12 @@ export interface EncodedResource {
 
 const EMPTY: ReadonlyMap<string, EncodedResource> = new Map();
 
+/** Resources the bridge itself would not serve in a snapshot (a regex no proxy could compile): held back like a NACK. */
+export interface Refused {
+  names: string[];
+  errorDetail: string;
+}
+
 /**
  * An immutable, fully encoded view of one mesh's xDS resources at one
  * version. Built once per change; the ADS server fans the same Any objects
@@ -34,8 +40,12 @@ export class Snapshot {
    * incremental translator hands unchanged resources over as the same
    * objects); those are not encoded or hashed again.
    */
-  constructor(resources: XdsResources, version: string, previous?: Snapshot) {
+  /** Per type: what the bridge held back from this snapshot (snapshot-publisher.ts). */
+  readonly refused: ReadonlyMap<string, Refused>;
+
+  constructor(resources: XdsResources, version: string, previous?: Snapshot, refused: ReadonlyMap<string, Refused> = new Map()) {
     this.version = version;
+    this.refused = refused;
     for (const kind of RESOURCE_KINDS) {
       const encoded = kind.messages(resources).map((m) => {
         let e = previous?.byMessage.get(m);
