@@ -17,6 +17,20 @@ export interface CliOptions {
   all: boolean;
   /** `--version`: print the CLI's version and exit. */
   version: boolean;
+  /** The config source to write as (`apply`, `delete`). */
+  source?: string;
+  prune: boolean;
+  force: boolean;
+  cascade: boolean;
+  /** `token create|bootstrap`. */
+  subject?: string;
+  role?: string;
+  meshes?: string[];
+  sources?: string[];
+  ttlSeconds?: number;
+  secretFile?: string;
+  /** `login`: where the token is ("-": stdin). */
+  tokenFile?: string;
   timeoutMs: number;
   from?: number;
   to?: number;
@@ -51,6 +65,17 @@ const PARSE_OPTIONS = {
   bridge: { type: "string" },
   all: { type: "boolean" },
   version: { type: "boolean" },
+  source: { type: "string" },
+  prune: { type: "boolean" },
+  force: { type: "boolean" },
+  cascade: { type: "boolean" },
+  subject: { type: "string" },
+  role: { type: "string" },
+  meshes: { type: "string" },
+  sources: { type: "string" },
+  ttl: { type: "string" },
+  "secret-file": { type: "string" },
+  "token-file": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies Record<OptionName, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
 
@@ -78,6 +103,9 @@ export function parseCommandLine(argv: string[]): CommandLine {
     wait: v.wait ?? false,
     all: v.all ?? false,
     version: v.version ?? false,
+    prune: v.prune ?? false,
+    force: v.force ?? false,
+    cascade: v.cascade ?? false,
     timeoutMs: v.timeout === undefined ? DEFAULT_TIMEOUT_MS : readTimeout(v.timeout, word),
     help: v.help ?? false,
   };
@@ -86,6 +114,14 @@ export function parseCommandLine(argv: string[]): CommandLine {
   if (v.bridge !== undefined) options.bridge = v.bridge;
   if (v.from !== undefined) options.from = readRevision(v.from, "from", word);
   if (v.to !== undefined) options.to = readRevision(v.to, "to", word);
+  if (v.source !== undefined) options.source = v.source;
+  if (v.subject !== undefined) options.subject = v.subject;
+  if (v.role !== undefined) options.role = v.role;
+  if (v.meshes !== undefined) options.meshes = list(v.meshes);
+  if (v.sources !== undefined) options.sources = list(v.sources);
+  if (v.ttl !== undefined) options.ttlSeconds = Math.round(readDuration(v.ttl, "--ttl", word) / 1000);
+  if (v["secret-file"] !== undefined) options.secretFile = v["secret-file"];
+  if (v["token-file"] !== undefined) options.tokenFile = v["token-file"];
 
   const line: CommandLine = { command: word, args, options, given };
   // With --help, the user asks how to write the rest: do not judge it.
@@ -116,6 +152,7 @@ function checkAgainstSpec(line: CommandLine, command: CommandName): void {
   if (line.args.length > spec.maxArgs) throw new UsageError(`${command} takes at most ${spec.maxArgs} argument(s), got "${line.args.join(" ")}"`, command);
   if (line.given.has("timeout") && !line.options.wait) throw new UsageError("--timeout applies with --wait", command);
   if (line.options.wait && line.options.dryRun) throw new UsageError("--wait and --dry-run exclude each other: a dry run writes nothing", command);
+  if (line.options.prune && line.options.source === undefined) throw new UsageError("--prune needs --source: the source whose resources the files are", command);
 }
 
 function readOutput(raw: string | undefined, command: string | undefined): OutputFormat {
@@ -126,9 +163,18 @@ function readOutput(raw: string | undefined, command: string | undefined): Outpu
 
 /** "60s", "1m30s", "500ms", or a bare number of seconds. */
 function readTimeout(raw: string, command: string | undefined): number {
+  return readDuration(raw, "--timeout", command);
+}
+
+function readDuration(raw: string, flag: string, command: string | undefined): number {
   const ms = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) * 1000 : parseDurationMs(raw);
-  if (ms === undefined || ms <= 0) throw new UsageError(`--timeout takes a duration such as 60s, 2m or 500ms, not "${raw}"`, command);
+  if (ms === undefined || ms <= 0) throw new UsageError(`${flag} takes a duration such as 60s, 2m or 500ms, not "${raw}"`, command);
   return ms;
+}
+
+/** A comma-separated flag value. */
+function list(raw: string): string[] {
+  return raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
 function readRevision(raw: string, name: string, command: string | undefined): number {

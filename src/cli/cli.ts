@@ -1,4 +1,5 @@
 import { parseCommandLine, type CommandLine } from "./args.js";
+import { loginCommand, tokenCommand } from "./commands/tokens.js";
 import { CLI_VERSION } from "./version.js";
 import { isCommandName, type CommandName } from "./command-specs.js";
 import { applyCommand } from "./commands/apply.js";
@@ -27,6 +28,8 @@ const HANDLERS: Readonly<Record<Exclude<CommandName, "help">, Command>> = {
   zones: zonesCommand,
   "config-dump": configDumpCommand,
   schema: schemaCommand,
+  token: tokenCommand,
+  login: loginCommand,
 };
 
 /**

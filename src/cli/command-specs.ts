@@ -5,13 +5,13 @@
  */
 
 /** Every long option the CLI knows. */
-export const OPTION_NAMES = ["server", "token", "output", "mesh", "filename", "dry-run", "wait", "timeout", "from", "to", "bridge", "all", "version", "help"] as const;
+export const OPTION_NAMES = ["server", "token", "output", "mesh", "filename", "dry-run", "wait", "timeout", "from", "to", "bridge", "all", "version", "source", "prune", "force", "cascade", "subject", "role", "meshes", "sources", "ttl", "secret-file", "token-file", "help"] as const;
 export type OptionName = (typeof OPTION_NAMES)[number];
 
 /** Options every command takes. */
 export const GLOBAL_OPTIONS: readonly OptionName[] = ["server", "token", "version", "help"];
 
-export const COMMAND_NAMES = ["apply", "get", "delete", "history", "diff", "rollback", "status", "proxies", "zones", "config-dump", "schema", "help"] as const;
+export const COMMAND_NAMES = ["apply", "get", "delete", "history", "diff", "rollback", "status", "proxies", "zones", "config-dump", "schema", "token", "login", "help"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export interface CommandSpec {
@@ -29,11 +29,11 @@ export interface CommandSpec {
 export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
   apply: {
     name: "apply",
-    synopsis: "apply -f FILE|DIR|- [-f ...] [-m MESH] [--dry-run] [--wait [--timeout 60s]]",
-    summary: "create or update every resource in the files, all or nothing",
+    synopsis: "apply -f FILE|DIR|- [-f ...] [-m MESH] [--source NAME [--prune]] [--force] [--dry-run] [--wait [--timeout 60s]]",
+    summary: "create or update every resource in the files, all or nothing (with --prune: and delete what the source owns that they no longer hold)",
     minArgs: 0,
     maxArgs: 0,
-    options: ["filename", "mesh", "dry-run", "wait", "timeout", "output"],
+    options: ["filename", "mesh", "source", "prune", "force", "dry-run", "wait", "timeout", "output"],
     required: ["filename"],
   },
   get: {
@@ -46,11 +46,11 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
   },
   delete: {
     name: "delete",
-    synopsis: "delete KIND NAME [-m MESH]",
-    summary: "delete one resource",
+    synopsis: "delete KIND NAME [-m MESH] [--cascade] [--source NAME] [--force]",
+    summary: "delete one resource (--cascade: with what still names it)",
     minArgs: 2,
     maxArgs: 2,
-    options: ["mesh", "output"],
+    options: ["mesh", "cascade", "source", "force", "output"],
   },
   history: {
     name: "history",
@@ -110,6 +110,23 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     maxArgs: 1,
     options: ["bridge", "output"],
     required: ["bridge"],
+  },
+  token: {
+    name: "token",
+    synopsis: "token create --subject S --role reader|writer|admin [--meshes a,b|*] [--sources x,y] [--ttl 720h] | token list | token revoke ID | token bootstrap --secret-file F [--subject S] [--ttl 15m]",
+    summary: "API tokens: issue, list, revoke; bootstrap signs a short-lived admin token with the Worker's secret, to create the first one",
+    minArgs: 1,
+    maxArgs: 2,
+    options: ["subject", "role", "meshes", "sources", "ttl", "secret-file", "output"],
+  },
+  login: {
+    name: "login",
+    synopsis: "login --server URL --token-file FILE|-",
+    summary: "check a token against the server and keep both in the config file (mode 0600)",
+    minArgs: 0,
+    maxArgs: 0,
+    options: ["token-file"],
+    required: ["server", "token-file"],
   },
   schema: {
     name: "schema",

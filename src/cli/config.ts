@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { CliError, UsageError } from "./errors.js";
 
 /** Where `npm start` serves the API. */
@@ -81,4 +81,19 @@ function checkServer(raw: string): string {
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`the server "${raw}" is not an http(s) URL`);
   return raw.replace(/\/+$/, "");
+}
+
+/**
+ * Writes `{server, token}` to the config file, readable by its owner only
+ * (the token is a credential). Returns the path.
+ *
+ * @example await writeConfigFile(process.env, { server: "https://...", token })
+ */
+export async function writeConfigFile(env: Env, config: { server: string; token: string }): Promise<string> {
+  const path = configFilePath(env);
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  // An existing file keeps its mode on write: narrow it too.
+  await chmod(path, 0o600);
+  return path;
 }

@@ -615,3 +615,55 @@ describe("schema", () => {
     expect(await runCli(["schema"], captureIo(new FakeApi()))).toBe(2);
   });
 });
+
+describe("access control from the CLI (issue 10)", () => {
+  it("creates, lists and revokes tokens through the API, and shows who wrote each revision", async () => {
+    const api = new FakeApi()
+      .on("POST", "/v1/tokens", { id: "t1", token: "eyJ.the.token", subject: "ci", role: "writer", meshes: ["default"], sources: null, createdAt: "x", expiresAt: "2027-01-01T00:00:00Z", revokedAt: null })
+      .on("GET", "/v1/tokens", { items: [{ id: "t1", subject: "ci", role: "writer", meshes: ["default"], sources: null, createdAt: "x", expiresAt: "2027-01-01", revokedAt: null }] })
+      .on("DELETE", "/v1/tokens/t1", { id: "t1", subject: "ci", role: "writer", meshes: ["default"], sources: null, createdAt: "x", expiresAt: "2027-01-01", revokedAt: "2026-12-02" })
+      .on("GET", "/v1/meshes/default/services/echo/history", { items: [{ revision: 4, op: "put", at: "t", by: "ci", source: "gitops", document: null }], next: null });
+    const create = captureIo(api, { env: { EDGEPLANE_TOKEN: "admin-token" } });
+    expect(await runCli(["token", "create", "--subject", "ci", "--role", "writer", "--meshes", "default", "--ttl", "720h"], create)).toBe(0);
+    expect(create.out).toBe("eyJ.the.token\n");
+    expect(JSON.parse(api.requests[0]!.body)).toEqual({ subject: "ci", role: "writer", meshes: ["default"], ttlSeconds: 2_592_000 });
+    expect(api.requests[0]!.headers.get("authorization")).toBe("Bearer admin-token");
+    const list = captureIo(api);
+    expect(await runCli(["token", "list"], list)).toBe(0);
+    expect(list.out).toContain("t1   ci        writer   default");
+    expect(await runCli(["token", "revoke", "t1"], captureIo(api))).toBe(0);
+    const history = captureIo(api);
+    expect(await runCli(["history", "svc", "echo"], history)).toBe(0);
+    expect(history.out).toContain("BY   SOURCE");
+    expect(history.out).toContain("ci   gitops");
+    expect(await runCli(["token", "create", "--subject", "x", "--role", "boss"], captureIo(api))).toBe(2);
+  });
+
+  it("signs a bootstrap admin token with the secret, and apply sends source, prune and force", async () => {
+    const secretFile = join(dir, "api.secret");
+    await writeFile(secretFile, "a-secret-of-the-operator\n");
+    const io = captureIo(new FakeApi());
+    expect(await runCli(["token", "bootstrap", "--secret-file", secretFile, "--subject", "ops"], io)).toBe(0);
+    const { verifyApiToken } = await import("../../src/contract/api-token.js");
+    const reading = await verifyApiToken("a-secret-of-the-operator", io.out.trim(), Date.now());
+    expect(reading).toMatchObject({ ok: true, claims: { sub: "ops", role: "admin", meshes: ["*"], bst: true } });
+    const api = new FakeApi().on("POST", "/v1/apply", { dryRun: false, revision: 3, results: [], warnings: [] });
+    const apply = captureIo(api, { stdin: "kind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 1}]}\n" });
+    expect(await runCli(["apply", "-f", "-", "--source", "gitops", "--prune", "--force"], apply)).toBe(0);
+    expect(Object.fromEntries(api.requests[0]!.query)).toMatchObject({ source: "gitops", prune: "true", force: "true" });
+    expect(await runCli(["apply", "-f", "-", "--prune"], captureIo(api, { stdin: "" }))).toBe(2);
+  });
+
+  it("login checks the token and keeps it in a config file only its owner can read", async () => {
+    const tokenFile = join(dir, "login.token");
+    await writeFile(tokenFile, "tok-123\n");
+    const config = join(dir, "cfg", "config.json");
+    const api = new FakeApi().on("GET", "/v1/revision", { revision: 9 });
+    const io = captureIo(api, { env: { EDGEPLANE_CONFIG: config } });
+    expect(await runCli(["login", "--server", "http://api.test", "--token-file", tokenFile], io)).toBe(0);
+    expect(api.requests[0]!.headers.get("authorization")).toBe("Bearer tok-123");
+    const { readFile, stat } = await import("node:fs/promises");
+    expect(JSON.parse(await readFile(config, "utf8"))).toEqual({ server: "http://api.test", token: "tok-123" });
+    expect((await stat(config)).mode & 0o777).toBe(0o600);
+  });
+});

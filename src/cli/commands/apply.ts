@@ -23,7 +23,13 @@ export async function applyCommand(ctx: CommandContext): Promise<number> {
   let answer: ApplyResponse;
   try {
     answer = await client.request<ApplyResponse>("POST", "/v1/apply", {
-      query: { mesh: options.mesh, dryRun: options.dryRun ? "true" : undefined },
+      query: {
+        mesh: options.mesh,
+        dryRun: options.dryRun ? "true" : undefined,
+        source: options.source,
+        prune: options.prune ? "true" : undefined,
+        force: options.force ? "true" : undefined,
+      },
       body: bundleBody(docs),
       contentType: "application/yaml",
     });

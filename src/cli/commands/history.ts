@@ -18,9 +18,11 @@ export async function historyCommand(ctx: CommandContext): Promise<number> {
   const t = targetArg(ctx);
   const page = await (await ctx.client()).request<HistoryPage>("GET", `${resourcePath(t.kind, t.mesh, t.name)}/history`);
   emit(ctx, page, () => {
-    const rows = page.items.map((e) => [String(e.revision), e.op, e.at]);
+    // Who and through which source, when the API records it (entries from before attribution have neither).
+    const attributed = page.items.some((e) => e.by || e.source);
+    const rows = page.items.map((e) => [String(e.revision), e.op, e.at, ...(attributed ? [e.by || "-", e.source || "-"] : [])]);
     const more = page.next !== null && page.next !== undefined ? `older revisions exist (before ${page.next}); -o json shows the page\n` : "";
-    return renderTable(["REVISION", "OP", "AT"], rows) + more;
+    return renderTable(["REVISION", "OP", "AT", ...(attributed ? ["BY", "SOURCE"] : [])], rows) + more;
   });
   return 0;
 }

@@ -42,7 +42,10 @@ export async function getCommand(ctx: CommandContext): Promise<number> {
  */
 export async function deleteCommand(ctx: CommandContext): Promise<number> {
   const t = targetArg(ctx);
-  const result = await (await ctx.client()).request<WriteResult>("DELETE", resourcePath(t.kind, t.mesh, t.name));
+  const { cascade, source, force } = ctx.line.options;
+  const result = await (await ctx.client()).request<WriteResult>("DELETE", resourcePath(t.kind, t.mesh, t.name), {
+    query: { cascade: cascade ? "true" : undefined, source, force: force ? "true" : undefined },
+  });
   emit(ctx, result, () => `${describeResource(t.kind, t.mesh, t.name)} deleted (revision ${result.revision})\n`);
   return 0;
 }
