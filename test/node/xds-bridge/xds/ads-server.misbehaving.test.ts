@@ -1,16 +1,16 @@
 import * as grpc from "@grpc/grpc-js";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DiscoveryRequestSchema } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { startAdsServer, type AdsServer } from "../../src/xds-bridge/xds/ads-server.js";
-import { adsServiceDefinition } from "../../src/xds-bridge/xds/ads-service.js";
-import { Snapshot } from "../../src/xds-bridge/xds/snapshot.js";
-import { SnapshotCache } from "../../src/xds-bridge/xds/snapshot-cache.js";
-import { TYPE_URL } from "../../src/xds-bridge/xds-resources.js";
-import { CallbackRecorder } from "./support/callback-recorder.js";
-import { echoXdsResources, routeTo } from "./support/echo-xds-resources.js";
-import { namesOf, RawAdsClient } from "./support/raw-ads-client.js";
-import { waitFor } from "./support/wait.js";
+import { DiscoveryRequestSchema } from "../../../../gen/envoy/service/discovery/v3/discovery_pb.js";
+import { startAdsServer, type AdsServer } from "../../../../src/xds-bridge/xds/ads-server.js";
+import { adsServiceDefinition } from "../../../../src/xds-bridge/xds/ads-service.js";
+import { Snapshot } from "../../../../src/xds-bridge/xds/snapshot.js";
+import { SnapshotCache } from "../../../../src/xds-bridge/xds/snapshot-cache.js";
+import { TYPE_URL } from "../../../../src/xds-bridge/xds-resources.js";
+import { CallbackRecorder } from "../../support/callback-recorder.js";
+import { echoXdsResources, routeTo } from "../../support/echo-xds-resources.js";
+import { namesOf, RawAdsClient } from "../../support/raw-ads-client.js";
+import { waitFor } from "../../support/wait.js";
 
 let cache: SnapshotCache;
 let recorder: CallbackRecorder;

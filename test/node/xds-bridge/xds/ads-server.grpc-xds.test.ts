@@ -1,17 +1,17 @@
 import { register as registerXdsResolver } from "@grpc/grpc-js-xds";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Cluster_LbPolicy } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import { startAdsServer, type AdsServer } from "../../src/xds-bridge/xds/ads-server.js";
-import { combineCallbacks } from "../../src/xds-bridge/xds/proxy-callbacks.js";
-import { ProxyTracker, type TypeStatus } from "../../src/xds-bridge/xds/proxy-tracker.js";
-import { Snapshot } from "../../src/xds-bridge/xds/snapshot.js";
-import { SnapshotCache } from "../../src/xds-bridge/xds/snapshot-cache.js";
-import { TYPE_URL } from "../../src/xds-bridge/xds-resources.js";
-import { CallbackRecorder } from "./support/callback-recorder.js";
-import { EchoClient, startEchoBackend, type EchoBackend } from "../../examples/echo/echo-backend.js";
-import { echoXdsResources } from "./support/echo-xds-resources.js";
-import { writeXdsBootstrap } from "../../examples/echo/xds-bootstrap.js";
-import { waitFor } from "./support/wait.js";
+import { Cluster_LbPolicy } from "../../../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { startAdsServer, type AdsServer } from "../../../../src/xds-bridge/xds/ads-server.js";
+import { combineCallbacks } from "../../../../src/xds-bridge/xds/proxy-callbacks.js";
+import { ProxyTracker, type TypeStatus } from "../../../../src/xds-bridge/xds/proxy-tracker.js";
+import { Snapshot } from "../../../../src/xds-bridge/xds/snapshot.js";
+import { SnapshotCache } from "../../../../src/xds-bridge/xds/snapshot-cache.js";
+import { TYPE_URL } from "../../../../src/xds-bridge/xds-resources.js";
+import { CallbackRecorder } from "../../support/callback-recorder.js";
+import { EchoClient, startEchoBackend, type EchoBackend } from "../../../../examples/echo/echo-backend.js";
+import { echoXdsResources } from "../../support/echo-xds-resources.js";
+import { writeXdsBootstrap } from "../../../../examples/echo/xds-bootstrap.js";
+import { waitFor } from "../../support/wait.js";
 
 // The real proxyless client, @grpc/grpc-js-xds, against our ADS server. It
 // reads its bootstrap once per process, at the first xds: channel, so the

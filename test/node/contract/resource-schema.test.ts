@@ -3,8 +3,8 @@
  * hint) for each rule of the schemas, what it keeps and what it drops.
  */
 import { describe, expect, it } from "vitest";
-import { validateResource } from "../../src/contract/resource-schema.js";
-import { ValidationError } from "../../src/contract/validation-error.js";
+import { validateResource } from "../../../src/contract/resource-schema.js";
+import { ValidationError } from "../../../src/contract/validation-error.js";
 
 const NAME_HINT = "use lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
 

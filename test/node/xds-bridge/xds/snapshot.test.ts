@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { Cluster_LbPolicy, ClusterSchema } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import { NodeSchema } from "../../gen/envoy/config/core/v3/base_pb.js";
-import { meshOfNode } from "../../src/xds-bridge/xds/node-hash.js";
-import { Snapshot } from "../../src/xds-bridge/xds/snapshot.js";
-import { SnapshotCache } from "../../src/xds-bridge/xds/snapshot-cache.js";
-import { SotwSubscription } from "../../src/xds-bridge/xds/sotw-subscription.js";
-import { TYPE_URL, type XdsResources } from "../../src/xds-bridge/xds-resources.js";
-import { apiListener, echoXdsResources, edsCluster, loadAssignment, routeTo } from "./support/echo-xds-resources.js";
+import { Cluster_LbPolicy, ClusterSchema } from "../../../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { NodeSchema } from "../../../../gen/envoy/config/core/v3/base_pb.js";
+import { meshOfNode } from "../../../../src/xds-bridge/xds/node-hash.js";
+import { Snapshot } from "../../../../src/xds-bridge/xds/snapshot.js";
+import { SnapshotCache } from "../../../../src/xds-bridge/xds/snapshot-cache.js";
+import { SotwSubscription } from "../../../../src/xds-bridge/xds/sotw-subscription.js";
+import { TYPE_URL, type XdsResources } from "../../../../src/xds-bridge/xds-resources.js";
+import { apiListener, echoXdsResources, edsCluster, loadAssignment, routeTo } from "../../support/echo-xds-resources.js";
 
 const base = (): XdsResources => echoXdsResources({ backends: [{ port: 1111 }] });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffDocuments } from "../../src/contract/document-diff.js";
+import { diffDocuments } from "../../../src/contract/document-diff.js";
 
 const route = (weights: number[], extra: Record<string, unknown> = {}) => ({
   kind: "HTTPRoute",

@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { NodeSchema } from "../../gen/envoy/config/core/v3/base_pb.js";
-import type { ProxyInfo } from "../../src/xds-bridge/xds/proxy-callbacks.js";
-import { ProxyTracker } from "../../src/xds-bridge/xds/proxy-tracker.js";
-import { TYPE_URL } from "../../src/xds-bridge/xds-resources.js";
+import { NodeSchema } from "../../../../gen/envoy/config/core/v3/base_pb.js";
+import type { ProxyInfo } from "../../../../src/xds-bridge/xds/proxy-callbacks.js";
+import { ProxyTracker } from "../../../../src/xds-bridge/xds/proxy-tracker.js";
+import { TYPE_URL } from "../../../../src/xds-bridge/xds-resources.js";
 
 const proxy = (id: string, streamId: number, mesh = "default"): ProxyInfo => ({
   id,

@@ -2,18 +2,18 @@ import { readdirSync, readFileSync } from "node:fs";
 import { create, createRegistry, fromJson, type DescMessage, type JsonValue } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { ClusterSchema, Cluster_DiscoveryType, type Cluster_LbPolicy } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import { ClusterLoadAssignmentSchema } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
-import { LocalityLbEndpointsSchema } from "../../gen/envoy/config/endpoint/v3/endpoint_components_pb.js";
-import { ListenerSchema } from "../../gen/envoy/config/listener/v3/listener_pb.js";
-import { HeaderMatcherSchema, RouteMatchSchema } from "../../gen/envoy/config/route/v3/route_components_pb.js";
-import { RouteConfigurationSchema } from "../../gen/envoy/config/route/v3/route_pb.js";
-import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
-import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
-import { UInt32RulesSchema } from "../../gen/validate/validate_pb.js";
-import { OriginalDstSchema } from "../../src/xds-bridge/translate/index.js";
-import { validateMessage } from "./support/pgv/index.js";
-import { boundsOf, checkBounds, numOf } from "./support/pgv/numeric-bounds.js";
+import { ClusterSchema, Cluster_DiscoveryType, type Cluster_LbPolicy } from "../../../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { ClusterLoadAssignmentSchema } from "../../../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import { LocalityLbEndpointsSchema } from "../../../../gen/envoy/config/endpoint/v3/endpoint_components_pb.js";
+import { ListenerSchema } from "../../../../gen/envoy/config/listener/v3/listener_pb.js";
+import { HeaderMatcherSchema, RouteMatchSchema } from "../../../../gen/envoy/config/route/v3/route_components_pb.js";
+import { RouteConfigurationSchema } from "../../../../gen/envoy/config/route/v3/route_pb.js";
+import { RouterSchema } from "../../../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
+import { HttpConnectionManagerSchema } from "../../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import { UInt32RulesSchema } from "../../../../gen/validate/validate_pb.js";
+import { OriginalDstSchema } from "../../../../src/xds-bridge/translate/index.js";
+import { validateMessage } from "../../support/pgv/index.js";
+import { boundsOf, checkBounds, numOf } from "../../support/pgv/numeric-bounds.js";
 
 const registry = createRegistry(HttpConnectionManagerSchema, RouterSchema, OriginalDstSchema);
 
@@ -171,7 +171,7 @@ describe("checkBounds: PGV range semantics", () => {
  * stat_prefix in every API listener (PGV: min_len 1), fixed in listeners.ts.
  */
 describe("validateMessage over the proxyless golden outputs", () => {
-  const dir = new URL("../golden/", import.meta.url);
+  const dir = new URL("../../../golden/", import.meta.url);
   const goldenCases = readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => d.name)

@@ -1,16 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Cluster_LbPolicy } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import type { DeltaDiscoveryResponse } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { startAdsServer, type AdsServer } from "../../src/xds-bridge/xds/ads-server.js";
-import { combineCallbacks } from "../../src/xds-bridge/xds/proxy-callbacks.js";
-import { ProxyTracker } from "../../src/xds-bridge/xds/proxy-tracker.js";
-import { resourceNameOf } from "../../src/xds-bridge/xds/resource-kinds.js";
-import { Snapshot } from "../../src/xds-bridge/xds/snapshot.js";
-import { SnapshotCache } from "../../src/xds-bridge/xds/snapshot-cache.js";
-import { TYPE_URL, type XdsResources } from "../../src/xds-bridge/xds-resources.js";
-import { CallbackRecorder } from "./support/callback-recorder.js";
-import { apiListener, edsCluster, loadAssignment, routeTo } from "./support/echo-xds-resources.js";
-import { deltaNamesOf, RawDeltaClient } from "./support/raw-delta-client.js";
+import { Cluster_LbPolicy } from "../../../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import type { DeltaDiscoveryResponse } from "../../../../gen/envoy/service/discovery/v3/discovery_pb.js";
+import { startAdsServer, type AdsServer } from "../../../../src/xds-bridge/xds/ads-server.js";
+import { combineCallbacks } from "../../../../src/xds-bridge/xds/proxy-callbacks.js";
+import { ProxyTracker } from "../../../../src/xds-bridge/xds/proxy-tracker.js";
+import { resourceNameOf } from "../../../../src/xds-bridge/xds/resource-kinds.js";
+import { Snapshot } from "../../../../src/xds-bridge/xds/snapshot.js";
+import { SnapshotCache } from "../../../../src/xds-bridge/xds/snapshot-cache.js";
+import { TYPE_URL, type XdsResources } from "../../../../src/xds-bridge/xds-resources.js";
+import { CallbackRecorder } from "../../support/callback-recorder.js";
+import { apiListener, edsCluster, loadAssignment, routeTo } from "../../support/echo-xds-resources.js";
+import { deltaNamesOf, RawDeltaClient } from "../../support/raw-delta-client.js";
 
 const { listener: LDS, route: RDS, cluster: CDS, endpoint: EDS } = TYPE_URL;
 const BARRIERS = 40;

@@ -1,15 +1,15 @@
 import { toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { validateResource } from "../../src/contract/resource-schema.js";
-import type { Resource } from "../../src/contract/resource-types.js";
-import { ZoneModel } from "../../src/contract/zone-model.js";
-import { ClusterSchema } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import { ClusterLoadAssignmentSchema } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
-import { ListenerSchema } from "../../gen/envoy/config/listener/v3/listener_pb.js";
-import { RouteConfigurationSchema } from "../../gen/envoy/config/route/v3/route_pb.js";
-import { translateMesh, translateMeshIncremental, type MeshMemo } from "../../src/xds-bridge/translate/index.js";
-import type { XdsResources } from "../../src/xds-bridge/xds-resources.js";
-import { Snapshot } from "../../src/xds-bridge/xds/snapshot.js";
+import { validateResource } from "../../../../src/contract/resource-schema.js";
+import type { Resource } from "../../../../src/contract/resource-types.js";
+import { ZoneModel } from "../../../../src/contract/zone-model.js";
+import { ClusterSchema } from "../../../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { ClusterLoadAssignmentSchema } from "../../../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import { ListenerSchema } from "../../../../gen/envoy/config/listener/v3/listener_pb.js";
+import { RouteConfigurationSchema } from "../../../../gen/envoy/config/route/v3/route_pb.js";
+import { translateMesh, translateMeshIncremental, type MeshMemo } from "../../../../src/xds-bridge/translate/index.js";
+import type { XdsResources } from "../../../../src/xds-bridge/xds-resources.js";
+import { Snapshot } from "../../../../src/xds-bridge/xds/snapshot.js";
 
 const svc = (name: string, port = 8080) => ({ kind: "Service", metadata: { name }, spec: { ports: [{ port }] } });
 const wl = (name: string, service: string, ip: string, zone = "a", health = "healthy") => ({

@@ -8,11 +8,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { Validator, type Schema } from "@cfworker/json-schema";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
-import { jsonSchemaOf } from "../../src/contract/json-schema.js";
-import { validateResource } from "../../src/contract/resource-schema.js";
-import { isKind, KINDS, type Kind } from "../../src/contract/resource-types.js";
+import { jsonSchemaOf } from "../../../src/contract/json-schema.js";
+import { validateResource } from "../../../src/contract/resource-schema.js";
+import { isKind, KINDS, type Kind } from "../../../src/contract/resource-types.js";
 
-const ROOT = new URL("../../", import.meta.url);
+const ROOT = new URL("../../../", import.meta.url);
 const validators = new Map(KINDS.map((k) => [k, new Validator(jsonSchemaOf(k) as Schema, "2020-12", false)]));
 
 function documents(path: string): { kind: Kind; doc: Record<string, unknown> }[] {

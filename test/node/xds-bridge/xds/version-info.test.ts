@@ -4,7 +4,7 @@
  * proxy's echo.
  */
 import { describe, expect, it } from "vitest";
-import { buildVersionInfo, compareVersionInfo, journalRevisionOf, parseVersionInfo } from "../../src/xds-bridge/xds/version-info.js";
+import { buildVersionInfo, compareVersionInfo, journalRevisionOf, parseVersionInfo } from "../../../../src/xds-bridge/xds/version-info.js";
 
 describe("version_info", () => {
   it("parses back exactly what it builds", () => {

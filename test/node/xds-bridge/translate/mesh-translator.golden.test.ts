@@ -2,23 +2,23 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRegistry, equals, fromBinary, toBinary, toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import YAML from "yaml";
 import { describe, expect, it } from "vitest";
-import { validateResource } from "../../src/contract/resource-schema.js";
-import type { Resource } from "../../src/contract/resource-types.js";
-import { ZoneModel } from "../../src/contract/zone-model.js";
-import { ClusterSchema } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import { ClusterLoadAssignmentSchema } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
-import { ListenerSchema } from "../../gen/envoy/config/listener/v3/listener_pb.js";
-import { RouteConfigurationSchema } from "../../gen/envoy/config/route/v3/route_pb.js";
-import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
-import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
-import { checkConsistency, translateMesh } from "../../src/xds-bridge/translate/index.js";
-import type { XdsResources } from "../../src/xds-bridge/xds-resources.js";
+import { validateResource } from "../../../../src/contract/resource-schema.js";
+import type { Resource } from "../../../../src/contract/resource-types.js";
+import { ZoneModel } from "../../../../src/contract/zone-model.js";
+import { ClusterSchema } from "../../../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { ClusterLoadAssignmentSchema } from "../../../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import { ListenerSchema } from "../../../../gen/envoy/config/listener/v3/listener_pb.js";
+import { RouteConfigurationSchema } from "../../../../gen/envoy/config/route/v3/route_pb.js";
+import { RouterSchema } from "../../../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
+import { HttpConnectionManagerSchema } from "../../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import { checkConsistency, translateMesh } from "../../../../src/xds-bridge/translate/index.js";
+import type { XdsResources } from "../../../../src/xds-bridge/xds-resources.js";
 
 /*
  * Kuma-style golden tests: test/golden/<case>/input.yaml -> xds.json.
  * Regenerate with UPDATE_GOLDEN=1, then review the diff by eye.
  */
-const GOLDEN_DIR = new URL("../golden/", import.meta.url);
+const GOLDEN_DIR = new URL("../../../golden/", import.meta.url);
 const UPDATE = process.env["UPDATE_GOLDEN"] === "1";
 const MESH_COMMENT = /^#\s*mesh:\s*([a-z0-9-]+)\s*$/;
 // Any fields (api_listener, typed_config) render only for types the registry knows.

@@ -5,7 +5,7 @@
  */
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { NodeSchema } from "../../gen/envoy/config/core/v3/base_pb.js";
+import { NodeSchema } from "../../../../gen/envoy/config/core/v3/base_pb.js";
 import {
   proxyInfoOf,
   sidecarWorkloadOf,
@@ -13,7 +13,7 @@ import {
   snapshotKeyOfProxy,
   snapshotTargetOf,
   snapshotTargetOfKey,
-} from "../../src/xds-bridge/xds/node-hash.js";
+} from "../../../../src/xds-bridge/xds/node-hash.js";
 
 const node = (metadata?: JsonObject) => create(NodeSchema, { id: "p1", ...(metadata ? { metadata } : {}) });
 

@@ -1,20 +1,20 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { HttpProtocolOptionsSchema } from "../../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
+import { HttpProtocolOptionsSchema } from "../../../../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
 import { createRegistry, equals, fromBinary, toBinary, toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import YAML from "yaml";
 import { describe, expect, it } from "vitest";
-import { validateResource } from "../../src/contract/resource-schema.js";
-import type { Resource } from "../../src/contract/resource-types.js";
-import { ZoneModel } from "../../src/contract/zone-model.js";
-import { ClusterSchema } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import { ClusterLoadAssignmentSchema } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
-import { ListenerSchema } from "../../gen/envoy/config/listener/v3/listener_pb.js";
-import { RouteConfigurationSchema } from "../../gen/envoy/config/route/v3/route_pb.js";
-import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
-import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
-import { OriginalDstSchema, checkConsistency, translateSidecar } from "../../src/xds-bridge/translate/index.js";
-import type { XdsResources } from "../../src/xds-bridge/xds-resources.js";
-import { validateMessage } from "./support/pgv/index.js";
+import { validateResource } from "../../../../src/contract/resource-schema.js";
+import type { Resource } from "../../../../src/contract/resource-types.js";
+import { ZoneModel } from "../../../../src/contract/zone-model.js";
+import { ClusterSchema } from "../../../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { ClusterLoadAssignmentSchema } from "../../../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import { ListenerSchema } from "../../../../gen/envoy/config/listener/v3/listener_pb.js";
+import { RouteConfigurationSchema } from "../../../../gen/envoy/config/route/v3/route_pb.js";
+import { RouterSchema } from "../../../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
+import { HttpConnectionManagerSchema } from "../../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import { OriginalDstSchema, checkConsistency, translateSidecar } from "../../../../src/xds-bridge/translate/index.js";
+import type { XdsResources } from "../../../../src/xds-bridge/xds-resources.js";
+import { validateMessage } from "../../support/pgv/index.js";
 
 /*
  * Golden tests for Envoy sidecars: test/golden-sidecar/<case>/input.yaml ->
@@ -23,7 +23,7 @@ import { validateMessage } from "./support/pgv/index.js";
  * without metadata.mesh are in "default". Regenerate with UPDATE_GOLDEN=1,
  * then read the diff.
  */
-const GOLDEN_DIR = new URL("../golden-sidecar/", import.meta.url);
+const GOLDEN_DIR = new URL("../../../golden-sidecar/", import.meta.url);
 const UPDATE = process.env["UPDATE_GOLDEN"] === "1";
 const HEADER = /^#\s*(workload|mesh):\s*([a-z0-9-]+)\s*$/;
 // Any fields render (and are validated) only for types the registry knows.

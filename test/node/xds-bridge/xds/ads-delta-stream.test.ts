@@ -3,16 +3,16 @@ import { describe, expect, it } from "vitest";
 import {
   DeltaDiscoveryRequestSchema,
   type DeltaDiscoveryResponse,
-} from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { DeltaAdsStream } from "../../src/xds-bridge/xds/ads-delta-stream.js";
-import { AdsProtocolError } from "../../src/xds-bridge/xds/ads-stream-base.js";
-import { DeltaSubscription } from "../../src/xds-bridge/xds/delta-subscription.js";
-import { guardCallbacks } from "../../src/xds-bridge/xds/proxy-callbacks.js";
-import { Snapshot } from "../../src/xds-bridge/xds/snapshot.js";
-import { SnapshotCache } from "../../src/xds-bridge/xds/snapshot-cache.js";
-import { TYPE_URL, type XdsResources } from "../../src/xds-bridge/xds-resources.js";
-import { CallbackRecorder } from "./support/callback-recorder.js";
-import { apiListener, echoXdsResources } from "./support/echo-xds-resources.js";
+} from "../../../../gen/envoy/service/discovery/v3/discovery_pb.js";
+import { DeltaAdsStream } from "../../../../src/xds-bridge/xds/ads-delta-stream.js";
+import { AdsProtocolError } from "../../../../src/xds-bridge/xds/ads-stream-base.js";
+import { DeltaSubscription } from "../../../../src/xds-bridge/xds/delta-subscription.js";
+import { guardCallbacks } from "../../../../src/xds-bridge/xds/proxy-callbacks.js";
+import { Snapshot } from "../../../../src/xds-bridge/xds/snapshot.js";
+import { SnapshotCache } from "../../../../src/xds-bridge/xds/snapshot-cache.js";
+import { TYPE_URL, type XdsResources } from "../../../../src/xds-bridge/xds-resources.js";
+import { CallbackRecorder } from "../../support/callback-recorder.js";
+import { apiListener, echoXdsResources } from "../../support/echo-xds-resources.js";
 
 const { listener: LDS, route: RDS, cluster: CDS } = TYPE_URL;
 

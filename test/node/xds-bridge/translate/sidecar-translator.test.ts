@@ -1,13 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import type { HTTPRouteSpec, Resource, ResourceOf, ServicePort, WorkloadSpec } from "../../src/contract/resource-types.js";
-import { ZoneModel } from "../../src/contract/zone-model.js";
-import { FilterSchema } from "../../gen/envoy/config/listener/v3/listener_components_pb.js";
-import { RouteConfigurationSchema } from "../../gen/envoy/config/route/v3/route_pb.js";
-import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
-import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
-import { StringRulesSchema, KnownRegex } from "../../gen/validate/validate_pb.js";
+import type { HTTPRouteSpec, Resource, ResourceOf, ServicePort, WorkloadSpec } from "../../../../src/contract/resource-types.js";
+import { ZoneModel } from "../../../../src/contract/zone-model.js";
+import { FilterSchema } from "../../../../gen/envoy/config/listener/v3/listener_components_pb.js";
+import { RouteConfigurationSchema } from "../../../../gen/envoy/config/route/v3/route_pb.js";
+import { RouterSchema } from "../../../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
+import { HttpConnectionManagerSchema } from "../../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import { StringRulesSchema, KnownRegex } from "../../../../gen/validate/validate_pb.js";
 import {
   VIRTUAL_OUTBOUND_LISTENER,
   checkConsistency,
@@ -18,8 +18,8 @@ import {
   serviceDomains,
   translateMesh,
   translateSidecar,
-} from "../../src/xds-bridge/translate/index.js";
-import { stringFindings } from "./support/pgv/string-rules.js";
+} from "../../../../src/xds-bridge/translate/index.js";
+import { stringFindings } from "../../support/pgv/string-rules.js";
 
 const MESH = "default";
 

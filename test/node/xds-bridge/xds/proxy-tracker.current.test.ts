@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { NodeSchema } from "../../gen/envoy/config/core/v3/base_pb.js";
-import { ProxyTracker } from "../../src/xds-bridge/xds/proxy-tracker.js";
+import { NodeSchema } from "../../../../gen/envoy/config/core/v3/base_pb.js";
+import { ProxyTracker } from "../../../../src/xds-bridge/xds/proxy-tracker.js";
 
 const proxy = { id: "p1", mesh: "default", streamId: 1, node: create(NodeSchema, { id: "p1" }) };
 const T = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
@@ -43,8 +43,8 @@ describe("ProxyTracker: current without a push", () => {
 
 describe("push order", () => {
   it("sends clusters before endpoints and listeners before routes, whatever the subscription order", async () => {
-    const { inPushOrder } = await import("../../src/xds-bridge/xds/resource-kinds.js");
-    const { TYPE_URL } = await import("../../src/xds-bridge/xds-resources.js");
+    const { inPushOrder } = await import("../../../../src/xds-bridge/xds/resource-kinds.js");
+    const { TYPE_URL } = await import("../../../../src/xds-bridge/xds-resources.js");
     const subscribed = new Map([TYPE_URL.route, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.cluster].map((t) => [t, 0]));
     expect(inPushOrder(subscribed).map(([t]) => t)).toEqual([TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route]);
   });

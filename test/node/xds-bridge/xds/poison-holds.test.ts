@@ -1,8 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { PoisonHolds } from "../../src/xds-bridge/xds/poison-holds.js";
-import type { EncodedResource } from "../../src/xds-bridge/xds/snapshot.js";
+import { PoisonHolds } from "../../../../src/xds-bridge/xds/poison-holds.js";
+import type { EncodedResource } from "../../../../src/xds-bridge/xds/snapshot.js";
 
 const r = (name: string, hash: string): EncodedResource => ({ name, hash, any: create(AnySchema, { typeUrl: "t", value: new Uint8Array([hash.length]) }) });
 

@@ -1,18 +1,18 @@
 import { toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Cluster_LbPolicy } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { Cluster_LbPolicy } from "../../../../gen/envoy/config/cluster/v3/cluster_pb.js";
 import {
   DeltaDiscoveryResponseSchema,
   DiscoveryResponseSchema,
-} from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { startAdsServer, type AdsServer } from "../../src/xds-bridge/xds/ads-server.js";
-import { Snapshot } from "../../src/xds-bridge/xds/snapshot.js";
-import { SnapshotCache } from "../../src/xds-bridge/xds/snapshot-cache.js";
-import { TYPE_URL, type XdsResources } from "../../src/xds-bridge/xds-resources.js";
-import { CallbackRecorder } from "./support/callback-recorder.js";
-import { apiListener, edsCluster, loadAssignment, routeTo } from "./support/echo-xds-resources.js";
-import { RawAdsClient } from "./support/raw-ads-client.js";
-import { deltaNamesOf, RawDeltaClient } from "./support/raw-delta-client.js";
+} from "../../../../gen/envoy/service/discovery/v3/discovery_pb.js";
+import { startAdsServer, type AdsServer } from "../../../../src/xds-bridge/xds/ads-server.js";
+import { Snapshot } from "../../../../src/xds-bridge/xds/snapshot.js";
+import { SnapshotCache } from "../../../../src/xds-bridge/xds/snapshot-cache.js";
+import { TYPE_URL, type XdsResources } from "../../../../src/xds-bridge/xds-resources.js";
+import { CallbackRecorder } from "../../support/callback-recorder.js";
+import { apiListener, edsCluster, loadAssignment, routeTo } from "../../support/echo-xds-resources.js";
+import { RawAdsClient } from "../../support/raw-ads-client.js";
+import { deltaNamesOf, RawDeltaClient } from "../../support/raw-delta-client.js";
 
 const SERVICES = 200;
 const MESH = "bytes";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { validateResource } from "../../src/contract/resource-schema.js";
-import { ZoneModel } from "../../src/contract/zone-model.js";
-import { translateMesh } from "../../src/xds-bridge/translate/index.js";
-import { zonePriorities } from "../../src/xds-bridge/translate/locality-priorities.js";
+import { validateResource } from "../../../../src/contract/resource-schema.js";
+import { ZoneModel } from "../../../../src/contract/zone-model.js";
+import { translateMesh } from "../../../../src/xds-bridge/translate/index.js";
+import { zonePriorities } from "../../../../src/xds-bridge/translate/locality-priorities.js";
 
 const zones = (...z: [string, number][]) => z.map(([zone, healthy]) => ({ zone, healthy }));
 const asObject = (m: Map<string, number>) => Object.fromEntries(m);

@@ -1,11 +1,11 @@
 import { clone, create } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import type { HTTPRouteSpec, Resource, ResourceOf, ServicePort, WorkloadSpec } from "../../src/contract/resource-types.js";
-import { ZoneModel } from "../../src/contract/zone-model.js";
-import { ClusterSchema } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import { ApiListenerSchema } from "../../gen/envoy/config/listener/v3/api_listener_pb.js";
-import { HttpConnectionManagerSchema } from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import type { HTTPRouteSpec, Resource, ResourceOf, ServicePort, WorkloadSpec } from "../../../../src/contract/resource-types.js";
+import { ZoneModel } from "../../../../src/contract/zone-model.js";
+import { ClusterSchema } from "../../../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { ApiListenerSchema } from "../../../../gen/envoy/config/listener/v3/api_listener_pb.js";
+import { HttpConnectionManagerSchema } from "../../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import {
   MeshView,
   attachedRoutes,
@@ -16,7 +16,7 @@ import {
   resolveBackends,
   routeConfigName,
   translateMesh,
-} from "../../src/xds-bridge/translate/index.js";
+} from "../../../../src/xds-bridge/translate/index.js";
 
 const MESH = "default";
 
