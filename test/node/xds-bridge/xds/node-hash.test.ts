@@ -7,6 +7,7 @@ import { create, type JsonObject } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { NodeSchema } from "../../../../gen/envoy/config/core/v3/base_pb.js";
 import {
+  meshOfNode,
   proxyInfoOf,
   sidecarWorkloadOf,
   snapshotKeyOf,
@@ -64,5 +65,14 @@ describe("node hash", () => {
   it("serves a ProxyInfo made without a key its mesh's snapshot", () => {
     expect(snapshotKeyOfProxy({ id: "p", mesh: "payments", streamId: 1, node: node() })).toBe("payments");
     expect(snapshotKeyOfProxy(proxyInfoOf(node({ proxyType: "sidecar", workload: "w" }), 2))).toBe("default/sidecar/w");
+  });
+});
+
+describe("meshOfNode", () => {
+  it("reads metadata.mesh, defaulting to 'default'", () => {
+    expect(meshOfNode(create(NodeSchema, { id: "p", metadata: { mesh: "payments" } }))).toBe("payments");
+    expect(meshOfNode(create(NodeSchema, { id: "p" }))).toBe("default");
+    expect(meshOfNode(create(NodeSchema, { id: "p", metadata: { mesh: 3 } }))).toBe("default");
+    expect(meshOfNode(create(NodeSchema, { id: "p", metadata: { mesh: "" } }))).toBe("default");
   });
 });

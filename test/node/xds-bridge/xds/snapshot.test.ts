@@ -1,11 +1,8 @@
 import { createHash } from "node:crypto";
-import { create, fromBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { Cluster_LbPolicy, ClusterSchema } from "../../../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import { NodeSchema } from "../../../../gen/envoy/config/core/v3/base_pb.js";
-import { meshOfNode } from "../../../../src/xds-bridge/xds/node-hash.js";
 import { Snapshot } from "../../../../src/xds-bridge/xds/snapshot.js";
-import { SnapshotCache } from "../../../../src/xds-bridge/xds/snapshot-cache.js";
 import { SotwSubscription } from "../../../../src/xds-bridge/xds/sotw-subscription.js";
 import { TYPE_URL, type XdsResources } from "../../../../src/xds-bridge/xds-resources.js";
 import { apiListener, echoXdsResources, edsCluster, loadAssignment, routeTo } from "../../support/echo-xds-resources.js";
@@ -76,84 +73,5 @@ describe("Snapshot", () => {
     const resources = base();
     resources.listeners.push(apiListener("echo", "other-route"));
     expect(() => new Snapshot(resources, "v1")).toThrow(/duplicate .*Listener named "echo"/);
-  });
-});
-
-describe("SotwSubscription", () => {
-  it("treats an empty first request as wildcard for LDS/CDS only", () => {
-    expect(SotwSubscription.fromRequest(undefined, [], true).wildcard).toBe(true);
-    expect(SotwSubscription.fromRequest(undefined, [], false).wildcard).toBe(false);
-    expect(SotwSubscription.fromRequest(undefined, [], false).names.size).toBe(0);
-  });
-
-  it("keeps a legacy wildcard on later empty lists, but an empty list after names means none", () => {
-    const legacy = SotwSubscription.fromRequest(undefined, [], true);
-    expect(SotwSubscription.fromRequest(legacy, [], true).wildcard).toBe(true);
-    const named = SotwSubscription.fromRequest(legacy, ["a"], true);
-    expect(named.wildcard).toBe(false);
-    expect(SotwSubscription.fromRequest(named, [], true).wildcard).toBe(false);
-  });
-
-  it("understands an explicit '*' next to names, and compares content", () => {
-    const s = SotwSubscription.of(["*", "a"]);
-    expect(s.wildcard).toBe(true);
-    expect([...s.names]).toEqual(["a"]);
-    expect(SotwSubscription.of(["b", "a"]).equals(SotwSubscription.of(["a", "b"]))).toBe(true);
-    expect(SotwSubscription.of(["a"]).equals(SotwSubscription.of(["a", "b"]))).toBe(false);
-    expect(SotwSubscription.fromRequest(undefined, [], true).equals(SotwSubscription.of(["*"]))).toBe(true);
-  });
-});
-
-describe("SnapshotCache", () => {
-  it("stores one snapshot per mesh", () => {
-    const cache = new SnapshotCache();
-    expect(cache.getSnapshot("default")).toBeUndefined();
-    const a = new Snapshot(base(), "a1");
-    const b = new Snapshot(base(), "b1");
-    cache.setSnapshot("default", a);
-    cache.setSnapshot("payments", b);
-    expect(cache.getSnapshot("default")).toBe(a);
-    expect(cache.getSnapshot("payments")).toBe(b);
-    expect(cache.meshes()).toEqual(["default", "payments"]);
-  });
-
-  it("notifies only the watchers of the mesh that changed, until they unsubscribe", () => {
-    const cache = new SnapshotCache();
-    const seen: string[] = [];
-    const stopDefault = cache.watch("default", (s) => seen.push(`default:${s.version}`));
-    cache.watch("payments", (s) => seen.push(`payments:${s.version}`));
-    cache.setSnapshot("payments", new Snapshot(base(), "p1"));
-    cache.setSnapshot("default", new Snapshot(base(), "d1"));
-    stopDefault();
-    stopDefault();
-    cache.setSnapshot("default", new Snapshot(base(), "d2"));
-    expect(seen).toEqual(["payments:p1", "default:d1"]);
-    expect(cache.watcherCount("default")).toBe(0);
-    expect(cache.watcherCount("payments")).toBe(1);
-  });
-
-  it("lets a watcher unsubscribe while being notified, and one failing watcher not starve the others", () => {
-    const cache = new SnapshotCache();
-    const seen: string[] = [];
-    const stop = cache.watch("m", () => {
-      seen.push("first");
-      stop();
-    });
-    cache.watch("m", () => {
-      throw new Error("boom");
-    });
-    cache.watch("m", () => seen.push("third"));
-    expect(() => cache.setSnapshot("m", new Snapshot(base(), "1"))).toThrow(AggregateError);
-    expect(seen).toEqual(["first", "third"]);
-    expect(cache.watcherCount("m")).toBe(2);
-  });
-});
-
-describe("meshOfNode", () => {
-  it("reads metadata.mesh, defaulting to 'default'", () => {
-    expect(meshOfNode(create(NodeSchema, { id: "p", metadata: { mesh: "payments" } }))).toBe("payments");
-    expect(meshOfNode(create(NodeSchema, { id: "p" }))).toBe("default");
-    expect(meshOfNode(create(NodeSchema, { id: "p", metadata: { mesh: 3 } }))).toBe("default");
-    expect(meshOfNode(create(NodeSchema, { id: "p", metadata: { mesh: "" } }))).toBe("default");
   });
 });
