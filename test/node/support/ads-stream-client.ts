@@ -13,6 +13,22 @@ export interface RawNode {
   metadata?: JsonObject;
 }
 
+/** What a test gives of the fields both request types have. */
+export interface CommonRequest {
+  typeUrl: string;
+  responseNonce?: string;
+  /** Makes the request a NACK with this error_detail message. */
+  errorDetail?: string;
+}
+
+/** Those fields as they go on the wire. */
+export interface CommonFields {
+  node: Node | undefined;
+  typeUrl: string;
+  responseNonce: string;
+  errorDetail: Status | undefined;
+}
+
 interface Waiter<Res> {
   match: (r: Res) => boolean;
   resolve: (r: Res) => void;
@@ -42,15 +58,13 @@ export abstract class AdsStreamClient<Req, Res extends { typeUrl: string }> {
   private endStatus: grpc.StatusObject | undefined;
   private sentNode = false;
 
-  /** Opens the stream; nothing is sent until the first request. */
-  protected constructor(
+  /** Opens a stream to `address` (host:port); nothing is sent until the first request. */
+  constructor(
     address: string,
-    method: grpc.MethodDefinition<Req, Res>,
     /** Undefined: never send a node (a protocol violation, for tests). */
     private readonly node: RawNode | undefined,
-    /** Names the stream in errors ("ADS", "delta ADS"). */
-    private readonly label: string,
   ) {
+    const method = this.method();
     this.client = new grpc.Client(address, grpc.credentials.createInsecure());
     this.call = this.client.makeBidiStreamRequest(method.path, method.requestSerialize, method.responseDeserialize);
     this.call.on("data", (response: Res) => this.onResponse(response));
@@ -60,11 +74,16 @@ export abstract class AdsStreamClient<Req, Res extends { typeUrl: string }> {
       this.call.on("status", (status: grpc.StatusObject) => {
         this.endStatus = status;
         for (const w of this.waiters.splice(0)) {
-          w.reject(new Error(`${label} stream ended (${status.code} ${status.details}) while waiting for a response`));
+          w.reject(new Error(`${this.label} stream ended (${status.code} ${status.details}) while waiting for a response`));
         }
         resolve(status);
       });
     });
+  }
+
+  /** `new` under the name the tests use: `RawAdsClient.connect(address, node)`. */
+  static connect<Client>(this: new (address: string, node: RawNode | undefined) => Client, address: string, node: RawNode | undefined): Client {
+    return new this(address, node);
   }
 
   /**
@@ -107,8 +126,11 @@ export abstract class AdsStreamClient<Req, Res extends { typeUrl: string }> {
     this.client.close();
   }
 
-  /** Writes one request, built with the node when it is the stream's first. */
-  protected write(build: (node: Node | undefined) => Req): void {
+  /**
+   * Writes one request: `build` adds the variant's own fields to those both
+   * variants share (the node only on the stream's first request).
+   */
+  protected write(request: CommonRequest, build: (common: CommonFields) => Req): void {
     const node =
       this.sentNode || !this.node
         ? undefined
@@ -118,8 +140,16 @@ export abstract class AdsStreamClient<Req, Res extends { typeUrl: string }> {
             metadata: { ...this.node.metadata, ...(this.node.mesh === undefined ? {} : { mesh: this.node.mesh }) },
           });
     this.sentNode = true;
-    this.call.write(build(node));
+    const errorDetail =
+      request.errorDetail === undefined ? undefined : create(StatusSchema, { code: grpc.status.INVALID_ARGUMENT, message: request.errorDetail });
+    this.call.write(build({ node, typeUrl: request.typeUrl, responseNonce: request.responseNonce ?? "", errorDetail }));
   }
+
+  /** The ADS method of the variant (called once, by the constructor). */
+  protected abstract method(): grpc.MethodDefinition<Req, Res>;
+
+  /** Names the stream in errors ("ADS", "delta ADS"). */
+  protected abstract readonly label: string;
 
   /** What the variant remembers of a response (nonces, versions), before a test can take it. */
   protected abstract observe(response: Res): void;
@@ -131,13 +161,4 @@ export abstract class AdsStreamClient<Req, Res extends { typeUrl: string }> {
     if (index >= 0) this.waiters.splice(index, 1)[0]?.resolve(response);
     else this.queue.push(response);
   }
-}
-
-/**
- * The error_detail of a NACK with `message`, or none.
- *
- * @example create(DiscoveryRequestSchema, { typeUrl, errorDetail: nackDetail("bad cluster") })
- */
-export function nackDetail(message: string | undefined): Status | undefined {
-  return message === undefined ? undefined : create(StatusSchema, { code: grpc.status.INVALID_ARGUMENT, message });
 }

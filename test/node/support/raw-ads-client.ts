@@ -6,18 +6,14 @@ import {
 } from "../../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { adsServiceDefinition } from "../../../src/xds-bridge/xds/ads-service.js";
 import { resourceNameOf } from "../../../src/xds-bridge/xds/resource-kinds.js";
-import { AdsStreamClient, nackDetail, type RawNode } from "./ads-stream-client.js";
+import { AdsStreamClient, type CommonRequest } from "./ads-stream-client.js";
 
 export type { RawNode } from "./ads-stream-client.js";
 
 /** Fields of a DiscoveryRequest a test chooses; the node is added to the first one. */
-export interface RawRequest {
-  typeUrl: string;
+export interface RawRequest extends CommonRequest {
   resourceNames?: string[];
-  responseNonce?: string;
   versionInfo?: string;
-  /** Makes the request a NACK with this error_detail message. */
-  errorDetail?: string;
 }
 
 /** Per type, what a real client would remember between requests. */
@@ -42,26 +38,12 @@ interface TypeMemory {
 export class RawAdsClient extends AdsStreamClient<DiscoveryRequest, DiscoveryResponse> {
   private readonly memory = new Map<string, TypeMemory>();
 
-  private constructor(address: string, node: RawNode | undefined) {
-    super(address, adsServiceDefinition.StreamAggregatedResources, node, "ADS");
-  }
-
-  /** Opens a stream to `address` (host:port); nothing is sent until the first request. */
-  static connect(address: string, node: RawNode | undefined): RawAdsClient {
-    return new RawAdsClient(address, node);
-  }
+  protected override readonly label = "ADS";
 
   /** Sends one request as given (plus node on the first). */
   send(request: RawRequest): void {
-    this.write((node) =>
-      create(DiscoveryRequestSchema, {
-        node,
-        typeUrl: request.typeUrl,
-        resourceNames: request.resourceNames ?? [],
-        responseNonce: request.responseNonce ?? "",
-        versionInfo: request.versionInfo ?? "",
-        errorDetail: nackDetail(request.errorDetail),
-      }),
+    this.write(request, (common) =>
+      create(DiscoveryRequestSchema, { ...common, resourceNames: request.resourceNames ?? [], versionInfo: request.versionInfo ?? "" }),
     );
   }
 
@@ -84,6 +66,10 @@ export class RawAdsClient extends AdsStreamClient<DiscoveryRequest, DiscoveryRes
   /** Rejects a response, keeping the previously ACKed version. */
   nack(response: DiscoveryResponse, errorDetail: string): void {
     this.answer(response, errorDetail);
+  }
+
+  protected override method() {
+    return adsServiceDefinition.StreamAggregatedResources;
   }
 
   protected override observe(response: DiscoveryResponse): void {

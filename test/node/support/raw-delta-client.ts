@@ -5,18 +5,14 @@ import {
   type DeltaDiscoveryResponse,
 } from "../../../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { adsServiceDefinition } from "../../../src/xds-bridge/xds/ads-service.js";
-import { AdsStreamClient, nackDetail, type RawNode } from "./ads-stream-client.js";
+import { AdsStreamClient, type CommonRequest } from "./ads-stream-client.js";
 
 /** Fields of a DeltaDiscoveryRequest a test chooses; the node is added to the first one. */
-export interface RawDeltaRequest {
-  typeUrl: string;
+export interface RawDeltaRequest extends CommonRequest {
   subscribe?: string[];
   unsubscribe?: string[];
   /** initial_resource_versions: name -> version the client already has. */
   initialVersions?: Record<string, string>;
-  responseNonce?: string;
-  /** Makes the request a NACK with this error_detail message. */
-  errorDetail?: string;
 }
 
 /**
@@ -36,26 +32,16 @@ export interface RawDeltaRequest {
 export class RawDeltaClient extends AdsStreamClient<DeltaDiscoveryRequest, DeltaDiscoveryResponse> {
   private readonly held = new Map<string, Map<string, string>>();
 
-  private constructor(address: string, node: RawNode | undefined) {
-    super(address, adsServiceDefinition.DeltaAggregatedResources, node, "delta ADS");
-  }
-
-  /** Opens a delta stream to `address` (host:port); nothing is sent until the first request. */
-  static connect(address: string, node: RawNode | undefined): RawDeltaClient {
-    return new RawDeltaClient(address, node);
-  }
+  protected override readonly label = "delta ADS";
 
   /** Sends one request as given (plus node on the first). */
   send(request: RawDeltaRequest): void {
-    this.write((node) =>
+    this.write(request, (common) =>
       create(DeltaDiscoveryRequestSchema, {
-        node,
-        typeUrl: request.typeUrl,
+        ...common,
         resourceNamesSubscribe: request.subscribe ?? [],
         resourceNamesUnsubscribe: request.unsubscribe ?? [],
         initialResourceVersions: request.initialVersions ?? {},
-        responseNonce: request.responseNonce ?? "",
-        errorDetail: nackDetail(request.errorDetail),
       }),
     );
   }
@@ -101,6 +87,10 @@ export class RawDeltaClient extends AdsStreamClient<DeltaDiscoveryRequest, Delta
   /** What the client holds of a type (name -> version), for initial_resource_versions. */
   versions(typeUrl: string): Record<string, string> {
     return Object.fromEntries(this.held.get(typeUrl) ?? []);
+  }
+
+  protected override method() {
+    return adsServiceDefinition.DeltaAggregatedResources;
   }
 
   protected override observe(response: DeltaDiscoveryResponse): void {
