@@ -162,3 +162,12 @@ export abstract class AdsStreamClient<Req, Res extends { typeUrl: string }> {
     else this.queue.push(response);
   }
 }
+
+/**
+ * The type URLs of what `client` received since it had `mark` responses.
+ *
+ * @example const mark = c.received.length; ...; typesSince(c, mark) // [CDS, RDS]
+ */
+export function typesSince(client: { received: { typeUrl: string }[] }, mark: number): string[] {
+  return client.received.slice(mark).map((r) => r.typeUrl);
+}

@@ -1,90 +1,20 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Cluster_LbPolicy } from "../../../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import type { DeltaDiscoveryResponse } from "../../../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { startAdsServer, type AdsServer } from "../../../../src/xds-bridge/xds/ads-server.js";
-import { combineCallbacks } from "../../../../src/xds-bridge/xds/proxy-callbacks.js";
-import { ProxyTracker } from "../../../../src/xds-bridge/xds/proxy-tracker.js";
-import { Snapshot } from "../../../../src/xds-bridge/xds/snapshot.js";
-import { SnapshotCache } from "../../../../src/xds-bridge/xds/snapshot-cache.js";
-import { TYPE_URL, type XdsResources } from "../../../../src/xds-bridge/xds-resources.js";
-import { CallbackRecorder } from "../../support/callback-recorder.js";
-import { apiListener, edsCluster, loadAssignment, routeTo } from "../../support/echo-xds-resources.js";
-import { deltaNamesOf, RawDeltaClient } from "../../support/raw-delta-client.js";
+import type { Snapshot } from "../../../../src/xds-bridge/xds/snapshot.js";
+import { TYPE_URL } from "../../../../src/xds-bridge/xds-resources.js";
+import { useAdsFixture } from "../../support/ads-fixture.js";
+import { typesSince } from "../../support/ads-stream-client.js";
+import { barriers, deltaMesh, handshake, removedOf, type MeshSpec } from "../../support/delta-mesh.js";
+import { deltaNamesOf, type RawDeltaClient } from "../../support/raw-delta-client.js";
 import { waitFor } from "../../support/wait.js";
 
 const { listener: LDS, route: RDS, cluster: CDS, endpoint: EDS } = TYPE_URL;
-const BARRIERS = 40;
-
-let cache: SnapshotCache;
-let tracker: ProxyTracker;
-let recorder: CallbackRecorder;
-let ads: AdsServer;
-const serverErrors: unknown[] = [];
-const clients: RawDeltaClient[] = [];
-
-beforeAll(async () => {
-  cache = new SnapshotCache();
-  tracker = new ProxyTracker();
-  recorder = new CallbackRecorder();
-  ads = await startAdsServer({ cache, callbacks: combineCallbacks(tracker, recorder), onError: (err) => serverErrors.push(err) });
-});
-afterEach(() => {
-  for (const c of clients.splice(0)) c.cancel();
-  expect(serverErrors).toEqual([]);
-});
-afterAll(async () => {
-  await ads.close();
-});
-
-/** Services <s> (listener and route <s>, cluster and endpoints <s>-c), plus routes barrier-N and barrier-stale. */
-interface MeshSpec {
-  services?: string[];
-  lb?: Record<string, Cluster_LbPolicy>;
-  port?: Record<string, number>;
-}
-
-function meshResources(spec: MeshSpec = {}): XdsResources {
-  const r: XdsResources = { listeners: [], routes: [], clusters: [], endpoints: [] };
-  for (const s of spec.services ?? ["a", "b", "c"]) {
-    r.listeners.push(apiListener(s));
-    r.routes.push(routeTo(s, `${s}-c`));
-    r.clusters.push(edsCluster(`${s}-c`, spec.lb?.[s]));
-    r.endpoints.push(loadAssignment(`${s}-c`, [{ port: spec.port?.[s] ?? 1111 }]));
-  }
-  for (let i = 1; i <= BARRIERS; i++) r.routes.push(routeTo(`barrier-${i}`, "a-c"));
-  r.routes.push(routeTo("barrier-stale", "a-c"));
-  return r;
-}
-
-function setSnapshot(mesh: string, version: string, spec: MeshSpec = {}): Snapshot {
-  const snapshot = new Snapshot(meshResources(spec), version);
-  cache.setSnapshot(mesh, snapshot);
-  return snapshot;
-}
-
-function open(id: string, mesh: string): RawDeltaClient {
-  const c = RawDeltaClient.connect(ads.address, { id, mesh });
-  clients.push(c);
-  return c;
-}
-
-/** Subscribes to all four types like Envoy would (wildcard LDS/CDS, named RDS/EDS), ACKing each. */
-async function handshake(c: RawDeltaClient): Promise<Record<"lds" | "rds" | "cds" | "eds", DeltaDiscoveryResponse>> {
-  c.subscribe(LDS);
-  const lds = await c.nextAcked(LDS);
-  c.subscribe(RDS, ["a", "b", "c"]);
-  const rds = await c.nextAcked(RDS);
-  c.subscribe(CDS);
-  const cds = await c.nextAcked(CDS);
-  c.subscribe(EDS, ["a-c", "b-c", "c-c"]);
-  return { lds, rds, cds, eds: await c.nextAcked(EDS) };
-}
-
-let barrierCount = 0;
-/** Waits until the server has acted on everything sent before (see RawDeltaClient.sync). */
-const barrier = (c: RawDeltaClient): Promise<void> => c.sync(RDS, `barrier-${(barrierCount += 1)}`);
-const typesSince = (c: RawDeltaClient, mark: number): string[] => c.received.slice(mark).map((r) => r.typeUrl);
-const removedOf = (r: DeltaDiscoveryResponse): string[] => r.removedResources;
+const fx = useAdsFixture({ expectNoServerErrors: true });
+const { tracker, recorder } = fx;
+// barrier-stale: the route one test subscribes to on a request it leaves unanswered.
+const setSnapshot = (mesh: string, version: string, spec: MeshSpec = {}): Snapshot => fx.setSnapshot(mesh, deltaMesh(spec, ["barrier-stale"]), version);
+const open = (id: string, mesh: string): RawDeltaClient => fx.delta({ id, mesh });
+const barrier = barriers();
 
 describe("ADS server (delta): ACK, NACK, nonces, reconnect", () => {
   it("tracks ACKs and a NACK with its error_detail, and does not re-send what was refused", async () => {

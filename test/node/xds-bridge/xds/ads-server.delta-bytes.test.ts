@@ -1,15 +1,13 @@
 import { toBinary } from "@bufbuild/protobuf";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Cluster_LbPolicy } from "../../../../gen/envoy/config/cluster/v3/cluster_pb.js";
 import {
   DeltaDiscoveryResponseSchema,
   DiscoveryResponseSchema,
 } from "../../../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { startAdsServer, type AdsServer } from "../../../../src/xds-bridge/xds/ads-server.js";
 import { Snapshot } from "../../../../src/xds-bridge/xds/snapshot.js";
-import { SnapshotCache } from "../../../../src/xds-bridge/xds/snapshot-cache.js";
 import { TYPE_URL, type XdsResources } from "../../../../src/xds-bridge/xds-resources.js";
-import { CallbackRecorder } from "../../support/callback-recorder.js";
+import { useAdsFixture } from "../../support/ads-fixture.js";
 import { apiListener, edsCluster, loadAssignment, routeTo } from "../../support/echo-xds-resources.js";
 import { RawAdsClient } from "../../support/raw-ads-client.js";
 import { deltaNamesOf, RawDeltaClient } from "../../support/raw-delta-client.js";
@@ -17,19 +15,8 @@ import { deltaNamesOf, RawDeltaClient } from "../../support/raw-delta-client.js"
 const SERVICES = 200;
 const MESH = "bytes";
 
-let cache: SnapshotCache;
-let recorder: CallbackRecorder;
-let ads: AdsServer;
-const serverErrors: unknown[] = [];
-
-beforeAll(async () => {
-  cache = new SnapshotCache();
-  recorder = new CallbackRecorder();
-  ads = await startAdsServer({ cache, callbacks: recorder, onError: (err) => serverErrors.push(err) });
-});
-afterAll(async () => {
-  await ads.close();
-});
+const fx = useAdsFixture({ expectNoServerErrors: false });
+const { cache, recorder, serverErrors } = fx;
 
 /** SERVICES services svc-N, each with its listener, route, cluster and endpoints; `ringHash` changes one cluster. */
 function manyServices(ringHash?: string): XdsResources {
@@ -52,8 +39,8 @@ function cdsBytes(proxyId: string, version: string): number | undefined {
 describe("delta vs state-of-the-world push size", () => {
   it("re-sends one cluster in under 2% of the bytes SotW needs for the same change", async () => {
     cache.setSnapshot(MESH, new Snapshot(manyServices(), "v1"));
-    const delta = RawDeltaClient.connect(ads.address, { id: "bytes-delta", mesh: MESH });
-    const sotw = RawAdsClient.connect(ads.address, { id: "bytes-sotw", mesh: MESH });
+    const delta = RawDeltaClient.connect(fx.ads.address, { id: "bytes-delta", mesh: MESH });
+    const sotw = RawAdsClient.connect(fx.ads.address, { id: "bytes-sotw", mesh: MESH });
     try {
       delta.subscribe(TYPE_URL.cluster);
       expect((await delta.nextAcked(TYPE_URL.cluster)).resources).toHaveLength(SERVICES);

@@ -1,47 +1,23 @@
 import * as grpc from "@grpc/grpc-js";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DeltaDiscoveryRequestSchema } from "../../../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { startAdsServer, type AdsServer } from "../../../../src/xds-bridge/xds/ads-server.js";
 import { adsServiceDefinition } from "../../../../src/xds-bridge/xds/ads-service.js";
-import { combineCallbacks } from "../../../../src/xds-bridge/xds/proxy-callbacks.js";
-import { ProxyTracker } from "../../../../src/xds-bridge/xds/proxy-tracker.js";
 import { Snapshot } from "../../../../src/xds-bridge/xds/snapshot.js";
-import { SnapshotCache } from "../../../../src/xds-bridge/xds/snapshot-cache.js";
 import { TYPE_URL } from "../../../../src/xds-bridge/xds-resources.js";
-import { CallbackRecorder } from "../../support/callback-recorder.js";
+import { useAdsFixture } from "../../support/ads-fixture.js";
 import { echoXdsResources, routeTo } from "../../support/echo-xds-resources.js";
-import { deltaNamesOf, RawDeltaClient } from "../../support/raw-delta-client.js";
+import { rawBytesStream } from "../../support/raw-bytes-stream.js";
+import { deltaNamesOf, type RawDeltaClient } from "../../support/raw-delta-client.js";
 import { waitFor } from "../../support/wait.js";
 
-let cache: SnapshotCache;
-let recorder: CallbackRecorder;
-let tracker: ProxyTracker;
-let ads: AdsServer;
-const serverErrors: unknown[] = [];
-const clients: RawDeltaClient[] = [];
+const fx = useAdsFixture({ expectNoServerErrors: false });
+const { cache, recorder, tracker, serverErrors } = fx;
+const resources = echoXdsResources({ backends: [{ port: 1111 }] });
+resources.routes.push(routeTo("barrier", "echo-c"));
+fx.setSnapshot("default", resources, "v1");
 
-beforeAll(async () => {
-  cache = new SnapshotCache();
-  recorder = new CallbackRecorder();
-  tracker = new ProxyTracker();
-  const resources = echoXdsResources({ backends: [{ port: 1111 }] });
-  resources.routes.push(routeTo("barrier", "echo-c"));
-  cache.setSnapshot("default", new Snapshot(resources, "v1"));
-  ads = await startAdsServer({ cache, callbacks: combineCallbacks(tracker, recorder), onError: (err) => serverErrors.push(err) });
-});
-afterEach(() => {
-  for (const c of clients.splice(0)) c.cancel();
-});
-afterAll(async () => {
-  await ads.close();
-});
-
-function open(id: string | undefined, mesh?: string): RawDeltaClient {
-  const c = RawDeltaClient.connect(ads.address, id === undefined ? undefined : { id, mesh });
-  clients.push(c);
-  return c;
-}
+const open = (id: string | undefined, mesh?: string): RawDeltaClient => fx.delta(id === undefined ? undefined : { id, mesh });
 
 /** The server still serves a well-behaved delta client. */
 async function stillServes(id: string): Promise<void> {
@@ -71,18 +47,13 @@ describe("delta ADS facing misbehaving clients", () => {
   });
 
   it("survives bytes that are not a DeltaDiscoveryRequest, cleaning up the stream", async () => {
-    const client = new grpc.Client(ads.address, grpc.credentials.createInsecure());
-    const path = adsServiceDefinition.DeltaAggregatedResources.path;
-    const call = client.makeBidiStreamRequest(path, (b: Buffer) => b, (b: Buffer) => b);
-    call.on("error", () => {});
-    const ended = new Promise<grpc.StatusObject>((resolve) => call.on("status", resolve));
+    const { call, ended } = rawBytesStream(fx.ads.address, adsServiceDefinition.DeltaAggregatedResources.path);
     const hello = create(DeltaDiscoveryRequestSchema, { node: { id: "delta-garbler" }, typeUrl: TYPE_URL.listener });
     call.write(Buffer.from(toBinary(DeltaDiscoveryRequestSchema, hello)));
     await waitFor(() => recorder.of("response", "delta-garbler").length === 1);
 
     call.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]));
     expect((await ended).code).toBe(grpc.status.INTERNAL);
-    client.close();
     await waitFor(() => recorder.of("closed", "delta-garbler").length === 1);
     await stillServes("after-garbage");
   });

@@ -1,13 +1,10 @@
 import { register as registerXdsResolver } from "@grpc/grpc-js-xds";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster_LbPolicy } from "../../../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import { startAdsServer, type AdsServer } from "../../../../src/xds-bridge/xds/ads-server.js";
-import { combineCallbacks } from "../../../../src/xds-bridge/xds/proxy-callbacks.js";
-import { ProxyTracker, type TypeStatus } from "../../../../src/xds-bridge/xds/proxy-tracker.js";
+import type { TypeStatus } from "../../../../src/xds-bridge/xds/proxy-tracker.js";
 import { Snapshot } from "../../../../src/xds-bridge/xds/snapshot.js";
-import { SnapshotCache } from "../../../../src/xds-bridge/xds/snapshot-cache.js";
 import { TYPE_URL } from "../../../../src/xds-bridge/xds-resources.js";
-import { CallbackRecorder } from "../../support/callback-recorder.js";
+import { useAdsFixture } from "../../support/ads-fixture.js";
 import { EchoClient, startEchoBackend, type EchoBackend } from "../../../../examples/echo/echo-backend.js";
 import { echoXdsResources } from "../../support/echo-xds-resources.js";
 import { writeXdsBootstrap } from "../../../../examples/echo/xds-bootstrap.js";
@@ -21,12 +18,10 @@ import { waitFor } from "../../support/wait.js";
 const NODE_ID = "grpc-xds-client";
 const { listener: LDS, route: RDS, cluster: CDS, endpoint: EDS } = TYPE_URL;
 
+const fx = useAdsFixture({ expectNoServerErrors: true });
+const { cache, tracker, recorder } = fx;
 let a: EchoBackend;
 let b: EchoBackend;
-let cache: SnapshotCache;
-let tracker: ProxyTracker;
-let recorder: CallbackRecorder;
-let ads: AdsServer;
 let client: EchoClient;
 let removeBootstrap: () => Promise<void>;
 
@@ -41,11 +36,7 @@ function publish(version: string, backend: EchoBackend, lbPolicy?: Cluster_LbPol
 beforeAll(async () => {
   a = await startEchoBackend("backend-a");
   b = await startEchoBackend("backend-b");
-  cache = new SnapshotCache();
-  tracker = new ProxyTracker();
-  recorder = new CallbackRecorder();
-  ads = await startAdsServer({ cache, callbacks: combineCallbacks(tracker, recorder) });
-  const bootstrap = await writeXdsBootstrap({ serverAddress: ads.address, nodeId: NODE_ID, mesh: "default" });
+  const bootstrap = await writeXdsBootstrap({ serverAddress: fx.ads.address, nodeId: NODE_ID, mesh: "default" });
   removeBootstrap = bootstrap.remove;
   process.env["GRPC_XDS_BOOTSTRAP"] = bootstrap.path;
   registerXdsResolver();
@@ -53,7 +44,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client?.close();
-  await ads?.close();
   await a?.close();
   await b?.close();
   await removeBootstrap?.();

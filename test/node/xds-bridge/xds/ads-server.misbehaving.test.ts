@@ -1,57 +1,23 @@
 import * as grpc from "@grpc/grpc-js";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DiscoveryRequestSchema } from "../../../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { startAdsServer, type AdsServer } from "../../../../src/xds-bridge/xds/ads-server.js";
+import { startAdsServer } from "../../../../src/xds-bridge/xds/ads-server.js";
 import { adsServiceDefinition } from "../../../../src/xds-bridge/xds/ads-service.js";
-import { Snapshot } from "../../../../src/xds-bridge/xds/snapshot.js";
-import { SnapshotCache } from "../../../../src/xds-bridge/xds/snapshot-cache.js";
 import { TYPE_URL } from "../../../../src/xds-bridge/xds-resources.js";
-import { CallbackRecorder } from "../../support/callback-recorder.js";
+import { useAdsFixture } from "../../support/ads-fixture.js";
 import { echoXdsResources, routeTo } from "../../support/echo-xds-resources.js";
-import { namesOf, RawAdsClient } from "../../support/raw-ads-client.js";
+import { namesOf, type RawAdsClient } from "../../support/raw-ads-client.js";
+import { rawBytesStream } from "../../support/raw-bytes-stream.js";
 import { waitFor } from "../../support/wait.js";
 
-let cache: SnapshotCache;
-let recorder: CallbackRecorder;
-let ads: AdsServer;
-const serverErrors: unknown[] = [];
-const clients: RawAdsClient[] = [];
+const fx = useAdsFixture({ expectNoServerErrors: false });
+const { cache, recorder, serverErrors } = fx;
+const resources = echoXdsResources({ backends: [{ port: 1111 }] });
+resources.routes.push(routeTo("barrier", "echo-c"));
+fx.setSnapshot("default", resources, "v1");
 
-beforeAll(async () => {
-  cache = new SnapshotCache();
-  recorder = new CallbackRecorder();
-  const resources = echoXdsResources({ backends: [{ port: 1111 }] });
-  resources.routes.push(routeTo("barrier", "echo-c"));
-  cache.setSnapshot("default", new Snapshot(resources, "v1"));
-  ads = await startAdsServer({ cache, callbacks: recorder, onError: (err) => serverErrors.push(err) });
-});
-afterEach(() => {
-  for (const c of clients.splice(0)) c.cancel();
-});
-afterAll(async () => {
-  await ads.close();
-});
-
-function open(id: string | undefined): RawAdsClient {
-  const c = RawAdsClient.connect(ads.address, id === undefined ? undefined : { id });
-  clients.push(c);
-  return c;
-}
-
-/** A stream that writes raw bytes, to send what no well-typed client would. */
-function rawBytesStream(path: string): { call: grpc.ClientDuplexStream<Buffer, Buffer>; ended: Promise<grpc.StatusObject> } {
-  const client = new grpc.Client(ads.address, grpc.credentials.createInsecure());
-  const call = client.makeBidiStreamRequest(path, (b: Buffer) => b, (b: Buffer) => b);
-  call.on("error", () => {});
-  const ended = new Promise<grpc.StatusObject>((resolve) =>
-    call.on("status", (s: grpc.StatusObject) => {
-      client.close();
-      resolve(s);
-    }),
-  );
-  return { call, ended };
-}
+const open = (id: string | undefined): RawAdsClient => fx.sotw(id === undefined ? undefined : { id });
 
 /** The server still serves a well-behaved proxy. */
 async function stillServes(id: string): Promise<void> {
@@ -81,7 +47,7 @@ describe("ADS server facing misbehaving clients", () => {
   });
 
   it("survives bytes that are not a DiscoveryRequest, cleaning up the stream", async () => {
-    const { call, ended } = rawBytesStream(adsServiceDefinition.StreamAggregatedResources.path);
+    const { call, ended } = rawBytesStream(fx.ads.address, adsServiceDefinition.StreamAggregatedResources.path);
     const hello = create(DiscoveryRequestSchema, { node: { id: "garbler" }, typeUrl: TYPE_URL.listener });
     call.write(Buffer.from(toBinary(DiscoveryRequestSchema, hello)));
     await waitFor(() => recorder.of("response", "garbler").length === 1);
@@ -114,8 +80,7 @@ describe("ADS server facing misbehaving clients", () => {
       onError: (err, context) => errors.push(`${context}: ${err instanceof Error ? err.message : String(err)}`),
     });
     try {
-      const c = RawAdsClient.connect(fragile.address, { id: "fragile" });
-      clients.push(c);
+      const c = fx.sotw({ id: "fragile" }, fragile.address);
       c.subscribe(TYPE_URL.listener);
       c.ack(await c.next(TYPE_URL.listener));
       c.subscribe(TYPE_URL.route, ["echo"]);

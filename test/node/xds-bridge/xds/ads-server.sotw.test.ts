@@ -1,13 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Cluster_LbPolicy } from "../../../../gen/envoy/config/cluster/v3/cluster_pb.js";
 import type { DiscoveryResponse } from "../../../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { startAdsServer, type AdsServer } from "../../../../src/xds-bridge/xds/ads-server.js";
-import { combineCallbacks } from "../../../../src/xds-bridge/xds/proxy-callbacks.js";
-import { ProxyTracker } from "../../../../src/xds-bridge/xds/proxy-tracker.js";
 import { Snapshot } from "../../../../src/xds-bridge/xds/snapshot.js";
-import { SnapshotCache } from "../../../../src/xds-bridge/xds/snapshot-cache.js";
 import { TYPE_URL, type XdsResources } from "../../../../src/xds-bridge/xds-resources.js";
-import { CallbackRecorder } from "../../support/callback-recorder.js";
+import { useAdsFixture } from "../../support/ads-fixture.js";
+import { typesSince } from "../../support/ads-stream-client.js";
 import { apiListener, echoXdsResources, loadAssignment, routeTo } from "../../support/echo-xds-resources.js";
 import { namesOf, RawAdsClient } from "../../support/raw-ads-client.js";
 import { waitFor } from "../../support/wait.js";
@@ -15,30 +12,8 @@ import { waitFor } from "../../support/wait.js";
 const { listener: LDS, route: RDS, cluster: CDS, endpoint: EDS } = TYPE_URL;
 const BARRIERS = 40;
 
-let cache: SnapshotCache;
-let tracker: ProxyTracker;
-let recorder: CallbackRecorder;
-let ads: AdsServer;
-const serverErrors: unknown[] = [];
-const clients: RawAdsClient[] = [];
-
-beforeAll(async () => {
-  cache = new SnapshotCache();
-  tracker = new ProxyTracker();
-  recorder = new CallbackRecorder();
-  ads = await startAdsServer({
-    cache,
-    callbacks: combineCallbacks(tracker, recorder),
-    onError: (err) => serverErrors.push(err),
-  });
-});
-afterEach(() => {
-  for (const c of clients.splice(0)) c.cancel();
-  expect(serverErrors).toEqual([]);
-});
-afterAll(async () => {
-  await ads.close();
-});
+const fx = useAdsFixture({ expectNoServerErrors: true });
+const { cache, tracker, recorder } = fx;
 
 interface Variant {
   port?: number;
@@ -55,14 +30,10 @@ function resources(v: Variant = {}): XdsResources {
 }
 
 function setSnapshot(mesh: string, version: string, v: Variant = {}): void {
-  cache.setSnapshot(mesh, new Snapshot(resources(v), version));
+  fx.setSnapshot(mesh, resources(v), version);
 }
 
-function open(id: string, mesh: string): RawAdsClient {
-  const c = RawAdsClient.connect(ads.address, { id, mesh });
-  clients.push(c);
-  return c;
-}
+const open = (id: string, mesh: string): RawAdsClient => fx.sotw({ id, mesh });
 
 /** Subscribes to all four types like Envoy would, ACKing each. */
 async function handshake(c: RawAdsClient): Promise<Record<"lds" | "rds" | "cds" | "eds", DiscoveryResponse>> {
@@ -92,8 +63,6 @@ async function barrier(c: RawAdsClient): Promise<void> {
   c.subscribe(RDS, ["echo", name]);
   c.ack(await c.next(RDS, (r) => namesOf(r).includes(name)));
 }
-
-const typesSince = (c: RawAdsClient, mark: number): string[] => c.received.slice(mark).map((r) => r.typeUrl);
 
 describe("ADS server (state of the world)", () => {
   it("answers each subscribed type with the snapshot's resources and tracks the ACKs", async () => {
@@ -258,6 +227,6 @@ describe("ADS server (state of the world)", () => {
     expect(cache.watcherCount("m-close")).toBe(0);
     expect(tracker.proxyStatus("polite-proxy")).toBeUndefined();
     expect(tracker.drainChanges().disconnected).toEqual(expect.arrayContaining(["polite-proxy", "rude-proxy"]));
-    await waitFor(() => ads.activeStreams() === clients.length - 2);
+    await waitFor(() => fx.ads.activeStreams() === fx.clients.length - 2);
   });
 });
