@@ -1,7 +1,7 @@
 import { clone, create } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import type { HTTPRouteSpec, Resource, ResourceOf, ServicePort, WorkloadSpec } from "../../../../src/contract/resource-types.js";
+import type { Resource, ResourceOf } from "../../../../src/contract/resource-types.js";
 import { ZoneModel } from "../../../../src/contract/zone-model.js";
 import { ClusterSchema } from "../../../../gen/envoy/config/cluster/v3/cluster_pb.js";
 import { ApiListenerSchema } from "../../../../gen/envoy/config/listener/v3/api_listener_pb.js";
@@ -17,18 +17,10 @@ import {
   routeConfigName,
   translateMesh,
 } from "../../../../src/xds-bridge/translate/index.js";
+import { httpRoute, service, workload } from "../../support/mesh-documents.js";
 
 const MESH = "default";
 
-function service(name: string, ports: ServicePort[]): ResourceOf<"Service"> {
-  return { kind: "Service", metadata: { name, mesh: MESH }, spec: { ports } };
-}
-function workload(name: string, spec: WorkloadSpec): ResourceOf<"Workload"> {
-  return { kind: "Workload", metadata: { name, mesh: MESH }, spec };
-}
-function httpRoute(name: string, spec: HTTPRouteSpec): ResourceOf<"HTTPRoute"> {
-  return { kind: "HTTPRoute", metadata: { name, mesh: MESH }, spec };
-}
 function view(resources: Resource[]): MeshView {
   return MeshView.of(ZoneModel.of(resources), MESH);
 }

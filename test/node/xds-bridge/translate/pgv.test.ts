@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { create, createRegistry, fromJson, type DescMessage, type JsonValue } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import { RouterSchema } from "../../../../gen/envoy/extensions/filters/http/rout
 import { HttpConnectionManagerSchema } from "../../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { UInt32RulesSchema } from "../../../../gen/validate/validate_pb.js";
 import { OriginalDstSchema } from "../../../../src/xds-bridge/translate/index.js";
+import { goldenCases, goldenDir } from "../../support/golden.js";
 import { validateMessage } from "../../support/pgv/index.js";
 import { boundsOf, checkBounds, numOf } from "../../support/pgv/numeric-bounds.js";
 
@@ -171,11 +172,7 @@ describe("checkBounds: PGV range semantics", () => {
  * stat_prefix in every API listener (PGV: min_len 1), fixed in listeners.ts.
  */
 describe("validateMessage over the proxyless golden outputs", () => {
-  const dir = new URL("../../../golden/", import.meta.url);
-  const goldenCases = readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name)
-    .sort();
+  const dir = goldenDir("golden");
   const kinds: [string, DescMessage][] = [
     ["listeners", ListenerSchema],
     ["routes", RouteConfigurationSchema],
@@ -183,7 +180,7 @@ describe("validateMessage over the proxyless golden outputs", () => {
     ["endpoints", ClusterLoadAssignmentSchema],
   ];
 
-  it.each(goldenCases)("%s has no findings", (caseName) => {
+  it.each(goldenCases(dir))("%s has no findings", (caseName) => {
     const doc = JSON.parse(readFileSync(new URL(`${caseName}/xds.json`, dir), "utf8")) as Record<string, JsonValue[] | undefined>;
     const found: string[] = [];
     for (const [key, schema] of kinds) {

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import type { HTTPRouteSpec, Resource, ResourceOf, ServicePort, WorkloadSpec } from "../../../../src/contract/resource-types.js";
+import type { Resource } from "../../../../src/contract/resource-types.js";
 import { ZoneModel } from "../../../../src/contract/zone-model.js";
 import { FilterSchema } from "../../../../gen/envoy/config/listener/v3/listener_components_pb.js";
 import { RouteConfigurationSchema } from "../../../../gen/envoy/config/route/v3/route_pb.js";
@@ -20,18 +20,10 @@ import {
   translateSidecar,
 } from "../../../../src/xds-bridge/translate/index.js";
 import { stringFindings } from "../../support/pgv/string-rules.js";
+import { httpRoute, service, workload } from "../../support/mesh-documents.js";
 
 const MESH = "default";
 
-function service(name: string, ports: ServicePort[]): ResourceOf<"Service"> {
-  return { kind: "Service", metadata: { name, mesh: MESH }, spec: { ports } };
-}
-function workload(name: string, spec: WorkloadSpec): ResourceOf<"Workload"> {
-  return { kind: "Workload", metadata: { name, mesh: MESH }, spec };
-}
-function httpRoute(name: string, spec: HTTPRouteSpec): ResourceOf<"HTTPRoute"> {
-  return { kind: "HTTPRoute", metadata: { name, mesh: MESH }, spec };
-}
 const echo = service("echo", [{ port: 8080 }]);
 const echo1 = workload("echo-1", { service: "echo", address: "10.0.0.1", port: 8080, zone: "a" });
 const echo2 = workload("echo-2", { service: "echo", address: "10.0.0.2", port: 8080, zone: "b" });
