@@ -47,6 +47,20 @@ export class LocalSystem {
 
   constructor(private readonly spec: LocalSystemSpec) {}
 
+  /**
+   * Starts a system, runs `body` with it and stops it, whether `body` returned or threw.
+   *
+   * @example const ms = await LocalSystem.run({ system: "mesh" }, async (sys) => measure(sys.mesh));
+   */
+  static async run<T>(spec: LocalSystemSpec, body: (system: LocalSystem) => Promise<T>): Promise<T> {
+    const system = await new LocalSystem(spec).start();
+    try {
+      return await body(system);
+    } finally {
+      await system.stop();
+    }
+  }
+
   /** Starts every part in order; if one fails, stops those already running and throws. */
   async start(): Promise<this> {
     await this.started.starting(async (t) => {
