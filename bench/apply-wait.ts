@@ -10,30 +10,22 @@
  * Prints a table and writes bench/results/apply-wait.json.
  */
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { EchoClient } from "../examples/echo/echo-backend.js";
-import { registerXdsClient } from "../examples/echo/xds-bootstrap.js";
-import { startMesh } from "../scripts/lib/local-mesh.js";
+import { LocalSystem } from "../scripts/lib/local-system.js";
 import { ROOT } from "../scripts/lib/processes.js";
-import { summarize, table } from "./stats.js";
+import { writeResult } from "./result-file.js";
+import { runRounds } from "./rounds.js";
 
 const { values } = parseArgs({ options: { changes: { type: "string", default: "20" } } });
 const changes = Number(values.changes);
 
-const mesh = await startMesh();
-const dir = await mkdtemp(join(tmpdir(), "apply-wait-"));
-const boot = await registerXdsClient({ serverAddress: `127.0.0.1:${mesh.adsPort}`, nodeId: "bench-apply-wait" });
-const client = new EchoClient("xds:///echo");
-await client.call();
-
-function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runCli(server: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(ROOT, "bin/edgeplane.js"), ...args], {
       cwd: ROOT,
-      env: { ...process.env, EDGEPLANE_SERVER: mesh.wrangler.url },
+      env: { ...process.env, EDGEPLANE_SERVER: server },
     });
     let stdout = "";
     let stderr = "";
@@ -45,8 +37,8 @@ function runCli(args: string[]): Promise<{ status: number | null; stdout: string
 
 const controlPlane: number[] = [];
 const cliWall: number[] = [];
-try {
-  for (let i = 0; i < changes; i++) {
+await LocalSystem.run({ system: "mesh", xdsClient: { nodeId: "bench-apply-wait", warm: true } }, async ({ mesh, dir }) => {
+  await runRounds(changes, "change", async (i) => {
     const w = 10 + ((i * 37) % 80);
     const file = join(dir, "route.yaml");
     await writeFile(
@@ -54,7 +46,7 @@ try {
       `kind: HTTPRoute\nmetadata: {name: echo-split}\nspec:\n  parentRefs: [{name: echo, port: 50051}]\n  rules:\n    - backendRefs: [{name: echo-v1, weight: ${w}}, {name: echo-v2, weight: ${100 - w}}]\n      timeouts: {request: 5s}\n`,
     );
     // Not spawnSync: the xDS client lives in this process and must keep ACKing while the CLI waits.
-    const run = await runCli(["apply", "-f", file, "--wait", "--timeout", "30s", "-o", "json"]);
+    const run = await runCli(mesh.wrangler.url, ["apply", "-f", file, "--wait", "--timeout", "30s", "-o", "json"]);
     if (run.status !== 0) throw new Error(`apply --wait exited ${run.status}: ${run.stderr}${run.stdout}`);
     const out = JSON.parse(run.stdout) as { wait?: { result: string; writeToLastAckMs?: number | null }[]; waitedMs?: number };
     const outcome = out.wait?.[0];
@@ -63,23 +55,11 @@ try {
     }
     controlPlane.push(outcome.writeToLastAckMs);
     cliWall.push(out.waitedMs);
-    process.stderr.write(`\rchange ${i + 1}/${changes}`);
-  }
-  process.stderr.write("\n");
-} finally {
-  client.close();
-  await mesh.stop();
-  await boot.remove();
-  await rm(dir, { recursive: true, force: true });
-}
+  });
+});
 
-const rows = [
-  { measure: "write -> last ACK, control plane clock (ms)", ...summarize(controlPlane) },
-  { measure: "apply --wait wall time, request to done (ms)", ...summarize(cliWall) },
-];
-process.stdout.write(`${table(rows)}\n`);
-const outFile = join(ROOT, "bench", "results", "apply-wait.json");
-await mkdir(join(ROOT, "bench", "results"), { recursive: true });
-await writeFile(outFile, `${JSON.stringify({ at: new Date().toISOString(), changes, rows, samples: { controlPlane, cliWall } }, null, 2)}\n`);
-process.stdout.write(`wrote ${outFile}\n`);
+await writeResult("apply-wait", { changes }, {
+  controlPlane: { measure: "write -> last ACK, control plane clock (ms)", samples: controlPlane },
+  cliWall: { measure: "apply --wait wall time, request to done (ms)", samples: cliWall },
+});
 process.exit(0);

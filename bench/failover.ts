@@ -9,24 +9,17 @@
  *
  * Prints a table and writes bench/results/failover.json.
  */
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { EchoClient } from "../examples/echo/echo-backend.js";
-import { registerXdsClient } from "../examples/echo/xds-bootstrap.js";
-import { ROOT } from "../scripts/lib/processes.js";
-import { startTwoZones } from "../scripts/lib/two-zones.js";
-import { summarize, table } from "./stats.js";
+import type { EchoClient } from "../examples/echo/echo-backend.js";
+import { LocalSystem } from "../scripts/lib/local-system.js";
+import { writeResult } from "./result-file.js";
+import { runRounds } from "./rounds.js";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "10" } } });
 const rounds = Number(values.rounds);
 
-const zones = await startTwoZones();
-const boot = await registerXdsClient({ serverAddress: `127.0.0.1:${zones.a.adsPort}`, nodeId: "bench-failover" });
-const client = new EchoClient("xds:///echo");
-
 /** Calls back to back until `backend` answers; the time it took, in ms. */
-async function until(backend: string, from: number): Promise<number> {
+async function until(client: EchoClient, backend: string, from: number): Promise<number> {
   for (let i = 0; i < 100_000; i++) {
     if ((await client.call().catch(() => "")) === backend) return Date.now() - from;
   }
@@ -35,31 +28,20 @@ async function until(backend: string, from: number): Promise<number> {
 
 const failover: number[] = [];
 const failback: number[] = [];
-try {
-  await until("echo-a", Date.now());
-  for (let i = 0; i < rounds; i++) {
+await LocalSystem.run({ system: "two-zones", xdsClient: { nodeId: "bench-failover" } }, async ({ zones, client }) => {
+  await until(client, "echo-a", Date.now());
+  await runRounds(rounds, "round", async () => {
     const t0 = Date.now();
     await zones.a.setHealth("unhealthy");
-    failover.push(await until("echo-b", t0));
+    failover.push(await until(client, "echo-b", t0));
     const t1 = Date.now();
     await zones.a.setHealth("healthy");
-    failback.push(await until("echo-a", t1));
-    process.stderr.write(`\rround ${i + 1}/${rounds}`);
-  }
-  process.stderr.write("\n");
-} finally {
-  client.close();
-  await zones.stop();
-  await boot.remove();
-}
+    failback.push(await until(client, "echo-a", t1));
+  });
+});
 
-const rows = [
-  { measure: "a unhealthy -> client in a served by b (ms)", ...summarize(failover) },
-  { measure: "a healthy again -> client back on a (ms)", ...summarize(failback) },
-];
-process.stdout.write(`${table(rows)}\n`);
-const out = join(ROOT, "bench", "results", "failover.json");
-await mkdir(join(ROOT, "bench", "results"), { recursive: true });
-await writeFile(out, `${JSON.stringify({ at: new Date().toISOString(), rounds, rows, samples: { failover, failback } }, null, 2)}\n`);
-process.stdout.write(`wrote ${out}\n`);
+await writeResult("failover", { rounds }, {
+  failover: { measure: "a unhealthy -> client in a served by b (ms)", samples: failover },
+  failback: { measure: "a healthy again -> client back on a (ms)", samples: failback },
+});
 process.exit(0);

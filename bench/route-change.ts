@@ -9,28 +9,21 @@
  *
  * Prints a table and writes bench/results/route-change.json.
  */
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { EchoClient } from "../examples/echo/echo-backend.js";
-import { registerXdsClient } from "../examples/echo/xds-bootstrap.js";
-import { ackOf, splitRoute, startMesh } from "../scripts/lib/local-mesh.js";
-import { ROOT } from "../scripts/lib/processes.js";
-import { summarize, table } from "./stats.js";
+import { ackOf, splitRoute } from "../scripts/lib/local-mesh.js";
+import { LocalSystem } from "../scripts/lib/local-system.js";
+import { writeResult } from "./result-file.js";
+import { runRounds } from "./rounds.js";
 
 const { values } = parseArgs({ options: { changes: { type: "string", default: "20" } } });
 const changes = Number(values.changes);
 const CLIENT = "bench-client";
 
-const mesh = await startMesh();
-const boot = await registerXdsClient({ serverAddress: `127.0.0.1:${mesh.adsPort}`, nodeId: CLIENT });
-const client = new EchoClient("xds:///echo");
-await client.call(); // the client holds the full config before we measure
-
 const fromSend: number[] = [];
 const fromResponse: number[] = [];
-try {
-  for (let i = 0; i < changes; i++) {
+// warm: the client holds the full config before we measure.
+await LocalSystem.run({ system: "mesh", xdsClient: { nodeId: CLIENT, warm: true } }, async ({ mesh }) => {
+  await runRounds(changes, "change", async (i) => {
     const w = 10 + ((i * 37) % 80);
     const since = mesh.bridge.events.length;
     const sent = Date.now();
@@ -41,22 +34,11 @@ try {
     const ack = await mesh.bridge.waitFor(ackOf(CLIENT, "RouteConfiguration", revision), 20_000, since);
     fromSend.push(ack.t - sent);
     fromResponse.push(ack.t - answered);
-    process.stdout.write(`\rchange ${i + 1}/${changes}`);
-  }
-  process.stdout.write("\n");
-} finally {
-  client.close();
-  await mesh.stop();
-  await boot.remove();
-}
+  });
+});
 
-const rows = [
-  { measure: "API write sent -> client ACK (ms)", ...summarize(fromSend) },
-  { measure: "API response -> client ACK (ms)", ...summarize(fromResponse) },
-];
-process.stdout.write(`${table(rows)}\n`);
-const out = join(ROOT, "bench", "results", "route-change.json");
-await mkdir(join(ROOT, "bench", "results"), { recursive: true });
-await writeFile(out, `${JSON.stringify({ at: new Date().toISOString(), changes, rows, samples: { fromSend, fromResponse } }, null, 2)}\n`);
-process.stdout.write(`wrote ${out}\n`);
+await writeResult("route-change", { changes }, {
+  fromSend: { measure: "API write sent -> client ACK (ms)", samples: fromSend },
+  fromResponse: { measure: "API response -> client ACK (ms)", samples: fromResponse },
+});
 process.exit(0);

@@ -14,6 +14,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT } from "../scripts/lib/processes.js";
+import { Teardown } from "../scripts/lib/teardown.js";
 import { journalRevisionOf } from "../src/xds-bridge/xds/version-info.js";
 import { Fleet } from "./fleet.js";
 import { nowMs, spawnChild, type ChildHandle } from "./ipc.js";
@@ -64,10 +65,9 @@ const XDS_CLIENTS = Math.min(3, sizes.zones * 3);
 const started = nowMs();
 
 const progress = new Progress(11 + sizes.changes + naiveChanges + 4 * (quick ? 2 : 5));
-const cleanups: (() => Promise<void>)[] = [];
-const cleanup = async (): Promise<void> => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
-};
+const cleanups = new Teardown();
+// The run's own outcome is what gets reported; a process that fails to stop cannot change it.
+const cleanup = (): Promise<void> => cleanups.run().catch(() => {});
 // Bounded: whatever happens, the run and everything it started end.
 const watchdog = setTimeout(() => {
   process.stderr.write("\nbench: over the time limit, stopping\n");
@@ -78,7 +78,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => vo
 async function main(): Promise<BenchReport> {
   const profileDir = values.profile ? join(dirname(values.out!), "profiles") : undefined;
   const { system, startup } = await startSystem(sizes, { onStep: (s) => progress.step(`setup: ${s}`, 0) });
-  cleanups.push(() => system.stop());
+  cleanups.defer(() => system.stop());
   progress.step(`setup: ${startup.documents} documents in ${startup.bundles} bundles, ${(startup.applyMs / 1000).toFixed(1)} s`);
   // Twice: the API and zones alone, then with every write also pushed to the bridges.
   const writes = quick ? 40 : 200;
@@ -92,7 +92,7 @@ async function main(): Promise<BenchReport> {
   const throughput = { alone, withBridges, bridgesCatchUpMs: catchUpMs };
 
   const fleet = new Fleet(workers);
-  cleanups.push(() => fleet.stop());
+  cleanups.defer(() => fleet.stop());
   const specs = simProxies(sizes);
   const zoneIndex = (zone: string) => system.zones.indexOf(zone);
   const perZone = Math.ceil(sizes.proxies / sizes.zones);
@@ -120,7 +120,7 @@ async function main(): Promise<BenchReport> {
         const zone = system.zones[i % system.zones.length]!;
         const id = `xds-client-${i}`;
         const handle = spawnChild<XdsClientApi>(join(ROOT, "bench", "xds-client.ts"), [system.bridges[i % system.zones.length]!.adsAddress, id, HUB], id);
-        cleanups.push(() => handle.stop());
+        cleanups.defer(() => handle.stop());
         clients.push({ id, zone, handle });
       }
       for (const c of clients) {
@@ -162,7 +162,7 @@ async function main(): Promise<BenchReport> {
 
   // The baseline: one naive server per zone, loaded from the API now, told each change after its write.
   const naive = system.zones.map((z) => spawnChild<NaiveApi>(join(ROOT, "bench", "naive-server.ts"), [z, system.wrangler.url], `naive ${z}`));
-  cleanups.push(async () => void (await Promise.all(naive.map((n) => n.stop()))));
+  cleanups.defer(async () => void (await Promise.all(naive.map((n) => n.stop()))));
   const naiveAddresses = await Promise.all(naive.map(async (n) => (await n.call("listen", null)).address));
   await Promise.all(naive.map((n) => n.call("load", null)));
   const naiveTracked: Tracked[] = [

@@ -10,20 +10,11 @@
  * Spawned by bench/run.ts; see the commands in `SimProxyApi`.
  */
 import * as grpc from "@grpc/grpc-js";
-import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { createHash } from "node:crypto";
 import { NodeSchema } from "../gen/envoy/config/core/v3/base_pb.js";
-import {
-  DeltaDiscoveryRequestSchema,
-  DeltaDiscoveryResponseSchema,
-  DiscoveryRequestSchema,
-  DiscoveryResponseSchema,
-  type DeltaDiscoveryRequest,
-  type DeltaDiscoveryResponse,
-  type DiscoveryRequest,
-  type DiscoveryResponse,
-} from "../gen/envoy/service/discovery/v3/discovery_pb.js";
+import { DeltaDiscoveryRequestSchema, DiscoveryRequestSchema, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse, type DiscoveryRequest, type DiscoveryResponse } from "../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { adsServiceDefinition } from "../src/xds-bridge/xds/ads-service.js";
 import { TYPE_URL } from "../src/xds-bridge/xds-resources.js";
 import { emitToParent, nowMs, serveParent } from "./ipc.js";
@@ -80,14 +71,22 @@ interface Sized<T> {
   message: T;
   wireBytes: number;
 }
-function sizedCodec<D extends DescMessage>(schema: D) {
+/** The bridge's own method definition, its response decoder wrapped to keep each message's size. */
+function sized<Req, Res>(m: grpc.MethodDefinition<Req, Res>) {
   return {
-    serialize: (m: MessageShape<D>): Buffer => Buffer.from(toBinary(schema, m)),
-    deserialize: (b: Buffer): Sized<MessageShape<D>> => ({ message: fromBinary(schema, b), wireBytes: b.length }),
+    path: m.path,
+    serialize: m.requestSerialize,
+    deserialize: (b: Buffer): Sized<Res> => ({ message: m.responseDeserialize(b), wireBytes: b.length }),
   };
 }
-const sotwCodec = { req: sizedCodec(DiscoveryRequestSchema), res: sizedCodec(DiscoveryResponseSchema) };
-const deltaCodec = { req: sizedCodec(DeltaDiscoveryRequestSchema), res: sizedCodec(DeltaDiscoveryResponseSchema) };
+const sotwMethod = sized(adsServiceDefinition.StreamAggregatedResources);
+const deltaMethod = sized(adsServiceDefinition.DeltaAggregatedResources);
+
+/** One resource of a response, named, with its encoded bytes. */
+interface Received {
+  name: string;
+  value: Uint8Array;
+}
 
 /** The name inside an encoded Listener / RouteConfiguration / Cluster / ClusterLoadAssignment: field 1 of each. */
 function innerName(value: Uint8Array): string {
@@ -130,15 +129,13 @@ class SimProxy {
     });
     const node = create(NodeSchema, { id: this.spec.id, locality: { zone: this.spec.zone }, metadata: { mesh: "default" } });
     if (this.mode === "sotw") {
-      const m = adsServiceDefinition.StreamAggregatedResources;
-      const call = this.client.makeBidiStreamRequest(m.path, sotwCodec.req.serialize, sotwCodec.res.deserialize);
+      const call = this.client.makeBidiStreamRequest(sotwMethod.path, sotwMethod.serialize, sotwMethod.deserialize);
       call.on("data", (r: Sized<DiscoveryResponse>) => this.onSotw(r));
       call.on("error", () => {});
       this.sotw = call;
       TYPES.forEach((typeUrl, i) => call.write(create(DiscoveryRequestSchema, { node: i === 0 ? node : undefined, typeUrl, resourceNames: this.names[i] })));
     } else {
-      const m = adsServiceDefinition.DeltaAggregatedResources;
-      const call = this.client.makeBidiStreamRequest(m.path, deltaCodec.req.serialize, deltaCodec.res.deserialize);
+      const call = this.client.makeBidiStreamRequest(deltaMethod.path, deltaMethod.serialize, deltaMethod.deserialize);
       call.on("data", (r: Sized<DeltaDiscoveryResponse>) => this.onDelta(r));
       call.on("error", () => {});
       this.delta = call;
@@ -167,41 +164,44 @@ class SimProxy {
 
   private onSotw({ message: r, wireBytes }: Sized<DiscoveryResponse>): void {
     const arrival = nowMs();
-    const t = TYPE_INDEX.get(r.typeUrl);
-    if (t === undefined) return;
-    const held = this.held[t]!;
-    const sub = this.subs[t]!;
-    let changed = 0;
-    let resourceBytes = 0;
-    const present = new Set<string>();
-    for (const any of r.resources) {
-      resourceBytes += any.value.byteLength;
-      const name = innerName(any.value);
-      if (!sub.has(name)) continue;
-      present.add(name);
-      changed += this.store(held, name, any.value);
-    }
-    if (ABSENCE_REMOVES[t]) for (const name of [...held.keys()]) if (!present.has(name)) (held.delete(name), changed++);
-    this.sotw!.write(create(DiscoveryRequestSchema, { typeUrl: r.typeUrl, resourceNames: this.names[t], responseNonce: r.nonce, versionInfo: r.versionInfo }));
-    this.record(arrival, wireBytes, resourceBytes, changed, r.versionInfo);
+    const resources = r.resources.map((any) => ({ name: innerName(any.value), value: any.value }));
+    this.receive(arrival, r.typeUrl, r.versionInfo, wireBytes, resources, undefined, (t) =>
+      this.sotw!.write(create(DiscoveryRequestSchema, { typeUrl: r.typeUrl, resourceNames: this.names[t], responseNonce: r.nonce, versionInfo: r.versionInfo })),
+    );
   }
 
   private onDelta({ message: r, wireBytes }: Sized<DeltaDiscoveryResponse>): void {
     const arrival = nowMs();
-    const t = TYPE_INDEX.get(r.typeUrl);
+    const resources = r.resources.map((res) => ({ name: res.name, value: res.resource?.value ?? new Uint8Array() }));
+    this.receive(arrival, r.typeUrl, r.systemVersionInfo, wireBytes, resources, r.removedResources, () =>
+      this.delta!.write(create(DeltaDiscoveryRequestSchema, { typeUrl: r.typeUrl, responseNonce: r.nonce })),
+    );
+  }
+
+  /**
+   * One response of either variant: updates what this proxy holds of its
+   * subscriptions, ACKs it, and records it. `removed` undefined means state
+   * of the world, where leaving a name out of LDS/CDS removes it.
+   */
+  private receive(arrival: number, typeUrl: string, version: string, wireBytes: number, resources: Received[], removed: string[] | undefined, ack: (t: number) => void): void {
+    const t = TYPE_INDEX.get(typeUrl);
     if (t === undefined) return;
     const held = this.held[t]!;
     const sub = this.subs[t]!;
     let changed = 0;
     let resourceBytes = 0;
-    for (const res of r.resources) {
-      const value = res.resource?.value ?? new Uint8Array();
+    for (const { name, value } of resources) {
       resourceBytes += value.byteLength;
-      if (sub.has(res.name)) changed += this.store(held, res.name, value);
+      if (sub.has(name)) changed += this.store(held, name, value);
     }
-    for (const name of r.removedResources) if (held.delete(name)) changed++;
-    this.delta!.write(create(DeltaDiscoveryRequestSchema, { typeUrl: r.typeUrl, responseNonce: r.nonce }));
-    this.record(arrival, wireBytes, resourceBytes, changed, r.systemVersionInfo);
+    let gone = removed ?? [];
+    if (removed === undefined && ABSENCE_REMOVES[t]) {
+      const present = new Set(resources.map((r) => r.name));
+      gone = [...held.keys()].filter((name) => !present.has(name));
+    }
+    for (const name of gone) if (held.delete(name)) changed++;
+    ack(t);
+    this.record(arrival, wireBytes, resourceBytes, changed, version);
   }
 
   /** 1 when `value` differs from what is held under `name` (then held), else 0. */

@@ -12,6 +12,7 @@ import { startEchoBackend, type EchoBackend } from "../examples/echo/echo-backen
 import { apiCaller, type ApiCall } from "../scripts/lib/api-caller.js";
 import { freePort } from "../scripts/lib/ports.js";
 import { startBridge, startWrangler, type BridgeProcess, type Wrangler } from "../scripts/lib/processes.js";
+import { Teardown } from "../scripts/lib/teardown.js";
 import { issueZoneTokenFile, type IssuedToken } from "../scripts/lib/zone-token.js";
 import type { Resource } from "../src/contract/resource-types.js";
 import { nowMs } from "./ipc.js";
@@ -43,66 +44,65 @@ export interface Startup {
 
 /** Everything but the bridges (see System.startBridges), with the mesh applied. */
 export async function startSystem(sizes: Sizes, opts: { onStep: (step: string) => void }): Promise<{ system: System; startup: Startup }> {
-  const dir = await mkdtemp(join(tmpdir(), "edgeplane-bench-"));
-  const zones = Array.from({ length: sizes.zones }, (_, i) => zoneName(i));
-  opts.onStep("echo backends");
-  const backends = await Promise.all(zones.map((z) => startEchoBackend(`echo-${z}`)));
-  opts.onStep("wrangler dev");
-  const wrangler = await startWrangler({ port: await freePort(), stateDir: join(dir, "state") });
-  const bridges: BridgeProcess[] = [];
-  const api = apiCaller(wrangler.url);
-  const write = async (docs: Resource[]): Promise<number> => {
-    const res = docs.length === 1 ? await api("PUT", putPath(docs[0]!), docs[0]) : await api("POST", "/v1/apply", docs);
-    if (res.status !== 200 && res.status !== 201) throw new Error(`write refused (${res.status}): ${JSON.stringify(res.body).slice(0, 500)}`);
-    const revision = docs.length === 1 ? (res.body.metadata as { revision?: number } | undefined)?.revision : (res.body.revision as number | null);
-    if (typeof revision !== "number") throw new Error(`write answered without a revision: ${JSON.stringify(res.body).slice(0, 300)}`);
-    return revision;
-  };
-  const system: System = {
-    dir,
-    wrangler,
-    zones,
-    bridges,
-    backends,
-    api,
-    write,
-    tracked: (perBridge) => [
-      ...bridges.map((b, i) => procTracked(`bridge ${zones[i]}`, () => [b.child.pid!], perBridge)),
-      procTracked("workerd (2 processes)", () => groupPids(wrangler.child.pid!, "workerd")),
-      // wrangler.js re-executes itself: the launcher and the CLI that runs miniflare.
-      procTracked("wrangler (node)", () => groupPids(wrangler.child.pid!, "node")),
-    ],
-    async startBridges(profileDir) {
-      if (profileDir) await mkdir(profileDir, { recursive: true });
-      const started = nowMs();
-      for (const [i, z] of zones.entries()) {
-        opts.onStep(`bridge ${z}`);
-        bridges.push(
-          await startBridge({
-            zone: z,
-            controlPlane: wrangler.url,
-            adsPort: await freePort(),
-            cacheDir: join(dir, `cache-${z}`),
-            extraArgs: ["--token-file", tokens[i]!.file],
-            // A directory per bridge: tsx's loader thread writes a profile of its own beside the main thread's.
-            ...(profileDir ? { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", join(profileDir, `bridge-${z}`)] } : {}),
-          }),
-        );
-      }
-      return nowMs() - started;
-    },
-    async stopBridges() {
-      await Promise.all(bridges.map((b) => b.stop()));
-    },
-    async stop() {
-      await Promise.all(bridges.map((b) => b.stop()));
-      await wrangler.stop();
-      await Promise.all(backends.map((b) => b.close()));
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-  const tokens: IssuedToken[] = [];
-  try {
+  const started = new Teardown();
+  return started.starting(async (t) => {
+    const dir = t.add(await mkdtemp(join(tmpdir(), "edgeplane-bench-")), (d) => rm(d, { recursive: true, force: true }));
+    const zones = Array.from({ length: sizes.zones }, (_, i) => zoneName(i));
+    opts.onStep("echo backends");
+    const backends: EchoBackend[] = [];
+    for (const z of zones) backends.push(t.add(await startEchoBackend(`echo-${z}`), (b) => b.close()));
+    opts.onStep("wrangler dev");
+    const wrangler = t.add(await startWrangler({ port: await freePort(), stateDir: join(dir, "state") }), (w) => w.stop());
+    const bridges: BridgeProcess[] = [];
+    // Whatever bridges run at the end (stopBridges may have stopped them already).
+    t.defer(() => Promise.all(bridges.map((b) => b.stop())));
+    const api = apiCaller(wrangler.url);
+    const write = async (docs: Resource[]): Promise<number> => {
+      const res = docs.length === 1 ? await api("PUT", putPath(docs[0]!), docs[0]) : await api("POST", "/v1/apply", docs);
+      if (res.status !== 200 && res.status !== 201) throw new Error(`write refused (${res.status}): ${JSON.stringify(res.body).slice(0, 500)}`);
+      const revision = docs.length === 1 ? (res.body.metadata as { revision?: number } | undefined)?.revision : (res.body.revision as number | null);
+      if (typeof revision !== "number") throw new Error(`write answered without a revision: ${JSON.stringify(res.body).slice(0, 300)}`);
+      return revision;
+    };
+    const system: System = {
+      dir,
+      wrangler,
+      zones,
+      bridges,
+      backends,
+      api,
+      write,
+      tracked: (perBridge) => [
+        ...bridges.map((b, i) => procTracked(`bridge ${zones[i]}`, () => [b.child.pid!], perBridge)),
+        procTracked("workerd (2 processes)", () => groupPids(wrangler.child.pid!, "workerd")),
+        // wrangler.js re-executes itself: the launcher and the CLI that runs miniflare.
+        procTracked("wrangler (node)", () => groupPids(wrangler.child.pid!, "node")),
+      ],
+      async startBridges(profileDir) {
+        if (profileDir) await mkdir(profileDir, { recursive: true });
+        const started = nowMs();
+        for (const [i, z] of zones.entries()) {
+          opts.onStep(`bridge ${z}`);
+          bridges.push(
+            await startBridge({
+              zone: z,
+              controlPlane: wrangler.url,
+              adsPort: await freePort(),
+              cacheDir: join(dir, `cache-${z}`),
+              extraArgs: ["--token-file", tokens[i]!.file],
+              // A directory per bridge: tsx's loader thread writes a profile of its own beside the main thread's.
+              ...(profileDir ? { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", join(profileDir, `bridge-${z}`)] } : {}),
+            }),
+          );
+        }
+        return nowMs() - started;
+      },
+      async stopBridges() {
+        await Promise.all(bridges.map((b) => b.stop()));
+      },
+      stop: () => started.run(),
+    };
+    const tokens: IssuedToken[] = [];
     opts.onStep("zone tokens");
     for (const z of zones) tokens.push(await issueZoneTokenFile(wrangler.url, z, join(dir, `${z}.token`)));
     const bundles = meshBundles(sizes, backends.map((b) => ({ host: "127.0.0.1", port: b.port })));
@@ -113,10 +113,7 @@ export async function startSystem(sizes: Sizes, opts: { onStep: (step: string) =
     }
     const applyMs = nowMs() - applyStart;
     return { system, startup: { applyMs, bundles: bundles.length, documents: bundles.flat().length } };
-  } catch (err) {
-    await system.stop();
-    throw err;
-  }
+  });
 }
 
 export interface Throughput {

@@ -11,6 +11,7 @@ import { journalRevisionOf } from "../../src/xds-bridge/xds/version-info.js";
 import { startBridge, startWrangler, type BridgeEvent, type BridgeProcess, type Wrangler } from "./processes.js";
 import { apiCaller } from "./api-caller.js";
 import { freePort } from "./ports.js";
+import { Teardown } from "./teardown.js";
 import { issueZoneTokenFile } from "./zone-token.js";
 
 export interface Mesh {
@@ -49,44 +50,47 @@ export function splitRoute(weights: [number, number]) {
   };
 }
 
+/** Starts the demo mesh; if a step fails, what had started is stopped before the error is thrown. */
 export async function startMesh(): Promise<Mesh> {
-  const dir = await mkdtemp(join(tmpdir(), "edgeplane-e2e-"));
-  const backends = [await startEchoBackend("echo-v1-a"), await startEchoBackend("echo-v2-a")];
-  const wrangler = await startWrangler({ port: await freePort(), stateDir: join(dir, "state") });
-  const api = apiCaller(wrangler.url);
-  const applied = await api("POST", "/v1/apply", demoBundle(backends[0]!.port, backends[1]!.port));
-  if (applied.status !== 200) throw new Error(`demo bundle refused: ${JSON.stringify(applied.body)}`);
-  const adsPort = await freePort();
-  const cacheDir = join(dir, "cache");
-  // The zone requires a token in Hello; the bridge gets one issued through the API.
-  const adminPort = await freePort();
-  const tokenArgs = [
-    "--token-file",
-    (await issueZoneTokenFile(wrangler.url, "default", join(dir, "zone-default.token"))).file,
-    "--admin-port",
-    String(adminPort),
-  ];
-  const mesh: Mesh = {
-    dir,
-    wrangler,
-    backends,
-    adsPort,
-    adminUrl: `http://127.0.0.1:${adminPort}`,
-    bridge: await startBridge({ zone: "default", controlPlane: wrangler.url, adsPort, cacheDir, extraArgs: tokenArgs }),
-    api,
-    async restartBridge(controlPlane, waitForZone) {
-      await mesh.bridge.stop();
-      mesh.bridge = await startBridge({ zone: "default", controlPlane, adsPort, cacheDir, waitForZone, extraArgs: tokenArgs });
-      return mesh.bridge;
-    },
-    async stop() {
-      await mesh.bridge.stop();
-      await wrangler.stop();
-      await Promise.all(backends.map((b) => b.close()));
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-  return mesh;
+  return new Teardown().starting(async (started) => {
+    const dir = started.add(await mkdtemp(join(tmpdir(), "edgeplane-e2e-")), (d) => rm(d, { recursive: true, force: true }));
+    const backends = [
+      started.add(await startEchoBackend("echo-v1-a"), (b) => b.close()),
+      started.add(await startEchoBackend("echo-v2-a"), (b) => b.close()),
+    ];
+    const wrangler = started.add(await startWrangler({ port: await freePort(), stateDir: join(dir, "state") }), (w) => w.stop());
+    const api = apiCaller(wrangler.url);
+    const applied = await api("POST", "/v1/apply", demoBundle(backends[0]!.port, backends[1]!.port));
+    if (applied.status !== 200) throw new Error(`demo bundle refused: ${JSON.stringify(applied.body)}`);
+    const adsPort = await freePort();
+    const cacheDir = join(dir, "cache");
+    // The zone requires a token in Hello; the bridge gets one issued through the API.
+    const adminPort = await freePort();
+    const tokenArgs = [
+      "--token-file",
+      (await issueZoneTokenFile(wrangler.url, "default", join(dir, "zone-default.token"))).file,
+      "--admin-port",
+      String(adminPort),
+    ];
+    const mesh: Mesh = {
+      dir,
+      wrangler,
+      backends,
+      adsPort,
+      adminUrl: `http://127.0.0.1:${adminPort}`,
+      bridge: await startBridge({ zone: "default", controlPlane: wrangler.url, adsPort, cacheDir, extraArgs: tokenArgs }),
+      api,
+      async restartBridge(controlPlane, waitForZone) {
+        await mesh.bridge.stop();
+        mesh.bridge = await startBridge({ zone: "default", controlPlane, adsPort, cacheDir, waitForZone, extraArgs: tokenArgs });
+        return mesh.bridge;
+      },
+      stop: () => started.run(),
+    };
+    // Whichever bridge is current at the end: restartBridge replaces it.
+    started.defer(() => mesh.bridge.stop());
+    return mesh;
+  });
 }
 
 /** The bridge event saying `proxy` ACKed `typeSuffix` (e.g. "RouteConfiguration") at `revision` or later. */

@@ -185,7 +185,13 @@ export async function startBridge(opts: {
       waiters.push({ pred, resolve: (e) => (clearTimeout(timer), resolve(e)) });
     });
   };
-  const listening = await waitFor((e) => e.event === "ads_listening");
-  if (opts.waitForZone !== false) await waitFor((e) => e.event === "zone_update_applied");
-  return { ...managed, adsAddress: String(listening.address), events, waitFor };
+  try {
+    const listening = await waitFor((e) => e.event === "ads_listening");
+    if (opts.waitForZone !== false) await waitFor((e) => e.event === "zone_update_applied");
+    return { ...managed, adsAddress: String(listening.address), events, waitFor };
+  } catch (err) {
+    // A bridge that never became ready is nobody's to stop but ours.
+    await managed.stop();
+    throw err;
+  }
 }

@@ -11,6 +11,7 @@ import { startEchoBackend, type EchoBackend } from "../../examples/echo/echo-bac
 import { apiCaller } from "./api-caller.js";
 import { freePort } from "./ports.js";
 import { startBridge, startWrangler, type BridgeProcess, type Wrangler } from "./processes.js";
+import { Teardown } from "./teardown.js";
 import { issueZoneTokenFile } from "./zone-token.js";
 
 export interface ZoneSide {
@@ -31,51 +32,49 @@ export interface TwoZones {
   stop(): Promise<void>;
 }
 
+/** Starts both zones; if a step fails, what had started is stopped before the error is thrown. */
 export async function startTwoZones(): Promise<TwoZones> {
-  const dir = await mkdtemp(join(tmpdir(), "edgeplane-zones-"));
-  const wrangler = await startWrangler({ port: await freePort(), stateDir: join(dir, "state"), vars: { EDGEPLANE_FAULTS: "on" } });
-  const api = apiCaller(wrangler.url);
-  const svc = await api("PUT", "/v1/meshes/default/services/echo", { kind: "Service", metadata: { name: "echo" }, spec: { ports: [{ port: 50051, protocol: "grpc" }] } });
-  if (svc.status !== 201) throw new Error(`Service echo refused: ${JSON.stringify(svc.body)}`);
+  return new Teardown().starting(async (started) => {
+    const dir = started.add(await mkdtemp(join(tmpdir(), "edgeplane-zones-")), (d) => rm(d, { recursive: true, force: true }));
+    const wrangler = started.add(
+      await startWrangler({ port: await freePort(), stateDir: join(dir, "state"), vars: { EDGEPLANE_FAULTS: "on" } }),
+      (w) => w.stop(),
+    );
+    const api = apiCaller(wrangler.url);
+    const svc = await api("PUT", "/v1/meshes/default/services/echo", { kind: "Service", metadata: { name: "echo" }, spec: { ports: [{ port: 50051, protocol: "grpc" }] } });
+    if (svc.status !== 201) throw new Error(`Service echo refused: ${JSON.stringify(svc.body)}`);
 
-  const side = async (zone: string): Promise<ZoneSide> => {
-    const backend = await startEchoBackend(`echo-${zone}`);
-    const workloadsDir = join(dir, `workloads-${zone}`);
-    await mkdir(workloadsDir, { recursive: true });
-    const file = join(workloadsDir, "echo.yaml");
-    const setHealth = (health: "healthy" | "unhealthy") =>
-      writeFile(
-        file,
-        `kind: Workload\nmetadata:\n  name: echo-${zone}\nspec:\n  service: echo\n  address: 127.0.0.1\n  port: ${backend.port}\n  zone: ${zone}\n  health: ${health}\n`,
+    const side = async (zone: string): Promise<ZoneSide> => {
+      const backend = started.add(await startEchoBackend(`echo-${zone}`), (b) => b.close());
+      const workloadsDir = join(dir, `workloads-${zone}`);
+      await mkdir(workloadsDir, { recursive: true });
+      const file = join(workloadsDir, "echo.yaml");
+      const setHealth = (health: "healthy" | "unhealthy") =>
+        writeFile(
+          file,
+          `kind: Workload\nmetadata:\n  name: echo-${zone}\nspec:\n  service: echo\n  address: 127.0.0.1\n  port: ${backend.port}\n  zone: ${zone}\n  health: ${health}\n`,
+        );
+      await setHealth("healthy");
+      const token = await issueZoneTokenFile(wrangler.url, zone, join(dir, `${zone}.token`));
+      const adsPort = await freePort();
+      const bridge = started.add(
+        await startBridge({
+          zone,
+          controlPlane: wrangler.url,
+          adsPort,
+          cacheDir: join(dir, `cache-${zone}`),
+          extraArgs: ["--token-file", token.file, "--workloads-dir", workloadsDir],
+        }),
+        (b) => b.stop(),
       );
-    await setHealth("healthy");
-    const token = await issueZoneTokenFile(wrangler.url, zone, join(dir, `${zone}.token`));
-    const adsPort = await freePort();
-    const bridge = await startBridge({
-      zone,
-      controlPlane: wrangler.url,
-      adsPort,
-      cacheDir: join(dir, `cache-${zone}`),
-      extraArgs: ["--token-file", token.file, "--workloads-dir", workloadsDir],
-    });
-    return { zone, bridge, backend, adsPort, workloadsDir, setHealth };
-  };
-  const a = await side("a");
-  const b = await side("b");
-  // Each zone has learned the other's workload through the global plane.
-  await Promise.all(
-    [a, b].map((s) => s.bridge.waitFor((e) => e.event === "zone_endpoints_applied" && Number(e.workloads) >= 2, 30_000)),
-  );
-  return {
-    wrangler,
-    a,
-    b,
-    api,
-    async stop() {
-      await Promise.all([a.bridge.stop(), b.bridge.stop()]);
-      await wrangler.stop();
-      await Promise.all([a.backend.close(), b.backend.close()]);
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+      return { zone, bridge, backend, adsPort, workloadsDir, setHealth };
+    };
+    const a = await side("a");
+    const b = await side("b");
+    // Each zone has learned the other's workload through the global plane.
+    await Promise.all(
+      [a, b].map((s) => s.bridge.waitFor((e) => e.event === "zone_endpoints_applied" && Number(e.workloads) >= 2, 30_000)),
+    );
+    return { wrangler, a, b, api, stop: () => started.run() };
+  });
 }

@@ -5,37 +5,25 @@
  * shape with nonzero counts. No timing thresholds: CI machines vary, and
  * the benchmark reports its targets itself.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, expect, it } from "vitest";
-import { ROOT } from "../../scripts/lib/processes.js";
+import { expect, it } from "vitest";
+import { ROOT, spawnGroup } from "../../scripts/lib/processes.js";
 import type { BenchReport } from "../../bench/report.js";
+import { useLocalSystem } from "./support/use-local-system.js";
 
-let dir: string | undefined;
-let child: ChildProcess | undefined;
-
-afterAll(async () => {
-  // The bench stops everything it started; this only covers a test timeout.
-  if (child?.pid && child.exitCode === null) {
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-  }
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+const sys = useLocalSystem({});
 
 it("runs the quick benchmark and writes a complete report", async () => {
-  dir = await mkdtemp(join(tmpdir(), "edgeplane-bench-test-"));
-  const out = join(dir, "latest.json");
-  child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench", "run.ts"), "--quick", "--out", out], { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const out = join(sys.dir, "latest.json");
   let output = "";
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child!.once("exit", resolve));
+  // The bench stops everything it started; handing it to the fixture only covers a test timeout.
+  const bench = sys.track(
+    spawnGroup(process.execPath, ["--import", "tsx", join(ROOT, "bench", "run.ts"), "--quick", "--out", out], { name: "bench", onLine: (line) => (output += `${line}\n`) }),
+    (b) => b.stop(),
+  );
+  // "close", not "exit": by then every line of its output has been read.
+  const code = await new Promise<number | null>((resolve) => bench.child.once("close", resolve));
   expect(code, output.slice(-3000)).toBe(0);
   expect(output).toContain("write -> all affected ACKed p99 (ms)");
 

@@ -5,21 +5,16 @@
  * configuration, so `apply --wait` has a real proxy to wait for.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EchoClient } from "../../examples/echo/echo-backend.js";
-import { registerXdsClient } from "../../examples/echo/xds-bootstrap.js";
-import { ackOf, splitRoute, startMesh, type Mesh } from "../../scripts/lib/local-mesh.js";
+import { describe, expect, it } from "vitest";
+import { ackOf, splitRoute } from "../../scripts/lib/local-mesh.js";
 import { ROOT } from "../../scripts/lib/processes.js";
+import { useLocalSystem } from "./support/use-local-system.js";
 
 const CLIENT = "cli-e2e-client";
-let mesh: Mesh;
-let client: EchoClient;
-let removeBootstrap: () => Promise<void>;
-let dir: string;
+const sys = useLocalSystem({ system: "mesh", xdsClient: { nodeId: CLIENT, warm: true } });
 
 interface Run {
   code: number | null;
@@ -33,7 +28,7 @@ function cli(args: string[], stdin?: string): Promise<Run> {
     const child = spawn(process.execPath, [join(ROOT, "bin/edgeplane.js"), ...args], {
       cwd: ROOT,
       // A config file of the machine must not point the CLI elsewhere.
-      env: { ...process.env, EDGEPLANE_SERVER: mesh.wrangler.url, XDG_CONFIG_HOME: dir, EDGEPLANE_CONFIG: "", EDGEPLANE_TOKEN: "" },
+      env: { ...process.env, EDGEPLANE_SERVER: sys.mesh.wrangler.url, XDG_CONFIG_HOME: sys.dir, EDGEPLANE_CONFIG: "", EDGEPLANE_TOKEN: "" },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
@@ -47,29 +42,12 @@ function cli(args: string[], stdin?: string): Promise<Run> {
 }
 
 async function file(name: string, docs: unknown[]): Promise<string> {
-  const path = join(dir, name);
+  const path = join(sys.dir, name);
   await writeFile(path, docs.map((d) => stringify(d)).join("---\n"));
   return path;
 }
 
 const service = (name: string, port: number) => ({ kind: "Service", metadata: { name, labels: { team: "cli" } }, spec: { ports: [{ port, protocol: "grpc" }] } });
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "edgeplane-cli-e2e-"));
-  mesh = await startMesh();
-  const boot = await registerXdsClient({ serverAddress: `127.0.0.1:${mesh.adsPort}`, nodeId: CLIENT });
-  removeBootstrap = boot.remove;
-  client = new EchoClient("xds:///echo");
-  // One call makes the client fetch and hold LDS, RDS, CDS and EDS: a proxy the zone knows.
-  await client.call();
-}, 180_000);
-
-afterAll(async () => {
-  client?.close();
-  await mesh?.stop();
-  await removeBootstrap?.();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
 
 describe("edgeplane CLI against the local system", () => {
   let first = 0;
@@ -133,7 +111,7 @@ describe("edgeplane CLI against the local system", () => {
   });
 
   it("prints the API's error with its field and the file line, and exits 1", async () => {
-    const bad = join(dir, "bad.yaml");
+    const bad = join(sys.dir, "bad.yaml");
     await writeFile(bad, "kind: Service\nmetadata: {name: fine}\nspec: {ports: [{port: 80}]}\n---\n# wrong port\nkind: Service\nmetadata: {name: broken}\nspec: {ports: [{port: 70000}]}\n");
     const run = await cli(["apply", "-f", bad]);
     expect(run.code).toBe(1);
@@ -172,9 +150,9 @@ describe("edgeplane CLI against the local system", () => {
     expect(body.wait[0]!.status.proxies).toContainEqual(expect.objectContaining({ proxyId: CLIENT, state: "ACK" }));
     // The bridge logged the client's ACK of the new route before the zone could report it,
     // and so before the CLI could see it; the short wait only covers the log pipe.
-    await mesh.bridge.waitFor(ackOf(CLIENT, "RouteConfiguration", body.revision), 2_000);
+    await sys.mesh.bridge.waitFor(ackOf(CLIENT, "RouteConfiguration", body.revision), 2_000);
     // And the client does route by the new weights.
-    for (let i = 0; i < 10; i++) expect(await client.call()).toBe("echo-v2-a");
+    for (let i = 0; i < 10; i++) expect(await sys.client.call()).toBe("echo-v2-a");
   });
 
   it("apply --wait prints who ACKed and the time from write to the last ACK", async () => {

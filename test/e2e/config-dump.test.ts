@@ -4,37 +4,19 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EchoClient } from "../../examples/echo/echo-backend.js";
-import { registerXdsClient } from "../../examples/echo/xds-bootstrap.js";
-import { startMesh, type Mesh } from "../../scripts/lib/local-mesh.js";
+import { describe, expect, it } from "vitest";
 import { ROOT } from "../../scripts/lib/processes.js";
 import { journalRevisionOf } from "../../src/xds-bridge/xds/version-info.js";
+import { useLocalSystem } from "./support/use-local-system.js";
 
-let mesh: Mesh;
-let client: EchoClient;
-let removeBootstrap: () => Promise<void>;
-
-beforeAll(async () => {
-  mesh = await startMesh();
-  const boot = await registerXdsClient({ serverAddress: `127.0.0.1:${mesh.adsPort}`, nodeId: "dump-client" });
-  removeBootstrap = boot.remove;
-  client = new EchoClient("xds:///echo");
-  await client.call();
-}, 180_000);
-
-afterAll(async () => {
-  client?.close();
-  await mesh?.stop();
-  await removeBootstrap?.();
-});
+const sys = useLocalSystem({ system: "mesh", xdsClient: { nodeId: "dump-client", warm: true } });
 
 describe("config-dump", () => {
   it("shows the resources the proxy accepted, per type, with their versions", () => {
-    const run = spawnSync(process.execPath, [join(ROOT, "bin/edgeplane.js"), "config-dump", "dump-client", "--bridge", mesh.adminUrl, "-o", "json"], {
+    const run = spawnSync(process.execPath, [join(ROOT, "bin/edgeplane.js"), "config-dump", "dump-client", "--bridge", sys.mesh.adminUrl, "-o", "json"], {
       cwd: ROOT,
       encoding: "utf8",
-      env: { ...process.env, EDGEPLANE_SERVER: mesh.wrangler.url },
+      env: { ...process.env, EDGEPLANE_SERVER: sys.mesh.wrangler.url },
     });
     expect(run.status, run.stderr).toBe(0);
     type TypeDump = { typeUrl: string; version: string; resources: { name?: string; clusterName?: string }[] };
@@ -49,7 +31,7 @@ describe("config-dump", () => {
   });
 
   it("answers 404 with a message for a proxy that is not connected", async () => {
-    const res = await fetch(`${mesh.adminUrl}/config_dump?proxy=nobody`);
+    const res = await fetch(`${sys.mesh.adminUrl}/config_dump?proxy=nobody`);
     expect(res.status).toBe(404);
     expect(((await res.json()) as { code: string }).code).toBe("not_found");
   });

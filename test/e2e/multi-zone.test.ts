@@ -8,50 +8,33 @@
  * dev): a local endpoint change still reaches the client, and the inventory
  * report queued meanwhile arrives once the zone is reconnected.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EchoClient } from "../../examples/echo/echo-backend.js";
-import { registerXdsClient } from "../../examples/echo/xds-bootstrap.js";
-import { startTwoZones, type TwoZones } from "../../scripts/lib/two-zones.js";
+import { describe, expect, it } from "vitest";
+import { useLocalSystem } from "./support/use-local-system.js";
 
-let zones: TwoZones;
-let client: EchoClient;
-let removeBootstrap: () => Promise<void>;
+const sys = useLocalSystem({ system: "two-zones", xdsClient: { nodeId: "client-in-a" } });
 
 /** Calls until `backend` answers (the client follows pushes asynchronously), then `n` more. */
 async function settlesOn(backend: string, n = 20): Promise<Record<string, number>> {
   for (let i = 0; i < 300; i++) {
-    if ((await client.call().catch(() => "")) === backend) break;
+    if ((await sys.client.call().catch(() => "")) === backend) break;
     await new Promise((r) => setTimeout(r, 20));
   }
   const counts: Record<string, number> = {};
   for (let i = 0; i < n; i++) {
-    const b = await client.call().catch((e: { details?: string }) => `error: ${e.details}`);
+    const b = await sys.client.call().catch((e: { details?: string }) => `error: ${e.details}`);
     counts[b] = (counts[b] ?? 0) + 1;
   }
   return counts;
 }
 
 async function workloadHealth(zone: string): Promise<string | undefined> {
-  const res = await zones.api("GET", `/v1/meshes/default/workloads?zone=${zone}&service=echo`);
+  const res = await sys.zones.api("GET", `/v1/meshes/default/workloads?zone=${zone}&service=echo`);
   return (res.body.items as { status: { health: string } }[])[0]?.status.health;
 }
 
-beforeAll(async () => {
-  zones = await startTwoZones();
-  const boot = await registerXdsClient({ serverAddress: `127.0.0.1:${zones.a.adsPort}`, nodeId: "client-in-a" });
-  removeBootstrap = boot.remove;
-  client = new EchoClient("xds:///echo");
-}, 180_000);
-
-afterAll(async () => {
-  client?.close();
-  await zones?.stop();
-  await removeBootstrap?.();
-});
-
 describe("two zones", () => {
   it("lists both zones with their connected bridges", async () => {
-    const res = await zones.api("GET", "/v1/zones");
+    const res = await sys.zones.api("GET", "/v1/zones");
     const items = res.body.items as { name: string; declared: boolean; lag: number; bridges: { connected: boolean }[] }[];
     expect(items.map((z) => [z.name, z.declared, z.bridges.map((b) => b.connected)])).toEqual([
       ["a", true, [true]],
@@ -64,25 +47,25 @@ describe("two zones", () => {
   });
 
   it("fails over to zone b when a's workload is unhealthy, and returns when it recovers", async () => {
-    await zones.a.setHealth("unhealthy");
+    await sys.zones.a.setHealth("unhealthy");
     expect(await settlesOn("echo-b")).toEqual({ "echo-b": 20 });
-    await zones.a.setHealth("healthy");
+    await sys.zones.a.setHealth("healthy");
     expect(await settlesOn("echo-a")).toEqual({ "echo-a": 20 });
   });
 
   it("keeps zone a working while it is cut off, and delivers its queued report afterwards", async () => {
-    expect((await zones.api("POST", "/v1/zones/a/faults", { uplinkDown: true })).status).toBe(200);
-    await zones.a.setHealth("unhealthy");
+    expect((await sys.zones.api("POST", "/v1/zones/a/faults", { uplinkDown: true })).status).toBe(200);
+    await sys.zones.a.setHealth("unhealthy");
     expect(await settlesOn("echo-b")).toEqual({ "echo-b": 20 });
     // The global plane has not heard of it: the report waits in zone a's outbox.
     expect(await workloadHealth("a")).toBe("healthy");
-    const down = (await zones.api("GET", "/v1/zones")).body.items as { name: string; endpoints: { pendingReport: number } }[];
+    const down = (await sys.zones.api("GET", "/v1/zones")).body.items as { name: string; endpoints: { pendingReport: number } }[];
     expect(down.find((z) => z.name === "a")?.endpoints.pendingReport).toBeGreaterThan(0);
 
-    const up = await zones.api("POST", "/v1/zones/a/faults", { uplinkDown: false });
+    const up = await sys.zones.api("POST", "/v1/zones/a/faults", { uplinkDown: false });
     expect((up.body.endpoints as { pendingReport: number }).pendingReport).toBe(0);
     expect(await workloadHealth("a")).toBe("unhealthy");
-    await zones.a.setHealth("healthy");
+    await sys.zones.a.setHealth("healthy");
     expect(await settlesOn("echo-a")).toEqual({ "echo-a": 20 });
   });
 });

@@ -5,27 +5,19 @@
  * must get that workload's inbound listener and the mesh's outbound side,
  * served from its own snapshot; proxyless clients keep theirs.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMesh, type Mesh } from "../../scripts/lib/local-mesh.js";
+import { describe, expect, it } from "vitest";
 import { TYPE_URL } from "../../src/xds-bridge/xds-resources.js";
 import { namesOf, RawAdsClient } from "../node/support/raw-ads-client.js";
 import { deltaNamesOf, RawDeltaClient } from "../node/support/raw-delta-client.js";
+import { useLocalSystem } from "./support/use-local-system.js";
 
-let mesh: Mesh;
-
-beforeAll(async () => {
-  mesh = await startMesh();
-}, 180_000);
-
-afterAll(async () => {
-  await mesh?.stop();
-});
+const sys = useLocalSystem({ system: "mesh" });
 
 const sidecar = { proxyType: "sidecar", workload: "echo-v1-a" };
 
 describe("Envoy sidecars", () => {
   it("serves a sidecar its workload's inbound listener and the outbound side over SotW", async () => {
-    const c = RawAdsClient.connect(`127.0.0.1:${mesh.adsPort}`, { id: "sidecar-sotw", mesh: "default", metadata: sidecar });
+    const c = RawAdsClient.connect(`127.0.0.1:${sys.mesh.adsPort}`, { id: "sidecar-sotw", mesh: "default", metadata: sidecar });
     c.subscribe(TYPE_URL.listener);
     const lds = await c.next(TYPE_URL.listener);
     const names = namesOf(lds);
@@ -39,19 +31,19 @@ describe("Envoy sidecars", () => {
     expect(namesOf(cds).some((n) => n.startsWith("inbound|"))).toBe(true);
     c.close();
 
-    const proxyless = RawAdsClient.connect(`127.0.0.1:${mesh.adsPort}`, { id: "proxyless", mesh: "default" });
+    const proxyless = RawAdsClient.connect(`127.0.0.1:${sys.mesh.adsPort}`, { id: "proxyless", mesh: "default" });
     proxyless.subscribe(TYPE_URL.listener, ["echo"]);
     expect(namesOf(await proxyless.next(TYPE_URL.listener))).toEqual(["echo"]);
     proxyless.close();
   });
 
   it("serves the same over delta, and pushes the sidecar a change of its mesh", async () => {
-    const c = RawDeltaClient.connect(`127.0.0.1:${mesh.adsPort}`, { id: "sidecar-delta", mesh: "default", metadata: sidecar });
+    const c = RawDeltaClient.connect(`127.0.0.1:${sys.mesh.adsPort}`, { id: "sidecar-delta", mesh: "default", metadata: sidecar });
     c.subscribe(TYPE_URL.cluster);
     const first = await c.next(TYPE_URL.cluster);
     expect(deltaNamesOf(first)).toContain("outbound|50051||echo.default");
     c.ack(first);
-    const put = await mesh.api("PUT", "/v1/meshes/default/services/added", {
+    const put = await sys.mesh.api("PUT", "/v1/meshes/default/services/added", {
       kind: "Service",
       metadata: { name: "added" },
       spec: { ports: [{ port: 9090, protocol: "http" }] },

@@ -6,23 +6,21 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EchoClient } from "../../examples/echo/echo-backend.js";
-import { registerXdsClient } from "../../examples/echo/xds-bootstrap.js";
 import { ROOT } from "../../scripts/lib/processes.js";
 import { freePort } from "../../scripts/lib/ports.js";
-import { ackOf, splitRoute, startMesh, type Mesh } from "../../scripts/lib/local-mesh.js";
+import { ackOf, splitRoute } from "../../scripts/lib/local-mesh.js";
+import { useLocalSystem } from "./support/use-local-system.js";
 
 const CLIENT = "e2e-client";
-let mesh: Mesh;
-let client: EchoClient;
-let removeBootstrap: () => Promise<void>;
+const sys = useLocalSystem({ system: "mesh", xdsClient: { nodeId: CLIENT } });
 
 async function share(n: number): Promise<{ v1: number; v2: number; errors: number }> {
   const out = { v1: 0, v2: 0, errors: 0 };
   for (let i = 0; i < n; i++) {
     try {
-      const backend = await client.call();
+      const backend = await sys.client.call();
       if (backend === "echo-v1-a") out.v1++;
       else if (backend === "echo-v2-a") out.v2++;
     } catch {
@@ -45,19 +43,6 @@ function freshClientCalls(ads: string, calls: number): Promise<{ counts: Record<
   });
 }
 
-beforeAll(async () => {
-  mesh = await startMesh();
-  const boot = await registerXdsClient({ serverAddress: `127.0.0.1:${mesh.adsPort}`, nodeId: CLIENT });
-  removeBootstrap = boot.remove;
-  client = new EchoClient("xds:///echo");
-}, 180_000);
-
-afterAll(async () => {
-  client?.close();
-  await mesh?.stop();
-  await removeBootstrap?.();
-});
-
 describe("API -> D1 -> zone -> bridge -> ADS -> grpc-js-xds", () => {
   it("splits traffic 80/20 as the HTTPRoute says, within 5 points over 1,000 calls", async () => {
     const s = await share(1000);
@@ -77,19 +62,19 @@ describe("API -> D1 -> zone -> bridge -> ADS -> grpc-js-xds", () => {
   });
 
   it("follows a route change made through the API without restarting", async () => {
-    const put = await mesh.api("PUT", "/v1/meshes/default/httproutes/echo-split", splitRoute([0, 100]));
+    const put = await sys.mesh.api("PUT", "/v1/meshes/default/httproutes/echo-split", splitRoute([0, 100]));
     expect(put.status).toBe(200);
     const revision = (put.body.metadata as { revision: number }).revision;
-    await mesh.bridge.waitFor(ackOf(CLIENT, "RouteConfiguration", revision));
+    await sys.mesh.bridge.waitFor(ackOf(CLIENT, "RouteConfiguration", revision));
     const s = await share(100);
     expect(s).toEqual({ v1: 0, v2: 100, errors: 0 });
   });
 
   it("reports the client's ACKs per type to the zone, visible through the API", async () => {
-    const head = (await mesh.api("GET", "/v1/revision")).body.revision as number;
+    const head = (await sys.mesh.api("GET", "/v1/revision")).body.revision as number;
     let proxy: { proxyId: string; connected: boolean; types: { typeUrl: string; state: string; revision: number }[] } | undefined;
     for (let i = 0; i < 50; i++) {
-      const status = await mesh.api("GET", "/v1/zones/default/status");
+      const status = await sys.mesh.api("GET", "/v1/zones/default/status");
       proxy = (status.body.proxies as (typeof proxy)[]).find((p) => p?.proxyId === CLIENT);
       if (proxy?.types.find((t) => t.typeUrl.endsWith("RouteConfiguration"))?.revision === head) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -102,14 +87,14 @@ describe("API -> D1 -> zone -> bridge -> ADS -> grpc-js-xds", () => {
 
   it("fails calls with UNAVAILABLE once the Service is deleted", async () => {
     // The route still names echo: deleting the Service alone is refused (hardening 4), with it is allowed.
-    expect((await mesh.api("DELETE", "/v1/meshes/default/services/echo")).status).toBe(409);
-    const del = await mesh.api("DELETE", "/v1/meshes/default/services/echo?cascade=true");
+    expect((await sys.mesh.api("DELETE", "/v1/meshes/default/services/echo")).status).toBe(409);
+    const del = await sys.mesh.api("DELETE", "/v1/meshes/default/services/echo?cascade=true");
     expect(del.status).toBe(200);
-    await mesh.bridge.waitFor(ackOf(CLIENT, "Listener", del.body.revision as number));
+    await sys.mesh.bridge.waitFor(ackOf(CLIENT, "Listener", del.body.revision as number));
     let code: number | undefined;
     for (let i = 0; i < 50 && code === undefined; i++) {
       try {
-        await client.call();
+        await sys.client.call();
       } catch (err) {
         code = (err as grpc.ServiceError).code;
       }
@@ -118,22 +103,22 @@ describe("API -> D1 -> zone -> bridge -> ADS -> grpc-js-xds", () => {
   });
 
   it("serves a fresh client from the on-disk cache when the bridge restarts with the zone unreachable", async () => {
-    const put = await mesh.api("PUT", "/v1/meshes/default/services/echo", {
+    const put = await sys.mesh.api("PUT", "/v1/meshes/default/services/echo", {
       kind: "Service",
       metadata: { name: "echo" },
       spec: { ports: [{ port: 50051, protocol: "grpc" }] },
     });
     expect(put.status).toBe(201);
-    const route = await mesh.api("PUT", "/v1/meshes/default/httproutes/echo-split", splitRoute([0, 100]));
+    const route = await sys.mesh.api("PUT", "/v1/meshes/default/httproutes/echo-split", splitRoute([0, 100]));
     expect(route.status).toBe(201);
-    await mesh.bridge.waitFor((e) => e.event === "zone_update_applied" && Number(e.revision) >= (route.body.metadata as { revision: number }).revision);
+    await sys.mesh.bridge.waitFor((e) => e.event === "zone_update_applied" && Number(e.revision) >= (route.body.metadata as { revision: number }).revision);
 
     const nowhere = `http://127.0.0.1:${await freePort()}`;
-    const bridge = await mesh.restartBridge(nowhere, false);
+    const bridge = await sys.mesh.restartBridge(nowhere, false);
     const loaded = await bridge.waitFor((e) => e.event === "cache_loaded");
     expect(Number(loaded.revision)).toBe((route.body.metadata as { revision: number }).revision);
 
-    const result = await freshClientCalls(`127.0.0.1:${mesh.adsPort}`, 20);
+    const result = await freshClientCalls(`127.0.0.1:${sys.mesh.adsPort}`, 20);
     expect(result).toEqual({ counts: { "echo-v2-a": 20 }, errors: {} });
     expect(bridge.events.some((e) => e.event === "zone_connected")).toBe(false);
   });

@@ -3,25 +3,17 @@
  * Object checks the Hello token against D1) and edgeplane-bridge processes
  * given a token file, a revoked one, or none.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../scripts/lib/ports.js";
-import { startBridge, startWrangler, type BridgeEvent, type BridgeProcess, type Wrangler } from "../../scripts/lib/processes.js";
+import { describe, expect, it } from "vitest";
+import type { BridgeEvent, BridgeProcess } from "../../scripts/lib/processes.js";
 import { issueZoneTokenFile, revokeZoneToken } from "../../scripts/lib/zone-token.js";
+import { useLocalSystem } from "./support/use-local-system.js";
 
 const ZONE = "edge";
 const WINDOW_MS = 10_000;
-let dir: string;
-let wrangler: Wrangler;
-const bridges: BridgeProcess[] = [];
+const sys = useLocalSystem({ system: "wrangler" });
 
-async function bridge(name: string, extraArgs: string[], waitForZone: boolean): Promise<BridgeProcess> {
-  const b = await startBridge({ zone: ZONE, controlPlane: wrangler.url, adsPort: await freePort(), cacheDir: join(dir, `cache-${name}`), extraArgs, waitForZone });
-  bridges.push(b);
-  return b;
-}
+const bridge = (name: string, extraArgs: string[], waitForZone: boolean): Promise<BridgeProcess> => sys.startBridge({ zone: ZONE, name, extraArgs, waitForZone });
 
 const refusal = (e: BridgeEvent) => e.event === "zone_refused";
 
@@ -32,36 +24,25 @@ async function attemptsIn(b: BridgeProcess, fromMs: number): Promise<number> {
   return b.events.filter((e) => e.event === "zone_connecting" && e.t >= fromMs && e.t <= fromMs + WINDOW_MS).length;
 }
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "edgeplane-tokens-"));
-  wrangler = await startWrangler({ port: await freePort(), stateDir: join(dir, "state") });
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all(bridges.map((b) => b.stop()));
-  await wrangler?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
-
 describe("zone tokens between a real bridge and wrangler dev", () => {
   it("serves a bridge with a valid token, and drops it as soon as the token is revoked", async () => {
-    const issued = await issueZoneTokenFile(wrangler.url, ZONE, join(dir, "valid.token"));
+    const issued = await issueZoneTokenFile(sys.wrangler.url, ZONE, join(sys.dir, "valid.token"));
     const b = await bridge("valid", ["--token-file", issued.file], true);
     expect(b.events.some((e) => e.event === "zone_connected")).toBe(true);
 
-    await revokeZoneToken(wrangler.url, ZONE, issued.id);
+    await revokeZoneToken(sys.wrangler.url, ZONE, issued.id);
     const refused = await b.waitFor(refusal);
     expect(refused).toMatchObject({ code: "token_revoked" });
     expect(Number(refused.retryAfterMs)).toBeGreaterThanOrEqual(30_000);
-    const status = (await (await fetch(`${wrangler.url}/v1/zones/${ZONE}/status`)).json()) as { bridges: { connected: boolean }[] };
+    const status = (await (await fetch(`${sys.wrangler.url}/v1/zones/${ZONE}/status`)).json()) as { bridges: { connected: boolean }[] };
     expect(status.bridges.length).toBeGreaterThan(0);
     expect(status.bridges.every((x) => !x.connected)).toBe(true);
     await b.stop();
   });
 
   it("refuses a revoked token (token_revoked) and no token (token_missing), and the bridges wait instead of hammering", async () => {
-    const issued = await issueZoneTokenFile(wrangler.url, ZONE, join(dir, "revoked.token"));
-    await revokeZoneToken(wrangler.url, ZONE, issued.id);
+    const issued = await issueZoneTokenFile(sys.wrangler.url, ZONE, join(sys.dir, "revoked.token"));
+    await revokeZoneToken(sys.wrangler.url, ZONE, issued.id);
     const [revoked, tokenless] = await Promise.all([
       bridge("revoked", ["--token-file", issued.file], false),
       bridge("tokenless", [], false),

@@ -1,38 +1,19 @@
-import * as grpc from "@grpc/grpc-js";
-import { create, type JsonObject } from "@bufbuild/protobuf";
-import { NodeSchema } from "../../../gen/envoy/config/core/v3/base_pb.js";
+import { create } from "@bufbuild/protobuf";
 import {
   DiscoveryRequestSchema,
   type DiscoveryRequest,
   type DiscoveryResponse,
 } from "../../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { StatusSchema } from "../../../gen/google/rpc/status_pb.js";
 import { adsServiceDefinition } from "../../../src/xds-bridge/xds/ads-service.js";
 import { resourceNameOf } from "../../../src/xds-bridge/xds/resource-kinds.js";
+import { AdsStreamClient, type CommonRequest } from "./ads-stream-client.js";
 
-export interface RawNode {
-  id: string;
-  cluster?: string;
-  /** Goes into node.metadata.mesh when set. */
-  mesh?: string;
-  /** Extra node metadata. */
-  metadata?: JsonObject;
-}
+export type { RawNode } from "./ads-stream-client.js";
 
 /** Fields of a DiscoveryRequest a test chooses; the node is added to the first one. */
-export interface RawRequest {
-  typeUrl: string;
+export interface RawRequest extends CommonRequest {
   resourceNames?: string[];
-  responseNonce?: string;
   versionInfo?: string;
-  /** Makes the request a NACK with this error_detail message. */
-  errorDetail?: string;
-}
-
-interface Waiter {
-  match: (r: DiscoveryResponse) => boolean;
-  resolve: (r: DiscoveryResponse) => void;
-  reject: (err: Error) => void;
 }
 
 /** Per type, what a real client would remember between requests. */
@@ -54,68 +35,15 @@ interface TypeMemory {
  *   c.ack(lds);
  *   c.close();
  */
-export class RawAdsClient {
-  /** Every response, in arrival order (never consumed). */
-  readonly received: DiscoveryResponse[] = [];
-  /** Resolves with the stream's final status. */
-  readonly ended: Promise<grpc.StatusObject>;
-  private readonly queue: DiscoveryResponse[] = [];
-  private readonly waiters: Waiter[] = [];
+export class RawAdsClient extends AdsStreamClient<DiscoveryRequest, DiscoveryResponse> {
   private readonly memory = new Map<string, TypeMemory>();
-  private endStatus: grpc.StatusObject | undefined;
-  private sentNode = false;
 
-  private constructor(
-    private readonly client: grpc.Client,
-    private readonly call: grpc.ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>,
-    /** Undefined: never send a node (a protocol violation, for tests). */
-    private readonly node: RawNode | undefined,
-  ) {
-    call.on("data", (response: DiscoveryResponse) => this.onResponse(response));
-    // Errors also arrive as a status; listening keeps them from being thrown.
-    call.on("error", () => {});
-    this.ended = new Promise((resolve) => {
-      call.on("status", (status: grpc.StatusObject) => {
-        this.endStatus = status;
-        for (const w of this.waiters.splice(0)) {
-          w.reject(new Error(`ADS stream ended (${status.code} ${status.details}) while waiting for a response`));
-        }
-        resolve(status);
-      });
-    });
-  }
-
-  /** Opens a stream to `address` (host:port); nothing is sent until the first request. */
-  static connect(address: string, node: RawNode | undefined): RawAdsClient {
-    const client = new grpc.Client(address, grpc.credentials.createInsecure());
-    const m = adsServiceDefinition.StreamAggregatedResources;
-    const call = client.makeBidiStreamRequest(m.path, m.requestSerialize, m.responseDeserialize);
-    return new RawAdsClient(client, call, node);
-  }
+  protected override readonly label = "ADS";
 
   /** Sends one request as given (plus node on the first). */
   send(request: RawRequest): void {
-    const node =
-      this.sentNode || !this.node
-        ? undefined
-        : create(NodeSchema, {
-            id: this.node.id,
-            cluster: this.node.cluster ?? "",
-            metadata: { ...this.node.metadata, ...(this.node.mesh === undefined ? {} : { mesh: this.node.mesh }) },
-          });
-    this.sentNode = true;
-    this.call.write(
-      create(DiscoveryRequestSchema, {
-        node,
-        typeUrl: request.typeUrl,
-        resourceNames: request.resourceNames ?? [],
-        responseNonce: request.responseNonce ?? "",
-        versionInfo: request.versionInfo ?? "",
-        errorDetail:
-          request.errorDetail === undefined
-            ? undefined
-            : create(StatusSchema, { code: grpc.status.INVALID_ARGUMENT, message: request.errorDetail }),
-      }),
+    this.write(request, (common) =>
+      create(DiscoveryRequestSchema, { ...common, resourceNames: request.resourceNames ?? [], versionInfo: request.versionInfo ?? "" }),
     );
   }
 
@@ -131,77 +59,29 @@ export class RawAdsClient {
 
   /** Accepts a response. */
   ack(response: DiscoveryResponse): void {
-    const m = this.remember(response.typeUrl);
-    m.ackedVersion = response.versionInfo;
-    m.lastNonce = response.nonce;
-    this.send({
-      typeUrl: response.typeUrl,
-      resourceNames: m.names,
-      responseNonce: response.nonce,
-      versionInfo: m.ackedVersion,
-    });
+    this.remember(response.typeUrl).ackedVersion = response.versionInfo;
+    this.answer(response, undefined);
   }
 
   /** Rejects a response, keeping the previously ACKed version. */
   nack(response: DiscoveryResponse, errorDetail: string): void {
-    const m = this.remember(response.typeUrl);
-    m.lastNonce = response.nonce;
-    this.send({
-      typeUrl: response.typeUrl,
-      resourceNames: m.names,
-      responseNonce: response.nonce,
-      versionInfo: m.ackedVersion,
-      errorDetail,
-    });
+    this.answer(response, errorDetail);
   }
 
-  /**
-   * The oldest not-yet-taken response of `typeUrl` (and matching `match`),
-   * waiting for it if needed.
-   */
-  next(typeUrl: string, match: (r: DiscoveryResponse) => boolean = () => true, timeoutMs = 30_000): Promise<DiscoveryResponse> {
-    const fits = (r: DiscoveryResponse): boolean => r.typeUrl === typeUrl && match(r);
-    const index = this.queue.findIndex(fits);
-    if (index >= 0) return Promise.resolve(this.queue.splice(index, 1)[0] as DiscoveryResponse);
-    if (this.endStatus) return Promise.reject(new Error(`ADS stream already ended (${this.endStatus.code})`));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        reject(new Error(`no ${typeUrl} response within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const waiter: Waiter = {
-        match: fits,
-        resolve: (r) => (clearTimeout(timer), resolve(r)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
-      };
-      this.waiters.push(waiter);
-    });
+  protected override method() {
+    return adsServiceDefinition.StreamAggregatedResources;
   }
 
-  /** Takes every response not taken yet. */
-  takeAll(): DiscoveryResponse[] {
-    return this.queue.splice(0);
-  }
-
-  /** Half-closes the stream (the server then ends it with OK) and the channel. */
-  close(): void {
-    this.call.end();
-    this.client.close();
-  }
-
-  /** Cancels the stream abruptly, as a crashing proxy would. */
-  cancel(): void {
-    this.call.cancel();
-    this.client.close();
-  }
-
-  private onResponse(response: DiscoveryResponse): void {
-    this.received.push(response);
+  protected override observe(response: DiscoveryResponse): void {
     // A real client echoes the latest nonce it saw on its next request.
     this.remember(response.typeUrl).lastNonce = response.nonce;
-    const index = this.waiters.findIndex((w) => w.match(response));
-    if (index >= 0) this.waiters.splice(index, 1)[0]?.resolve(response);
-    else this.queue.push(response);
+  }
+
+  /** Answers `response` on its type's subscription, with the last ACKed version. */
+  private answer(response: DiscoveryResponse, errorDetail: string | undefined): void {
+    const m = this.remember(response.typeUrl);
+    m.lastNonce = response.nonce;
+    this.send({ typeUrl: response.typeUrl, resourceNames: m.names, responseNonce: response.nonce, versionInfo: m.ackedVersion, errorDetail });
   }
 
   private remember(typeUrl: string): TypeMemory {

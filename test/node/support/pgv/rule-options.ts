@@ -10,18 +10,22 @@ const fieldCache = new WeakMap<DescField, FieldRules | null>();
 const oneofCache = new WeakMap<DescOneof, boolean>();
 const messageCache = new WeakMap<DescMessage, boolean>();
 
+function cachedIn<K extends object, V>(cache: WeakMap<K, V>, key: K, read: (key: K) => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = read(key);
+    cache.set(key, value);
+  }
+  return value;
+}
+
 /**
  * The `(validate.rules)` of a field, undefined when it has none.
  *
  * @example fieldRules(ClusterSchema.field.connectTimeout)?.type.case // "duration"
  */
 export function fieldRules(field: DescField): FieldRules | undefined {
-  let cached = fieldCache.get(field);
-  if (cached === undefined) {
-    cached = hasOption(field, rules) ? getOption(field, rules) : null;
-    fieldCache.set(field, cached);
-  }
-  return cached ?? undefined;
+  return cachedIn(fieldCache, field, (f) => (hasOption(f, rules) ? getOption(f, rules) : null)) ?? undefined;
 }
 
 /**
@@ -30,12 +34,7 @@ export function fieldRules(field: DescField): FieldRules | undefined {
  * @example isOneofRequired(RouteActionSchema.oneofs[0]!) // true (cluster_specifier)
  */
 export function isOneofRequired(oneof: DescOneof): boolean {
-  let cached = oneofCache.get(oneof);
-  if (cached === undefined) {
-    cached = getOption(oneof, required);
-    oneofCache.set(oneof, cached);
-  }
-  return cached;
+  return cachedIn(oneofCache, oneof, (o) => getOption(o, required));
 }
 
 /**
@@ -45,10 +44,5 @@ export function isOneofRequired(oneof: DescOneof): boolean {
  * @example isValidationDisabled(ClusterSchema) // false
  */
 export function isValidationDisabled(desc: DescMessage): boolean {
-  let cached = messageCache.get(desc);
-  if (cached === undefined) {
-    cached = getOption(desc, disabled);
-    messageCache.set(desc, cached);
-  }
-  return cached;
+  return cachedIn(messageCache, desc, (d) => getOption(d, disabled));
 }
