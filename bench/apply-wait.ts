@@ -9,6 +9,7 @@
  *
  * Prints a table and writes bench/results/apply-wait.json.
  */
+import type { ApiEndpoint } from "../scripts/lib/api-caller.js";
 import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -21,11 +22,11 @@ import { runRounds } from "./rounds.js";
 const { values } = parseArgs({ options: { changes: { type: "string", default: "20" } } });
 const changes = Number(values.changes);
 
-function runCli(server: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runCli(server: ApiEndpoint, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(ROOT, "bin/edgeplane.js"), ...args], {
       cwd: ROOT,
-      env: { ...process.env, EDGEPLANE_SERVER: server },
+      env: { ...process.env, EDGEPLANE_SERVER: server.url, EDGEPLANE_TOKEN: server.adminToken },
     });
     let stdout = "";
     let stderr = "";
@@ -46,7 +47,7 @@ await LocalSystem.run({ system: "mesh", xdsClient: { nodeId: "bench-apply-wait",
       `kind: HTTPRoute\nmetadata: {name: echo-split}\nspec:\n  parentRefs: [{name: echo, port: 50051}]\n  rules:\n    - backendRefs: [{name: echo-v1, weight: ${w}}, {name: echo-v2, weight: ${100 - w}}]\n      timeouts: {request: 5s}\n`,
     );
     // Not spawnSync: the xDS client lives in this process and must keep ACKing while the CLI waits.
-    const run = await runCli(mesh.wrangler.url, ["apply", "-f", file, "--wait", "--timeout", "30s", "-o", "json"]);
+    const run = await runCli(mesh.wrangler, ["apply", "-f", file, "--wait", "--timeout", "30s", "-o", "json"]);
     if (run.status !== 0) throw new Error(`apply --wait exited ${run.status}: ${run.stderr}${run.stdout}`);
     const out = JSON.parse(run.stdout) as { wait?: { result: string; writeToLastAckMs?: number | null }[]; waitedMs?: number };
     const outcome = out.wait?.[0];

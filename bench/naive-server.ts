@@ -11,7 +11,7 @@
  * stored, right after the write is answered. It does not go through the zone
  * Durable Object, so it skips the hop the bridge pays (slightly in its favour).
  *
- *   spawned by bench/run.ts: naive-server.ts <zone> <api-url>
+ *   spawned by bench/run.ts: naive-server.ts <zone> <api-url> <admin-token>
  */
 import * as grpc from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
@@ -40,7 +40,7 @@ export type NaiveApi = {
   usage: [null, { cpuUs: number; rssBytes: number }];
 };
 
-const [zone = "zone-a", api = "http://127.0.0.1:8787"] = process.argv.slice(2);
+const [zone = "zone-a", api = "http://127.0.0.1:8787", adminToken = ""] = process.argv.slice(2);
 const model = new ZoneModel();
 let snapshot: Snapshot | undefined;
 
@@ -91,7 +91,7 @@ server.addService(adsServiceDefinition, {
 });
 
 async function getJson<T>(path: string): Promise<T> {
-  const res = await fetch(`${api}${path}`);
+  const res = await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${adminToken}` } });
   if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
   return (await res.json()) as T;
 }

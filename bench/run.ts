@@ -161,7 +161,7 @@ async function main(): Promise<BenchReport> {
   progress.step("ours: done; bridges stopped");
 
   // The baseline: one naive server per zone, loaded from the API now, told each change after its write.
-  const naive = system.zones.map((z) => spawnChild<NaiveApi>(join(ROOT, "bench", "naive-server.ts"), [z, system.wrangler.url], `naive ${z}`));
+  const naive = system.zones.map((z) => spawnChild<NaiveApi>(join(ROOT, "bench", "naive-server.ts"), [z, system.wrangler.url, system.wrangler.adminToken], `naive ${z}`));
   cleanups.defer(async () => void (await Promise.all(naive.map((n) => n.stop()))));
   const naiveAddresses = await Promise.all(naive.map(async (n) => (await n.call("listen", null)).address));
   await Promise.all(naive.map((n) => n.call("load", null)));

@@ -56,7 +56,7 @@ export async function startSystem(sizes: Sizes, opts: { onStep: (step: string) =
     const bridges: BridgeProcess[] = [];
     // Whatever bridges run at the end (stopBridges may have stopped them already).
     t.defer(() => Promise.all(bridges.map((b) => b.stop())));
-    const api = apiCaller(wrangler.url);
+    const api = apiCaller(wrangler);
     const write = async (docs: Resource[]): Promise<number> => {
       const res = docs.length === 1 ? await api("PUT", putPath(docs[0]!), docs[0]) : await api("POST", "/v1/apply", docs);
       if (res.status !== 200 && res.status !== 201) throw new Error(`write refused (${res.status}): ${JSON.stringify(res.body).slice(0, 500)}`);
@@ -104,7 +104,7 @@ export async function startSystem(sizes: Sizes, opts: { onStep: (step: string) =
     };
     const tokens: IssuedToken[] = [];
     opts.onStep("zone tokens");
-    for (const z of zones) tokens.push(await issueZoneTokenFile(wrangler.url, z, join(dir, `${z}.token`)));
+    for (const z of zones) tokens.push(await issueZoneTokenFile(wrangler, z, join(dir, `${z}.token`)));
     const bundles = meshBundles(sizes, backends.map((b) => ({ host: "127.0.0.1", port: b.port })));
     const applyStart = nowMs();
     for (const [i, bundle] of bundles.entries()) {

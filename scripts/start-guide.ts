@@ -6,13 +6,19 @@
 export interface StartedSystem {
   apiUrl: string;
   adsAddress: string;
+  /** The bridge's admin endpoint. */
   adminUrl: string;
+  /** Where the admin API token is. */
+  adminTokenFile: string;
 }
 
 export function startGuide(s: StartedSystem): string {
   const cli = `node bin/edgeplane.js --server ${s.apiUrl}`;
   return `
 Edgeplane is running. Try (each line works pasted as is):
+
+# the CLI and curl use the admin API token npm start made:
+export EDGEPLANE_TOKEN="$(cat ${s.adminTokenFile})"
 
 # call the demo through the mesh (80% echo-v1, 20% echo-v2):
 node --import tsx examples/echo/call.ts --ads ${s.adsAddress} --calls 100
@@ -42,7 +48,7 @@ ${cli} config-dump demo-client --bridge ${s.adminUrl} | head -20
 
 # the bridge's probes and metrics, and the control plane's:
 curl -s ${s.adminUrl}/readyz; curl -s ${s.adminUrl}/metrics | grep edgeplane_bridge_zone
-curl -s ${s.apiUrl}/v1/metrics | grep edgeplane_zone_lag
+curl -s -H "authorization: Bearer $EDGEPLANE_TOKEN" ${s.apiUrl}/v1/metrics | grep edgeplane_zone_lag
 
 Ctrl-C stops everything.
 `;

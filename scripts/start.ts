@@ -10,12 +10,13 @@
  * backends on free ports instead of 50061/50062. State and local secrets
  * live in EDGEPLANE_HOME (.edgeplane/): delete it for a fresh start.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { startEchoBackend } from "../examples/echo/echo-backend.js";
 import { workloadsIn } from "../examples/echo/backends.js";
+import { adminHeaders } from "./lib/api-caller.js";
 import { localSecrets } from "./lib/local-secrets.js";
 import { freePort } from "./lib/ports.js";
 import { ROOT, startBridge, startWrangler } from "./lib/processes.js";
@@ -55,6 +56,10 @@ async function main(): Promise<void> {
   say(`Starting wrangler dev on 127.0.0.1:${apiPort} (local D1 and Durable Objects in ${home}/state) ...`);
   const wrangler = await startWrangler({ port: apiPort, stateDir: join(home, "state"), vars: localSecrets(home) });
   stops.push(() => wrangler.stop());
+  const adminTokenFile = join(home, "admin.token");
+  writeFileSync(adminTokenFile, `${wrangler.adminToken}\n`, { mode: 0o600 });
+  chmodSync(adminTokenFile, 0o600);
+  say(`Admin API token (valid 7 days) in ${adminTokenFile}`);
   for (const [i, w] of demoWorkloads.entries()) {
     const backend = await startEchoBackend(w.name, backendPorts[i]!, w.address);
     stops.push(() => backend.close());
@@ -65,7 +70,11 @@ async function main(): Promise<void> {
   if (existsSync(applied)) {
     say(`examples/demo.yaml was applied on an earlier start; your changes since are kept (delete ${home} to start over)`);
   } else {
-    const res = await fetch(`${wrangler.url}/v1/apply`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(demoBundle(backendPorts)) });
+    const res = await fetch(`${wrangler.url}/v1/apply`, {
+      method: "POST",
+      headers: { ...adminHeaders(wrangler), "content-type": "application/json" },
+      body: JSON.stringify(demoBundle(backendPorts)),
+    });
     const answer = (await res.json()) as { results?: { kind: string; name: string; action: string }[] };
     if (!res.ok) throw new Error(`examples/demo.yaml was refused: ${JSON.stringify(answer)}`);
     writeFileSync(applied, `${new Date().toISOString()}\n`);
@@ -73,7 +82,7 @@ async function main(): Promise<void> {
   }
 
   // Zones require a token in the bridge's Hello: issue one as an operator would.
-  const issued = await issueZoneTokenFile(wrangler.url, "default", join(home, "zone-default.token"));
+  const issued = await issueZoneTokenFile(wrangler, "default", join(home, "zone-default.token"));
   say(`Issued zone token ${issued.id} for zone "default" into ${issued.file}`);
   const bridge = await startBridge({
     zone: "default",
@@ -84,7 +93,7 @@ async function main(): Promise<void> {
   });
   stops.push(() => bridge.stop());
   say(`Bridge for zone "default" serving ADS on ${bridge.adsAddress}`);
-  say(startGuide({ apiUrl: wrangler.url, adsAddress: bridge.adsAddress, adminUrl: `http://127.0.0.1:${adminPort}` }));
+  say(startGuide({ apiUrl: wrangler.url, adsAddress: bridge.adsAddress, adminUrl: `http://127.0.0.1:${adminPort}`, adminTokenFile }));
 }
 
 /** The demo documents, with the workloads on the ports the backends got. */

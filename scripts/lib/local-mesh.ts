@@ -59,7 +59,7 @@ export async function startMesh(): Promise<Mesh> {
       started.add(await startEchoBackend("echo-v2-a"), (b) => b.close()),
     ];
     const wrangler = started.add(await startWrangler({ port: await freePort(), stateDir: join(dir, "state") }), (w) => w.stop());
-    const api = apiCaller(wrangler.url);
+    const api = apiCaller(wrangler);
     const applied = await api("POST", "/v1/apply", demoBundle(backends[0]!.port, backends[1]!.port));
     if (applied.status !== 200) throw new Error(`demo bundle refused: ${JSON.stringify(applied.body)}`);
     const adsPort = await freePort();
@@ -68,7 +68,7 @@ export async function startMesh(): Promise<Mesh> {
     const adminPort = await freePort();
     const tokenArgs = [
       "--token-file",
-      (await issueZoneTokenFile(wrangler.url, "default", join(dir, "zone-default.token"))).file,
+      (await issueZoneTokenFile(wrangler, "default", join(dir, "zone-default.token"))).file,
       "--admin-port",
       String(adminPort),
     ];

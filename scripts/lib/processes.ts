@@ -12,6 +12,8 @@ import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { signApiToken } from "../../src/contract/api-token.js";
+import type { ApiEndpoint } from "./api-caller.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -100,29 +102,45 @@ export async function waitForHttp(url: string, timeoutMs: number): Promise<void>
   throw new Error(`${url} did not answer within ${timeoutMs} ms (${last})`);
 }
 
-export interface Wrangler extends Managed {
-  url: string;
-}
+export interface Wrangler extends Managed, ApiEndpoint {}
 
 /**
  * Applies migrations to the local D1 in `stateDir`, then starts wrangler dev
- * on 127.0.0.1:`port` with that state, and waits until the API answers.
+ * on 127.0.0.1:`port` with that state, waits until the API answers, and
+ * creates an admin API token (a bootstrap token signed with the
+ * API_TOKEN_SECRET it started the Worker with makes the recorded one).
  */
 export async function startWrangler(opts: { port: number; stateDir: string; vars?: Record<string, string> }): Promise<Wrangler> {
   await run(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", opts.stateDir], { CI: "true" });
   const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.stateDir, "--inspector-port", "0", "--show-interactive-dev-session=false"];
-  // Zone tokens need a signing key; a fresh one per run is enough locally (start.ts issues a new token each run).
-  const vars = { ZONE_TOKEN_SECRET: randomBytes(32).toString("hex"), ...opts.vars };
+  // Signing keys for zone and API tokens: fresh ones per run unless given (npm start keeps its own, local-secrets.ts).
+  const vars = { ZONE_TOKEN_SECRET: randomBytes(32).toString("hex"), API_TOKEN_SECRET: randomBytes(32).toString("hex"), ...opts.vars };
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const managed = spawnGroup(process.execPath, args, { env: QUIET_ENV, name: "wrangler" });
   const url = `http://127.0.0.1:${opts.port}`;
   try {
     await waitForHttp(`${url}/healthz`, 60_000);
+    return { ...managed, url, adminToken: await createAdminToken(url, vars.API_TOKEN_SECRET) };
   } catch (err) {
     await managed.stop();
     throw err;
   }
-  return { ...managed, url };
+}
+
+/**
+ * A recorded admin token for the harness (a week), made through the API with
+ * a bootstrap token signed with `secret`, as an operator makes the first one.
+ */
+export async function createAdminToken(url: string, secret: string, subject = "local-admin"): Promise<string> {
+  const bootstrap = (await signApiToken(secret, { sub: "bootstrap", role: "admin", meshes: ["*"], ttlSeconds: 600, bootstrap: true }, Date.now())).token;
+  const res = await fetch(`${url}/v1/tokens`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${bootstrap}`, "content-type": "application/json" },
+    body: JSON.stringify({ subject, role: "admin", meshes: ["*"], ttlSeconds: 7 * 24 * 3600 }),
+  });
+  const body = (await res.json()) as { token?: string };
+  if (res.status !== 201 || !body.token) throw new Error(`POST /v1/tokens answered ${res.status}: ${JSON.stringify(body)}`);
+  return body.token;
 }
 
 export interface BridgeEvent {

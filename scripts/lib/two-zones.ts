@@ -40,7 +40,7 @@ export async function startTwoZones(): Promise<TwoZones> {
       await startWrangler({ port: await freePort(), stateDir: join(dir, "state"), vars: { EDGEPLANE_FAULTS: "on" } }),
       (w) => w.stop(),
     );
-    const api = apiCaller(wrangler.url);
+    const api = apiCaller(wrangler);
     const svc = await api("PUT", "/v1/meshes/default/services/echo", { kind: "Service", metadata: { name: "echo" }, spec: { ports: [{ port: 50051, protocol: "grpc" }] } });
     if (svc.status !== 201) throw new Error(`Service echo refused: ${JSON.stringify(svc.body)}`);
 
@@ -55,7 +55,7 @@ export async function startTwoZones(): Promise<TwoZones> {
           `kind: Workload\nmetadata:\n  name: echo-${zone}\nspec:\n  service: echo\n  address: 127.0.0.1\n  port: ${backend.port}\n  zone: ${zone}\n  health: ${health}\n`,
         );
       await setHealth("healthy");
-      const token = await issueZoneTokenFile(wrangler.url, zone, join(dir, `${zone}.token`));
+      const token = await issueZoneTokenFile(wrangler, zone, join(dir, `${zone}.token`));
       const adsPort = await freePort();
       const bridge = started.add(
         await startBridge({

@@ -4,6 +4,7 @@
  * an operator would.
  */
 import { writeFile } from "node:fs/promises";
+import { adminHeaders, type ApiEndpoint } from "./api-caller.js";
 
 export interface IssuedToken {
   id: string;
@@ -16,16 +17,16 @@ export interface IssuedToken {
  * Creates the Zone resource `zone` (an unchanged PUT when it exists), issues
  * a token for it and writes the token to `file`, readable by its owner only.
  *
- * @example const { file } = await issueZoneTokenFile(wrangler.url, "default", join(dir, "default.token"));
+ * @example const { file } = await issueZoneTokenFile(wrangler, "default", join(dir, "default.token"));
  */
-export async function issueZoneTokenFile(apiUrl: string, zone: string, file: string): Promise<IssuedToken> {
-  const put = await fetch(`${apiUrl}/v1/zones/${zone}`, {
+export async function issueZoneTokenFile(api: ApiEndpoint, zone: string, file: string): Promise<IssuedToken> {
+  const put = await fetch(`${api.url}/v1/zones/${zone}`, {
     method: "PUT",
-    headers: { "content-type": "application/json" },
+    headers: { ...adminHeaders(api), "content-type": "application/json" },
     body: JSON.stringify({ kind: "Zone", metadata: { name: zone }, spec: {} }),
   });
   if (!put.ok) throw new Error(`PUT /v1/zones/${zone} answered ${put.status}: ${await put.text()}`);
-  const res = await fetch(`${apiUrl}/v1/zones/${zone}/tokens`, { method: "POST" });
+  const res = await fetch(`${api.url}/v1/zones/${zone}/tokens`, { method: "POST", headers: adminHeaders(api) });
   const body = (await res.json()) as { id?: string; token?: string };
   if (res.status !== 201 || !body.id || !body.token) throw new Error(`POST /v1/zones/${zone}/tokens answered ${res.status}: ${JSON.stringify(body)}`);
   await writeFile(file, `${body.token}\n`, { mode: 0o600 });
@@ -35,9 +36,9 @@ export async function issueZoneTokenFile(apiUrl: string, zone: string, file: str
 /**
  * Revokes a token through the API.
  *
- * @example await revokeZoneToken(wrangler.url, "default", issued.id);
+ * @example await revokeZoneToken(wrangler, "default", issued.id);
  */
-export async function revokeZoneToken(apiUrl: string, zone: string, id: string): Promise<void> {
-  const res = await fetch(`${apiUrl}/v1/zones/${zone}/tokens/${encodeURIComponent(id)}`, { method: "DELETE" });
+export async function revokeZoneToken(api: ApiEndpoint, zone: string, id: string): Promise<void> {
+  const res = await fetch(`${api.url}/v1/zones/${zone}/tokens/${encodeURIComponent(id)}`, { method: "DELETE", headers: adminHeaders(api) });
   if (!res.ok) throw new Error(`DELETE /v1/zones/${zone}/tokens/${id} answered ${res.status}: ${await res.text()}`);
 }

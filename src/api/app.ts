@@ -40,9 +40,9 @@ app.onError((err, c) => {
 app.notFound((c) => new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`).toResponse());
 
 app.use("*", originCheck);
-app.use("*", authorize);
-
+// Before the token check: a refused request's body must be read (or bounded) too, or its connection hangs (body-limit.ts).
 app.use("/v1/*", bodyLimit);
+app.use("*", authorize);
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 

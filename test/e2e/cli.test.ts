@@ -28,7 +28,7 @@ function cli(args: string[], stdin?: string): Promise<Run> {
     const child = spawn(process.execPath, [join(ROOT, "bin/edgeplane.js"), ...args], {
       cwd: ROOT,
       // A config file of the machine must not point the CLI elsewhere.
-      env: { ...process.env, EDGEPLANE_SERVER: sys.mesh.wrangler.url, XDG_CONFIG_HOME: sys.dir, EDGEPLANE_CONFIG: "", EDGEPLANE_TOKEN: "" },
+      env: { ...process.env, EDGEPLANE_SERVER: sys.mesh.wrangler.url, XDG_CONFIG_HOME: sys.dir, EDGEPLANE_CONFIG: "", EDGEPLANE_TOKEN: sys.mesh.wrangler.adminToken },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
@@ -95,7 +95,8 @@ describe("edgeplane CLI against the local system", () => {
   it("shows the history and the diff between two revisions", async () => {
     const history = await cli(["history", "service", "cli-svc"]);
     expect(history.code).toBe(0);
-    expect(history.stdout).toMatch(new RegExp(`^REVISION\\s+OP\\s+AT\\n${second}\\s+put\\s+\\S+\\n${first}\\s+put\\s+\\S+\\n$`));
+    // Since access control, history says who wrote each revision and through which source (issue 10).
+    expect(history.stdout).toMatch(new RegExp(`^REVISION\\s+OP\\s+AT\\s+BY\\s+SOURCE\\n${second}\\s+put\\s+\\S+\\s+local-admin\\s+local-admin\\n${first}\\s+put\\s+\\S+\\s+local-admin\\s+local-admin\\n$`));
     const diff = await cli(["diff", "service", "cli-svc", "--from", String(first), "--to", String(second)]);
     expect(diff.code).toBe(0);
     expect(diff.stdout).toBe(`Service default/cli-svc: revision ${first} -> ${second}\n~ spec.ports[0].port: 7001 -> 7002\n`);

@@ -16,7 +16,7 @@ describe("config-dump", () => {
     const run = spawnSync(process.execPath, [join(ROOT, "bin/edgeplane.js"), "config-dump", "dump-client", "--bridge", sys.mesh.adminUrl, "-o", "json"], {
       cwd: ROOT,
       encoding: "utf8",
-      env: { ...process.env, EDGEPLANE_SERVER: sys.mesh.wrangler.url },
+      env: { ...process.env, EDGEPLANE_SERVER: sys.mesh.wrangler.url, EDGEPLANE_TOKEN: sys.mesh.wrangler.adminToken },
     });
     expect(run.status, run.stderr).toBe(0);
     type TypeDump = { typeUrl: string; version: string; resources: { name?: string; clusterName?: string }[] };

@@ -7,11 +7,12 @@
  * at once with the port named and nothing left running.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminHeaders, type ApiEndpoint } from "../../scripts/lib/api-caller.js";
 import { freePort } from "../../scripts/lib/ports.js";
 import { ROOT, startBridge, stopGroup, type BridgeProcess } from "../../scripts/lib/processes.js";
 import { revokeZoneToken } from "../../scripts/lib/zone-token.js";
@@ -64,6 +65,23 @@ async function pasteIntoBash(script: string): Promise<{ status: number | null; s
   return { status, stdout, stderr };
 }
 
+/** The CLI as a user runs it, with `token` and nothing from this machine's config. */
+function runCli(server: string, token: string, args: string[], stdin?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, "bin", "edgeplane.js"), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, EDGEPLANE_SERVER: server, EDGEPLANE_TOKEN: token, EDGEPLANE_CONFIG: "", XDG_CONFIG_HOME: home },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.once("exit", (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(stdin ?? "");
+  });
+}
+
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = createServer();
@@ -80,12 +98,15 @@ afterAll(async () => {
 
 describe("npm start", () => {
   let env: Record<string, string>;
+  beforeAll(async () => {
+    env = await ports();
+  });
 
   it("prints commands that work pasted into bash, and Ctrl-C stops everything", { timeout: 240_000 }, async () => {
-    env = await ports();
     const started = await npmStart(env, /Ctrl-C stops everything\./);
     const text = started.output();
     expect(text).toContain("Applied examples/demo.yaml");
+    expect(statSync(join(home, "admin.token")).mode & 0o777).toBe(0o600);
     const guide = text.slice(text.indexOf("Try (each line works pasted as is):") + 36, text.indexOf("Ctrl-C stops everything."));
     const pasted = await pasteIntoBash(guide);
     expect(pasted.stderr).not.toMatch(/command not found|No such file/);
@@ -104,7 +125,9 @@ describe("npm start", () => {
     const started = await npmStart(env, /Ctrl-C stops everything\./);
     expect(started.output()).toContain("applied on an earlier start");
     const api = `http://127.0.0.1:${env.EDGEPLANE_API_PORT}`;
-    const route = (await (await fetch(`${api}/v1/meshes/default/httproutes/echo-split`)).json()) as { spec: { rules: { backendRefs: { name: string; weight: number }[] }[] } };
+    const admin: ApiEndpoint = { url: api, adminToken: readFileSync(join(home, "admin.token"), "utf8").trim() };
+    const auth = { headers: adminHeaders(admin) };
+    const route = (await (await fetch(`${api}/v1/meshes/default/httproutes/echo-split`, auth)).json()) as { spec: { rules: { backendRefs: { name: string; weight: number }[] }[] } };
     expect(route.spec.rules[0]!.backendRefs.find((b) => b.name === "echo-v2")?.weight).toBe(100);
 
     // A bridge outside npm start, with the token of the first run: same signing secret, so accepted.
@@ -114,15 +137,64 @@ describe("npm start", () => {
     expect(outside.events.some((e) => e.event === "zone_refused")).toBe(false);
 
     // Revoked: refused; a new token written into the same file is used at once (no 30 s wait, no restart).
-    const tokens = (await (await fetch(`${api}/v1/zones/default/tokens`)).json()) as { items: { id: string; revokedAt: string | null }[] };
+    const tokens = (await (await fetch(`${api}/v1/zones/default/tokens`, auth)).json()) as { items: { id: string; revokedAt: string | null }[] };
     const since = outside.events.length;
-    for (const t of tokens.items.filter((t) => t.revokedAt === null)) await revokeZoneToken(api, "default", t.id);
+    for (const t of tokens.items.filter((t) => t.revokedAt === null)) await revokeZoneToken(admin, "default", t.id);
     const refused = await outside.waitFor((e) => e.event === "zone_refused", 20_000, since);
     expect(refused.code).toBe("token_revoked");
-    const issued = (await (await fetch(`${api}/v1/zones/default/tokens`, { method: "POST" })).json()) as { token: string };
+    const issued = (await (await fetch(`${api}/v1/zones/default/tokens`, { method: "POST", ...auth })).json()) as { token: string };
     writeFileSync(outsideToken, `${issued.token}\n`);
     // Well before the 30 s the zone asked to wait: the new token in the file is news.
     await outside.waitFor((e) => e.event === "zone_connected", 15_000, outside.events.length);
+
+    process.kill(-started.child.pid!, "SIGINT");
+    expect(await started.exited).toBe(0);
+  });
+
+  it("guards the API with tokens as a user meets them through the CLI (issue 10)", { timeout: 180_000 }, async () => {
+    const started = await npmStart(env, /Ctrl-C stops everything\./);
+    const server = `http://127.0.0.1:${env.EDGEPLANE_API_PORT}`;
+    const admin = readFileSync(join(home, "admin.token"), "utf8").trim();
+    const cli = (token: string, args: string[], stdin?: string) => runCli(server, token, args, stdin);
+    const mint = async (args: string[]) => {
+      const r = await cli(admin, ["token", "create", ...args]);
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.trim();
+    };
+    expect((await cli(admin, ["get", "services"])).stdout).toContain("echo-v1");
+    const reader = await mint(["--subject", "viewer", "--role", "reader", "--meshes", "default"]);
+    const writer = await mint(["--subject", "ci", "--role", "writer", "--meshes", "default", "--sources", "gitops"]);
+    const other = await mint(["--subject", "team-b", "--role", "writer", "--meshes", "default"]);
+    const svc = (name: string, port = 7001) => `kind: Service\nmetadata: {name: ${name}}\nspec: {ports: [{port: ${port}}]}\n`;
+
+    expect((await cli(reader, ["get", "services"])).status).toBe(0);
+    const readerWrite = await cli(reader, ["apply", "-f", "-"], svc("by-reader"));
+    expect(readerWrite.status).toBe(1);
+    expect(readerWrite.stderr).toMatch(/forbidden/);
+    expect((await cli(writer, ["apply", "-f", "-", "-m", "elsewhere"], svc("x"))).stderr).toMatch(/forbidden/);
+    expect((await cli(writer, ["token", "list"])).stderr).toMatch(/forbidden/);
+    const zoneToken = await fetch(`${server}/v1/zones/default/tokens`, { method: "POST", headers: { authorization: `Bearer ${writer}` } });
+    expect(zoneToken.status).toBe(403);
+
+    // Two sources cannot overwrite each other; a pruning apply deletes exactly what left the bundle.
+    expect((await cli(writer, ["apply", "-f", "-", "--source", "gitops", "--prune"], svc("git-a") + "---\n" + svc("git-b"))).status).toBe(0);
+    const clash = await cli(other, ["apply", "-f", "-"], svc("git-a", 9999));
+    expect(clash.status).toBe(1);
+    expect(clash.stderr).toMatch(/owned_by_other_source[\s\S]*gitops/);
+    expect((await cli(writer, ["apply", "-f", "-", "--source", "gitops", "--prune"], svc("git-a"))).status).toBe(0);
+    expect((await cli(admin, ["get", "service", "git-b"])).status).toBe(1);
+    expect((await cli(admin, ["get", "service", "git-a"])).status).toBe(0);
+    const history = await cli(admin, ["history", "service", "git-b"]);
+    expect(history.stdout).toMatch(/delete\s+\S+\s+ci\s+gitops/);
+
+    // Revoked: refused on the very next request.
+    const list = JSON.parse((await cli(admin, ["token", "list", "-o", "json"])).stdout) as { items: { id: string; subject: string }[] };
+    const id = list.items.find((t) => t.subject === "viewer")!.id;
+    expect((await cli(admin, ["token", "revoke", id])).status).toBe(0);
+    const after = await cli(reader, ["get", "services"]);
+    expect(after.status).toBe(1);
+    expect(after.stderr).toMatch(/unauthenticated[\s\S]*revoked/);
+    expect((await fetch(`${server}/v1/meshes`)).status).toBe(401);
 
     process.kill(-started.child.pid!, "SIGINT");
     expect(await started.exited).toBe(0);

@@ -6,6 +6,7 @@
  * hung until the connection timed out (35 s here); an 8 MiB body that the
  * Worker cancelled reset the connection ("fetch failed").
  */
+import { adminHeaders } from "../../scripts/lib/api-caller.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,14 +51,14 @@ describe("bodies over the limit", () => {
     it(`refuses ${label} with 413 and answers the next request on the connection`, async () => {
       const url = `${wrangler!.url}/v1/meshes/default/services/too-big`;
       const body = asStream ? chunked(size) : new Uint8Array(size).fill(0x61);
-      const init = { method: "PUT", headers: { "content-type": "application/json" }, body, duplex: "half", signal: AbortSignal.timeout(20_000) };
+      const init = { method: "PUT", headers: { ...adminHeaders(wrangler!), "content-type": "application/json" }, body, duplex: "half", signal: AbortSignal.timeout(20_000) };
       const refused = await fetch(url, init as RequestInit);
       expect(refused.status).toBe(413);
       expect(((await refused.json()) as { code: string }).code).toBe("payload_too_large");
       // Same undici pool, so the same kept-alive connection: it must not hang.
       const next = await fetch(`${wrangler!.url}/healthz`, { signal: AbortSignal.timeout(10_000) });
       expect(next.status).toBe(200);
-      expect((await fetch(`${wrangler!.url}/v1/meshes/default/services/too-big`, { signal: AbortSignal.timeout(10_000) })).status).toBe(404);
+      expect((await fetch(`${wrangler!.url}/v1/meshes/default/services/too-big`, { headers: adminHeaders(wrangler!), signal: AbortSignal.timeout(10_000) })).status).toBe(404);
     });
   }
 });

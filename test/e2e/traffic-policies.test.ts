@@ -5,6 +5,7 @@
  * the clients without restarting anything. One file, so wrangler dev starts
  * once; each check has its own Services so the checks do not interfere.
  */
+import { adminHeaders } from "../../scripts/lib/api-caller.js";
 import { status as grpcStatus } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ECHO_OTHER_METHOD_PATH, EchoClient, startEchoBackend, type EchoBackend } from "../../examples/echo/echo-backend.js";
@@ -222,7 +223,7 @@ describe("routing", () => {
       "          weight: 50",
       "",
     ].join("\n");
-    const res = await fetch(`${mesh.wrangler.url}/v1/apply`, { method: "POST", headers: { "content-type": "application/yaml" }, body: gamma });
+    const res = await fetch(`${mesh.wrangler.url}/v1/apply`, { method: "POST", headers: { ...adminHeaders(mesh.wrangler), "content-type": "application/yaml" }, body: gamma });
     expect(res.status).toBe(200);
     const c = newProxy("xds:///smiley:80", "faces-client", "faces");
     const counts = await tally(c, 200);

@@ -3,6 +3,7 @@
  * Object checks the Hello token against D1) and edgeplane-bridge processes
  * given a token file, a revoked one, or none.
  */
+import { adminHeaders } from "../../scripts/lib/api-caller.js";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { BridgeEvent, BridgeProcess } from "../../scripts/lib/processes.js";
@@ -26,23 +27,23 @@ async function attemptsIn(b: BridgeProcess, fromMs: number): Promise<number> {
 
 describe("zone tokens between a real bridge and wrangler dev", () => {
   it("serves a bridge with a valid token, and drops it as soon as the token is revoked", async () => {
-    const issued = await issueZoneTokenFile(sys.wrangler.url, ZONE, join(sys.dir, "valid.token"));
+    const issued = await issueZoneTokenFile(sys.wrangler, ZONE, join(sys.dir, "valid.token"));
     const b = await bridge("valid", ["--token-file", issued.file], true);
     expect(b.events.some((e) => e.event === "zone_connected")).toBe(true);
 
-    await revokeZoneToken(sys.wrangler.url, ZONE, issued.id);
+    await revokeZoneToken(sys.wrangler, ZONE, issued.id);
     const refused = await b.waitFor(refusal);
     expect(refused).toMatchObject({ code: "token_revoked" });
     expect(Number(refused.retryAfterMs)).toBeGreaterThanOrEqual(30_000);
-    const status = (await (await fetch(`${sys.wrangler.url}/v1/zones/${ZONE}/status`)).json()) as { bridges: { connected: boolean }[] };
+    const status = (await (await fetch(`${sys.wrangler.url}/v1/zones/${ZONE}/status`, { headers: adminHeaders(sys.wrangler) })).json()) as { bridges: { connected: boolean }[] };
     expect(status.bridges.length).toBeGreaterThan(0);
     expect(status.bridges.every((x) => !x.connected)).toBe(true);
     await b.stop();
   });
 
   it("refuses a revoked token (token_revoked) and no token (token_missing), and the bridges wait instead of hammering", async () => {
-    const issued = await issueZoneTokenFile(sys.wrangler.url, ZONE, join(sys.dir, "revoked.token"));
-    await revokeZoneToken(sys.wrangler.url, ZONE, issued.id);
+    const issued = await issueZoneTokenFile(sys.wrangler, ZONE, join(sys.dir, "revoked.token"));
+    await revokeZoneToken(sys.wrangler, ZONE, issued.id);
     const [revoked, tokenless] = await Promise.all([
       bridge("revoked", ["--token-file", issued.file], false),
       bridge("tokenless", [], false),
