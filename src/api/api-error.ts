@@ -22,6 +22,8 @@ const STATUS = {
   too_large: 422,
   missing_reference: 422,
   name_mismatch: 422,
+  /** Identity-based policy (TrafficPermission) in a mesh whose mTLS is disabled. */
+  mtls_required: 422,
   unauthenticated: 401,
   forbidden: 403,
   forbidden_origin: 403,

@@ -94,6 +94,14 @@ export function referencesOf(r: Resource, document: number): Reference[] {
     case "BackendPolicy":
       out.push(service(r.spec.targetRef.name, "spec.targetRef.name"));
       break;
+    case "TrafficPermission":
+      out.push(service(r.spec.targetRef.name, "spec.targetRef.name"));
+      r.spec.rules.forEach((rule, i) =>
+        rule.from.forEach((f, j) => {
+          if (f.kind === "Service" && f.name !== undefined) out.push(service(f.name, `spec.rules[${i}].from[${j}].name`));
+        }),
+      );
+      break;
     case "Service":
     case "Mesh":
     case "Zone":

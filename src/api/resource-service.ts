@@ -7,6 +7,7 @@ import type { Conversion, WriteResult, WriteWarning } from "../contract/write-re
 import type { ResourceStore, StoredDocument, Write } from "../store/resource-store.js";
 import { StoreError } from "../store/store-error.js";
 import { ApiError } from "./api-error.js";
+import { checkMtlsRules } from "./mtls-rules.js";
 import { checkReferences } from "./references.js";
 import { referrersOf } from "./referrers.js";
 import type { WriteContext } from "./write-context.js";
@@ -167,7 +168,9 @@ export class ResourceService {
 
   /** `indexes[i]`: where `puts[i]` was in the request, for references and warnings. */
   private async apply(puts: Resource[], indexes: number[], deletes: StoredDocument[], ifMatch?: number, dryRun = false): Promise<Outcome> {
-    await checkReferences(this.store, puts, indexes, new Set(deletes.map((d) => keyString(resourceKey(d.resource)))));
+    const deleting = new Set(deletes.map((d) => keyString(resourceKey(d.resource))));
+    await checkReferences(this.store, puts, indexes, deleting);
+    await checkMtlsRules(this.store, puts, indexes, deleting);
     const warnings = puts.flatMap((r, i) =>
       proxyWarnings(r).map((w) => ({ document: indexes[i] ?? i, kind: r.kind, mesh: r.metadata.mesh ?? "", name: r.metadata.name, ...w })),
     );

@@ -6,7 +6,7 @@ type Row = Resource & { status?: { source?: string } };
 
 /** The columns that say what a resource of each kind does, after NAME. */
 const COLUMNS: { [K in Kind]: { headers: string[]; cells(r: ResourceOf<K> & { status?: { source?: string } }): string[] } } = {
-  Mesh: { headers: ["MTLS"], cells: (r) => [r.spec.mtls?.mode ?? "disabled"] },
+  Mesh: { headers: ["MTLS", "CERT-TTL"], cells: (r) => [r.spec.mtls?.mode ?? "disabled", r.spec.mtls && r.spec.mtls.mode !== "disabled" ? r.spec.mtls.certTTL : ""] },
   Zone: { headers: ["INGRESS"], cells: (r) => [r.spec.ingress ? `${r.spec.ingress.address}:${r.spec.ingress.port}` : ""] },
   Service: {
     headers: ["PORTS"],
@@ -21,6 +21,10 @@ const COLUMNS: { [K in Kind]: { headers: string[]; cells(r: ResourceOf<K> & { st
   BackendPolicy: {
     headers: ["TARGET", "LOCALITY"],
     cells: (r) => [r.spec.targetRef.name, r.spec.locality?.mode ?? "preferLocal"],
+  },
+  TrafficPermission: {
+    headers: ["TARGET", "RULES"],
+    cells: (r) => [r.spec.targetRef.name, r.spec.rules.map((rule) => `${rule.action}:${rule.from.map((f) => f.name ?? "*").join("+")}`).join(",")],
   },
 };
 

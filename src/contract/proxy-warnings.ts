@@ -39,6 +39,7 @@ export function proxyWarnings(r: Resource): ProxyWarning[] {
     case "Zone":
     case "Service":
     case "Workload":
+    case "TrafficPermission":
       return [];
   }
 }

@@ -10,6 +10,7 @@ import type { meshSpec } from "./schema/mesh.js";
 import type { meshScopedMetadata, serverMetadata } from "./schema/metadata.js";
 import type { protocol, servicePort, serviceSpec } from "./schema/service.js";
 import type { health, workloadSpec } from "./schema/workload.js";
+import type { permissionRule, trafficPermissionSpec } from "./schema/traffic-permission.js";
 import type { zoneSpec } from "./schema/zone.js";
 
 /**
@@ -20,7 +21,7 @@ import type { zoneSpec } from "./schema/zone.js";
  * and the bridge only ever see documents that passed.
  */
 
-export const KINDS = ["Mesh", "Zone", "Service", "Workload", "HTTPRoute", "GRPCRoute", "BackendPolicy"] as const;
+export const KINDS = ["Mesh", "Zone", "Service", "Workload", "HTTPRoute", "GRPCRoute", "BackendPolicy", "TrafficPermission"] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Mesh and Zone live outside any mesh; everything else belongs to one. */
@@ -35,6 +36,7 @@ export const KIND_PLURALS: Readonly<Record<Kind, string>> = {
   HTTPRoute: "httproutes",
   GRPCRoute: "grpcroutes",
   BackendPolicy: "backendpolicies",
+  TrafficPermission: "trafficpermissions",
 };
 
 export type Labels = z.output<typeof labels>;
@@ -76,6 +78,8 @@ export type HealthCheck = z.output<typeof healthCheck>;
 export type LocalityPolicy = z.output<typeof localityPolicy>;
 export type LoadBalancerType = z.output<typeof loadBalancerType>;
 export type BackendPolicySpec = z.output<typeof backendPolicySpec>;
+export type TrafficPermissionSpec = z.output<typeof trafficPermissionSpec>;
+export type PermissionRule = z.output<typeof permissionRule>;
 
 export interface SpecByKind {
   Mesh: MeshSpec;
@@ -85,6 +89,7 @@ export interface SpecByKind {
   HTTPRoute: HTTPRouteSpec;
   GRPCRoute: GRPCRouteSpec;
   BackendPolicy: BackendPolicySpec;
+  TrafficPermission: TrafficPermissionSpec;
 }
 
 export interface ResourceOf<K extends Kind> {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { labels, MAX_WEIGHT, name } from "./schema/fields.js";
 import { ignored, strictObject } from "./schema/strict-object.js";
 import { parseOrThrow } from "./schema-errors.js";
+import { TRAFFIC_TARGET_GROUP, TRAFFIC_TARGET_VERSIONS, trafficTargetToPermission } from "./smi-traffic-target.js";
 import { ValidationError } from "./validation-error.js";
 
 /**
@@ -12,7 +13,8 @@ import { ValidationError } from "./validation-error.js";
  * `specs.smi-spec.io` HTTPRouteGroup in the same bundle gives a split's
  * `matches` (v1alpha3 and later), and traffic the matches do not take keeps
  * going to the root service, as SMI says. SMI's `pathRegex` is a regex over
- * the whole path; `methods: ["*"]` is any method.
+ * the whole path; `methods: ["*"]` is any method. An `access.smi-spec.io`
+ * TrafficTarget becomes a TrafficPermission (smi-traffic-target.ts).
  */
 
 export const CONVERTED_FROM_LABEL = "edgeplane.io/converted-from";
@@ -114,23 +116,29 @@ export function convertSmiBundle(docs: readonly unknown[]): BundleEntry[] {
   docs.forEach((doc, index) => {
     const kind = smiKind(doc);
     if (kind === "HTTPRouteGroup") return;
+    const apiVersion = String((doc as { apiVersion?: unknown }).apiVersion);
+    if (kind === "TrafficTarget") {
+      const converted = at(index, () => trafficTargetToPermission(doc, versioned(doc, TRAFFIC_TARGET_GROUP, TRAFFIC_TARGET_VERSIONS), CONVERTED_FROM_LABEL));
+      out.push({ index, doc: converted, convertedFrom: `${apiVersion} TrafficTarget` });
+      return;
+    }
     if (kind !== "TrafficSplit") {
       out.push({ index, doc });
       return;
     }
-    const apiVersion = String((doc as { apiVersion?: unknown }).apiVersion);
     out.push({ index, doc: at(index, () => splitToRoute(doc, groups)), convertedFrom: `${apiVersion} TrafficSplit` });
   });
   return out;
 }
 
 /** The SMI kind of a document, recognised by its apiVersion group. */
-function smiKind(doc: unknown): "TrafficSplit" | "HTTPRouteGroup" | undefined {
+function smiKind(doc: unknown): "TrafficSplit" | "HTTPRouteGroup" | "TrafficTarget" | undefined {
   if (typeof doc !== "object" || doc === null) return undefined;
   const { apiVersion, kind } = doc as { apiVersion?: unknown; kind?: unknown };
   if (typeof apiVersion !== "string") return undefined;
   if (kind === "TrafficSplit" && apiVersion.startsWith("split.smi-spec.io/")) return "TrafficSplit";
   if (kind === "HTTPRouteGroup" && apiVersion.startsWith("specs.smi-spec.io/")) return "HTTPRouteGroup";
+  if (kind === "TrafficTarget" && apiVersion.startsWith(`${TRAFFIC_TARGET_GROUP}/`)) return "TrafficTarget";
   return undefined;
 }
 

@@ -6,6 +6,7 @@ import { httpRouteSpec } from "./http-route.js";
 import { meshSpec } from "./mesh.js";
 import { globalMetadata, meshRequiredMetadata, meshScopedMetadata } from "./metadata.js";
 import { serviceSpec } from "./service.js";
+import { trafficPermissionSpec } from "./traffic-permission.js";
 import { workloadSpec } from "./workload.js";
 import { zoneSpec } from "./zone.js";
 import { ignored, strictObject } from "./strict-object.js";
@@ -23,6 +24,7 @@ export const SPEC_SCHEMAS: { readonly [K in Kind]: z.ZodType<SpecByKind[K]> } = 
   HTTPRoute: httpRouteSpec,
   GRPCRoute: grpcRouteSpec,
   BackendPolicy: backendPolicySpec,
+  TrafficPermission: trafficPermissionSpec,
 };
 
 /**
