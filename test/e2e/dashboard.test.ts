@@ -28,16 +28,33 @@ afterAll(async () => {
 
 async function signedIn(token: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
   const page = await (await browser.newContext({ viewport })).newPage();
+  // What the page said, for a failure's message: a test that waits on the page otherwise only says "timeout".
+  const said: string[] = [];
+  page.on("console", (m) => said.push(`console ${m.type()}: ${m.text()}`));
+  page.on("pageerror", (e) => said.push(`page error: ${e.message}`));
+  page.on("response", (r) => { if (r.status() >= 400) said.push(`${r.status()} ${r.url()}`); });
+  pages.set(page, said);
   await page.goto(`${sys.mesh.wrangler.url}/`);
   await page.getByLabel("API token").fill(token);
   await page.getByRole("button", { name: "Sign in" }).click();
   return page;
+}
+const pages = new Map<Page, string[]>();
+
+/** Waits for the overview's counts of the default mesh, or fails with what the page showed and said. */
+async function overviewShown(page: Page): Promise<void> {
+  try {
+    await page.waitForSelector("[data-testid=counts-default]", { timeout: 20_000 });
+  } catch {
+    throw new Error(`the overview never appeared; the page shows: ${await page.locator("main").innerText()}\n${(pages.get(page) ?? []).join("\n")}`);
+  }
 }
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 describe("the dashboard in a browser", () => {
   it("shows the demo mesh's zone, bridge and proxy as SYNCED", async () => {
     const page = await signedIn(sys.mesh.wrangler.adminToken);
+    await overviewShown(page);
     await expect.poll(() => page.getByTestId("counts-default").textContent(), { timeout: 20_000 }).toMatch(/^SYNCED 1 · STALE 0 · NACKED 0/);
     const zones = page.getByRole("table", { name: "Zones and bridges" });
     await expect.poll(() => zones.textContent()).toContain("default");
@@ -53,7 +70,7 @@ describe("the dashboard in a browser", () => {
 
   it("an edit's rollout reaches the proxy without a reload; history, diff and rollback", async () => {
     const page = await signedIn(sys.mesh.wrangler.adminToken);
-    await page.waitForSelector("[data-testid=counts-default]");
+    await overviewShown(page);
     await page.getByRole("link", { name: "Edit" }).click();
     await page.getByLabel("YAML documents").fill(
       ["kind: HTTPRoute", "metadata: {name: echo-split}", "spec:", "  parentRefs: [{name: echo, port: 50051}]", "  rules:", "    - backendRefs: [{name: echo-v1, weight: 50}, {name: echo-v2, weight: 50}]", "      timeouts: {request: 5s}", ""].join("\n"),
@@ -89,7 +106,7 @@ describe("the dashboard in a browser", () => {
     const res = await sys.mesh.api("POST", "/v1/tokens", { subject: "ui-reader", role: "reader", meshes: ["default"], ttlSeconds: 3600 });
     expect(res.status).toBe(201);
     const page = await signedIn(String(res.body.token));
-    await page.waitForSelector("[data-testid=counts-default]");
+    await overviewShown(page);
     await page.goto(`${sys.mesh.wrangler.url}/ui/#/mesh/default/httproutes/echo-split`);
     await page.getByTestId("rollout-summary").waitFor();
     expect(await page.getByRole("button", { name: /^Roll back/ }).count()).toBe(0);
@@ -102,7 +119,7 @@ describe("the dashboard in a browser", () => {
 
   it("the proxies page lists the client with its zone, bridge and per-type state", async () => {
     const page = await signedIn(sys.mesh.wrangler.adminToken);
-    await page.waitForSelector("[data-testid=counts-default]");
+    await overviewShown(page);
     await page.goto(`${sys.mesh.wrangler.url}/ui/#/proxies/default`);
     const table = page.getByRole("table", { name: "Proxies" });
     await table.waitFor();
