@@ -121,7 +121,8 @@ describe("the dashboard in a browser", () => {
     const page = await signedIn(sys.mesh.wrangler.adminToken);
     await overviewShown(page);
     await page.goto(`${sys.mesh.wrangler.url}/ui/#/proxies/default`);
-    const table = page.getByRole("table", { name: "Proxies" });
+    await page.getByRole("heading", { name: "Proxies of default" }).waitFor();
+    const table = page.getByRole("table", { name: "Proxies", exact: true });
     await table.waitFor();
     const text = await table.textContent();
     expect(text).toContain("ui-client");
