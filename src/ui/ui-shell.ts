@@ -35,7 +35,6 @@ export const UI_SHELL = `<!doctype html>
   <strong>Edgeplane</strong>
   <nav aria-label="main" id="nav" hidden>
     <a href="#/">Overview</a>
-    <a href="#/propagation">Propagation</a>
     <a href="#/edit">Edit</a>
     <button type="button" id="sign-out">Sign out</button>
   </nav>
