@@ -128,6 +128,12 @@ describe("the dashboard in a browser", () => {
     expect(text).toContain("ui-client");
     expect(text).toMatch(/Cluster: SYNCED/);
     await shot(page, "proxies");
+    await page.goto(`${sys.mesh.wrangler.url}/ui/#/propagation/default`);
+    await page.getByRole("heading", { name: "Propagation in default" }).waitFor();
+    const perRevision = await page.getByRole("table", { name: "Write to last ACK per revision" }).locator("tbody tr").count();
+    expect(perRevision).toBeGreaterThanOrEqual(1);
+    expect(await page.getByRole("img", { name: "Write to last ACK per revision" }).locator("rect").count()).toBe(perRevision);
+    await shot(page, "propagation");
     await page.context().close();
   }, 60_000);
 });
