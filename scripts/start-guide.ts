@@ -17,6 +17,9 @@ export function startGuide(s: StartedSystem): string {
   return `
 Edgeplane is running. Try (each line works pasted as is):
 
+# the dashboard: open ${s.apiUrl}/ui/ and sign in with the token in
+# ${s.adminTokenFile} (print it with: cat ${s.adminTokenFile})
+
 # the CLI and curl use the admin API token npm start made:
 export EDGEPLANE_TOKEN="$(cat ${s.adminTokenFile})"
 

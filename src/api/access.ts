@@ -5,6 +5,7 @@ import { ApiError } from "./api-error.js";
 import type { ApiContext, AppEnv } from "./app-env.js";
 import { AuthPenalty } from "./auth-penalty.js";
 import { ROUTES, type RouteSpec } from "./route-table.js";
+import { UI_ROUTES } from "../ui/ui-route-table.js";
 
 /**
  * Where a route's mesh comes from, for the token's `meshes` to be checked
@@ -92,11 +93,12 @@ async function authenticate(c: ApiContext): Promise<ApiTokenClaims> {
 }
 
 interface RouteMatch {
-  route: RouteSpec;
+  route: Pick<RouteSpec, "method" | "path" | "access">;
   params: Record<string, string>;
 }
 
-const COMPILED = ROUTES.map((route) => {
+// The dashboard's routes are decided here too (src/ui/ui-route-table.ts), apart from the API's table only because they are not in the OpenAPI document.
+const COMPILED = [...ROUTES, ...UI_ROUTES].map((route) => {
   const names: string[] = [];
   const pattern = route.path.replace(/[.]/g, "\\.").replace(/\{([^}]+)\}/g, (_m, name: string) => {
     names.push(name);

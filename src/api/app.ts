@@ -22,6 +22,7 @@ import { metricsRoutes } from "./metrics-routes.js";
 import { tokenRoutes } from "./token-routes.js";
 import { zoneRoutes } from "./zone-routes.js";
 import { zoneTokenRoutes } from "./zone-token-routes.js";
+import { uiRoutes } from "../ui/ui-routes.js";
 
 
 /**
@@ -81,6 +82,7 @@ app.route("/", zoneTokenRoutes);
 app.route("/", zoneRoutes);
 app.route("/", metricsRoutes);
 app.route("/", tokenRoutes);
+app.route("/", uiRoutes);
 
 // ---- global kinds: Mesh and Zone ------------------------------------------
 

@@ -1,0 +1,23 @@
+import type { Access } from "../api/access.js";
+
+/**
+ * The dashboard's routes and their access decisions. They are not part of the
+ * JSON API (so not in the OpenAPI document), but access.ts reads this table
+ * next to ROUTES, so no UI route is served without a decision
+ * (test/worker/ui-pages.test.ts checks that every UI route the app registers
+ * is here).
+ */
+export interface UiRouteSpec {
+  method: "GET";
+  path: string;
+  summary: string;
+  access: Access;
+}
+
+const SHELL = "the page shell is the sign-in form and a script; it holds no mesh data, which the script reads from the JSON API with the user's token";
+
+export const UI_ROUTES: readonly UiRouteSpec[] = [
+  { method: "GET", path: "/", summary: "redirects to the dashboard", access: { public: "a redirect reveals nothing" } },
+  { method: "GET", path: "/ui/", summary: "the dashboard", access: { public: SHELL } },
+  { method: "GET", path: "/ui/app.js", summary: "the dashboard's script", access: { public: "static code, the same for everyone" } },
+];

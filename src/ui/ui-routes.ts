@@ -1,0 +1,30 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../api/app-env.js";
+import { UI_CLIENT } from "./ui-client.js";
+import { UI_SHELL } from "./ui-shell.js";
+
+/**
+ * Serves the dashboard: one HTML shell and one script, both from the Worker
+ * (nothing fetched from elsewhere). The script calls the JSON API
+ * same-origin with the token kept in session storage, so the API's access
+ * decisions are the dashboard's too.
+ */
+export const uiRoutes = new Hono<AppEnv>();
+
+// Only same-origin scripts, no inline code, no framing: a page that holds a token must not run others' code.
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+uiRoutes.get("/", (c) => c.redirect("/ui/", 302));
+uiRoutes.get("/ui/", (c) => {
+  c.header("content-security-policy", CSP);
+  c.header("x-content-type-options", "nosniff");
+  c.header("referrer-policy", "no-referrer");
+  c.header("cache-control", "no-store");
+  return c.html(UI_SHELL);
+});
+uiRoutes.get("/ui/app.js", (c) => {
+  c.header("content-type", "text/javascript; charset=utf-8");
+  c.header("x-content-type-options", "nosniff");
+  c.header("cache-control", "no-cache");
+  return c.body(UI_CLIENT);
+});

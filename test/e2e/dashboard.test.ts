@@ -1,0 +1,139 @@
+/**
+ * The dashboard in a real Chromium (Debian's, driven by playwright-core; no
+ * browser download), against wrangler dev with a bridge and a real
+ * @grpc/grpc-js-xds client. A change made on the Edit page is watched rolling
+ * out on the resource page without a reload; history, diff and rollback; a
+ * reader sees no write buttons. Screenshots go to .edgeplane/test-results/ui/.
+ */
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useLocalSystem } from "./support/use-local-system.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SHOTS = join(process.cwd(), ".edgeplane", "test-results", "ui");
+const sys = useLocalSystem({ system: "mesh", xdsClient: { nodeId: "ui-client", warm: true } });
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (.ci/run does this in CI)`);
+  await mkdir(SHOTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function signedIn(token: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
+  const page = await (await browser.newContext({ viewport })).newPage();
+  // What the page said, for a failure's message: a test that waits on the page otherwise only says "timeout".
+  const said: string[] = [];
+  page.on("console", (m) => said.push(`console ${m.type()}: ${m.text()}`));
+  page.on("pageerror", (e) => said.push(`page error: ${e.message}`));
+  page.on("response", (r) => { if (r.status() >= 400) said.push(`${r.status()} ${r.url()}`); });
+  pages.set(page, said);
+  await page.goto(`${sys.mesh.wrangler.url}/`);
+  await page.getByLabel("API token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  return page;
+}
+const pages = new Map<Page, string[]>();
+
+/** Waits for the overview's counts of the default mesh, or fails with what the page showed and said. */
+async function overviewShown(page: Page): Promise<void> {
+  try {
+    await page.waitForSelector("[data-testid=counts-default]", { timeout: 20_000 });
+  } catch {
+    throw new Error(`the overview never appeared; the page shows: ${await page.locator("main").innerText()}\n${(pages.get(page) ?? []).join("\n")}`);
+  }
+}
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+describe("the dashboard in a browser", () => {
+  it("shows the demo mesh's zone, bridge and proxy as SYNCED", async () => {
+    const page = await signedIn(sys.mesh.wrangler.adminToken);
+    await overviewShown(page);
+    await expect.poll(() => page.getByTestId("counts-default").textContent(), { timeout: 20_000 }).toMatch(/^SYNCED 1 · STALE 0 · NACKED 0/);
+    const zones = page.getByRole("table", { name: "Zones and bridges" });
+    await expect.poll(() => zones.textContent()).toContain("default");
+    expect(await zones.textContent()).toContain("connected");
+    expect(await page.getByRole("table", { name: /Proxies of default/ }).textContent()).toContain("ui-client");
+    await shot(page, "overview");
+    const phone = await signedIn(sys.mesh.wrangler.adminToken, { width: 390, height: 844 });
+    await expect.poll(() => phone.getByTestId("counts-default").textContent(), { timeout: 20_000 }).toMatch(/^SYNCED 1/);
+    await shot(phone, "overview-phone");
+    await page.context().close();
+    await phone.context().close();
+  }, 60_000);
+
+  it("an edit's rollout reaches the proxy without a reload; history, diff and rollback", async () => {
+    const page = await signedIn(sys.mesh.wrangler.adminToken);
+    await overviewShown(page);
+    await page.getByRole("link", { name: "Edit" }).click();
+    await page.getByLabel("YAML documents").fill(
+      ["kind: HTTPRoute", "metadata: {name: echo-split}", "spec:", "  parentRefs: [{name: echo, port: 50051}]", "  rules:", "    - backendRefs: [{name: echo-v1, weight: 50}, {name: echo-v2, weight: 50}]", "      timeouts: {request: 5s}", ""].join("\n"),
+    );
+    await page.getByRole("button", { name: "Dry run" }).click();
+    await page.getByRole("heading", { name: "Dry run: accepted" }).waitFor();
+    await shot(page, "edit-dry-run");
+    let reloaded = false;
+    page.on("load", () => (reloaded = true));
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByRole("heading", { name: "Applied" }).waitFor();
+    await page.getByRole("link", { name: "HTTPRoute/echo-split" }).click();
+    await expect.poll(() => page.getByTestId("rollout-summary").textContent(), { timeout: 20_000 }).toMatch(/ACKed 1 · NACKed 0 · pending 0 of 1 — done/);
+    expect(reloaded).toBe(false);
+    await shot(page, "resource-rollout");
+
+    const history = page.getByRole("table", { name: "History" });
+    expect(await history.locator("tbody tr").count()).toBeGreaterThanOrEqual(2);
+    await page.getByRole("button", { name: "Show diff" }).click();
+    const diff = page.getByRole("table", { name: /^Changes from/ });
+    await diff.waitFor();
+    expect(await diff.textContent()).toContain("50");
+    await shot(page, "resource-diff");
+
+    await history.getByRole("button", { name: /^Roll back to/ }).first().click();
+    await expect.poll(() => page.getByTestId("document").textContent(), { timeout: 20_000 }).toContain('"weight": 80');
+    await expect.poll(() => page.getByTestId("rollout-summary").textContent(), { timeout: 20_000 }).toMatch(/ACKed 1 · NACKed 0 · pending 0 of 1 — done/);
+    await shot(page, "resource-rolled-back");
+    await page.context().close();
+  }, 90_000);
+
+  it("a reader sees no write buttons", async () => {
+    const res = await sys.mesh.api("POST", "/v1/tokens", { subject: "ui-reader", role: "reader", meshes: ["default"], ttlSeconds: 3600 });
+    expect(res.status).toBe(201);
+    const page = await signedIn(String(res.body.token));
+    await overviewShown(page);
+    await page.goto(`${sys.mesh.wrangler.url}/ui/#/mesh/default/httproutes/echo-split`);
+    await page.getByTestId("rollout-summary").waitFor();
+    expect(await page.getByRole("button", { name: /^Roll back/ }).count()).toBe(0);
+    await page.getByRole("link", { name: "Edit" }).click();
+    await page.getByText("This token may only read.").waitFor();
+    expect(await page.getByRole("button", { name: "Dry run" }).count()).toBe(0);
+    await shot(page, "reader");
+    await page.context().close();
+  }, 60_000);
+
+  it("the proxies page lists the client with its zone, bridge and per-type state", async () => {
+    const page = await signedIn(sys.mesh.wrangler.adminToken);
+    await overviewShown(page);
+    await page.goto(`${sys.mesh.wrangler.url}/ui/#/proxies/default`);
+    await page.getByRole("heading", { name: "Proxies of default" }).waitFor();
+    const table = page.getByRole("table", { name: "Proxies", exact: true });
+    await table.waitFor();
+    const text = await table.textContent();
+    expect(text).toContain("ui-client");
+    expect(text).toMatch(/Cluster: SYNCED/);
+    await shot(page, "proxies");
+    await page.goto(`${sys.mesh.wrangler.url}/ui/#/propagation/default`);
+    await page.getByRole("heading", { name: "Propagation in default" }).waitFor();
+    const perRevision = await page.getByRole("table", { name: "Write to last ACK per revision" }).locator("tbody tr").count();
+    expect(perRevision).toBeGreaterThanOrEqual(1);
+    expect(await page.getByRole("img", { name: "Write to last ACK per revision" }).locator("rect").count()).toBe(perRevision);
+    await shot(page, "propagation");
+    await page.context().close();
+  }, 60_000);
+});

@@ -1,0 +1,99 @@
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { routeOf } from "../../src/api/access.js";
+import { app } from "../../src/api/app.js";
+import { UI_ROUTES } from "../../src/ui/ui-route-table.js";
+import { call, route, service } from "./api-helpers.js";
+import { apiToken } from "./api-token.js";
+
+interface Element {
+  tag: string;
+  attrs: Record<string, string>;
+}
+
+/** The page's elements and their attributes, read by workerd's own HTML parser. */
+async function elements(res: Response): Promise<Element[]> {
+  const found: Element[] = [];
+  await new HTMLRewriter()
+    .on("*", {
+      element(el) {
+        found.push({ tag: el.tagName, attrs: Object.fromEntries([...el.attributes]) });
+      },
+    })
+    .transform(res)
+    .text();
+  return found;
+}
+const one = (els: Element[], tag: string, attr: string, value: string) => els.filter((e) => e.tag === tag && e.attrs[attr] === value);
+
+describe("the dashboard's pages", () => {
+  it("redirects / to /ui/", async () => {
+    const res = await SELF.fetch("http://api/", { redirect: "manual" });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/ui/");
+  });
+
+  it("serves the sign-in form without a token, labelled, with the script from the Worker itself", async () => {
+    const res = await SELF.fetch("http://api/ui/");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    const els = await elements(res);
+    expect(one(els, "form", "id", "sign-in")).toHaveLength(1);
+    expect(one(els, "input", "id", "token")[0]?.attrs.type).toBe("password");
+    expect(one(els, "label", "for", "token")).toHaveLength(1);
+    expect(one(els, "button", "type", "submit")).toHaveLength(1);
+    const scripts = els.filter((e) => e.tag === "script");
+    expect(scripts.map((s) => s.attrs.src)).toEqual(["/ui/app.js"]);
+    // Nothing from elsewhere: every link and script is same-origin.
+    const refs = els.flatMap((e) => [e.attrs.src, e.attrs.href].filter((v): v is string => v !== undefined));
+    expect(refs.filter((r) => /^(https?:)?\/\//.test(r))).toEqual([]);
+    expect(one(els, "meta", "name", "viewport")).toHaveLength(1);
+  });
+
+  it("serves the script as JavaScript, the same to everyone", async () => {
+    const res = await SELF.fetch("http://api/ui/app.js");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/javascript/);
+    const text = await res.text();
+    // It talks to the JSON API with the token in a header, never in a cookie.
+    expect(text).toContain("authorization: `Bearer ${token()}`");
+    expect(text).not.toContain("document.cookie");
+  });
+
+  it("has an access decision for every dashboard route the app registers, and none the app lacks", () => {
+    const registered = app.routes.filter((r) => r.method !== "ALL" && (r.path === "/" || r.path.startsWith("/ui"))).map((r) => `${r.method} ${r.path}`);
+    expect(registered.sort()).toEqual(UI_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    for (const r of UI_ROUTES) expect(routeOf(r.method, r.path)?.route.access).toEqual(r.access);
+  });
+});
+
+describe("writes the dashboard makes", () => {
+  it("a cross-site form post is refused and writes nothing", async () => {
+    const res = await SELF.fetch("http://api/v1/apply", {
+      method: "POST",
+      headers: { origin: "https://evil.example", "content-type": "application/x-www-form-urlencoded" },
+      body: "kind=Service",
+    });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { code: string }).code).toBe("forbidden_origin");
+  });
+
+  it("a same-origin request without the token header is refused: no cookie signs the user in", async () => {
+    const res = await SELF.fetch("http://api/v1/apply", {
+      method: "POST",
+      headers: { origin: "http://api", "content-type": "application/yaml", cookie: "edgeplane=anything" },
+      body: "kind: Service\nmetadata: {name: x}\n",
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it("a reader's rollback from the page is refused with 403", async () => {
+    expect((await call("PUT", "/v1/meshes/default/services/ui-echo", service("ui-echo"))).status).toBeLessThan(300);
+    expect((await call("PUT", "/v1/meshes/default/httproutes/ui-r", route("ui-r", "ui-echo", [{ name: "ui-echo", weight: 1 }]))).status).toBeLessThan(300);
+    const reader = await apiToken("reader");
+    const res = await call("POST", "/v1/meshes/default/httproutes/ui-r/rollback", { revision: 1 }, { authorization: `Bearer ${reader}`, origin: "http://api" });
+    expect(res.status).toBe(403);
+  });
+});
