@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../api/app-env.js";
 import { UI_CLIENT } from "./ui-client.js";
 import { UI_SHELL } from "./ui-shell.js";
 
@@ -9,7 +8,7 @@ import { UI_SHELL } from "./ui-shell.js";
  * same-origin with the token kept in session storage, so the API's access
  * decisions are the dashboard's too.
  */
-export const uiRoutes = new Hono<AppEnv>();
+export const uiRoutes = new Hono();
 
 // Only same-origin scripts, no inline code, no framing: a page that holds a token must not run others' code.
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
