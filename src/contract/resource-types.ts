@@ -10,7 +10,7 @@ import type { meshSpec } from "./schema/mesh.js";
 import type { meshScopedMetadata, serverMetadata } from "./schema/metadata.js";
 import type { protocol, servicePort, serviceSpec } from "./schema/service.js";
 import type { health, workloadSpec } from "./schema/workload.js";
-import type { permissionRule, trafficPermissionSpec } from "./schema/traffic-permission.js";
+import type { trafficPermissionSpec } from "./schema/traffic-permission.js";
 import type { zoneSpec } from "./schema/zone.js";
 
 /**
@@ -79,7 +79,6 @@ export type LocalityPolicy = z.output<typeof localityPolicy>;
 export type LoadBalancerType = z.output<typeof loadBalancerType>;
 export type BackendPolicySpec = z.output<typeof backendPolicySpec>;
 export type TrafficPermissionSpec = z.output<typeof trafficPermissionSpec>;
-export type PermissionRule = z.output<typeof permissionRule>;
 
 export interface SpecByKind {
   Mesh: MeshSpec;

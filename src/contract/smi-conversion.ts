@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { labels, MAX_WEIGHT, name } from "./schema/fields.js";
-import { ignored, strictObject } from "./schema/strict-object.js";
+import { MAX_WEIGHT, name } from "./schema/fields.js";
+import { strictObject } from "./schema/strict-object.js";
 import { parseOrThrow } from "./schema-errors.js";
+import { convertedMetadata, smiMetadata } from "./smi-metadata.js";
 import { TRAFFIC_TARGET_GROUP, TRAFFIC_TARGET_VERSIONS, trafficTargetToPermission } from "./smi-traffic-target.js";
 import { ValidationError } from "./validation-error.js";
 
@@ -17,18 +18,10 @@ import { ValidationError } from "./validation-error.js";
  * TrafficTarget becomes a TrafficPermission (smi-traffic-target.ts).
  */
 
-export const CONVERTED_FROM_LABEL = "edgeplane.io/converted-from";
+export { CONVERTED_FROM_LABEL } from "./smi-metadata.js";
 
 const SPLIT_VERSIONS = ["v1alpha1", "v1alpha2", "v1alpha3", "v1alpha4"] as const;
 const GROUP_VERSIONS = ["v1alpha1", "v1alpha2", "v1alpha3", "v1alpha4"] as const;
-
-const metadata = strictObject({
-  name,
-  namespace: name.optional(),
-  mesh: name.optional(),
-  labels: labels.optional(),
-  uid: ignored("Kubernetes tools add it; ignored"),
-});
 
 /** v1alpha1 weights are Kubernetes quantities ("500m", "1"); later ones whole numbers. */
 const QUANTITY = /^([0-9]+)(m?)$/;
@@ -52,7 +45,7 @@ const trafficSplit = (version: string) =>
   strictObject({
     apiVersion: z.string(),
     kind: z.literal("TrafficSplit"),
-    metadata,
+    metadata: smiMetadata,
     spec: strictObject({
       service: name,
       backends: z.array(splitBackend(version)).min(1).max(16),
@@ -72,7 +65,7 @@ const groupMatch = strictObject({
 const httpRouteGroup = strictObject({
   apiVersion: z.string(),
   kind: z.literal("HTTPRouteGroup"),
-  metadata,
+  metadata: smiMetadata,
   spec: strictObject({ matches: z.array(groupMatch).min(1).max(16) }),
 });
 
@@ -118,7 +111,7 @@ export function convertSmiBundle(docs: readonly unknown[]): BundleEntry[] {
     if (kind === "HTTPRouteGroup") return;
     const apiVersion = String((doc as { apiVersion?: unknown }).apiVersion);
     if (kind === "TrafficTarget") {
-      const converted = at(index, () => trafficTargetToPermission(doc, versioned(doc, TRAFFIC_TARGET_GROUP, TRAFFIC_TARGET_VERSIONS), CONVERTED_FROM_LABEL));
+      const converted = at(index, () => trafficTargetToPermission(doc, versioned(doc, TRAFFIC_TARGET_GROUP, TRAFFIC_TARGET_VERSIONS)));
       out.push({ index, doc: converted, convertedFrom: `${apiVersion} TrafficTarget` });
       return;
     }
@@ -166,12 +159,7 @@ function splitToRoute(doc: unknown, groups: ReadonlyMap<string, z.output<typeof 
   const rules = matches.length > 0 ? [{ matches, backendRefs }, { backendRefs: [{ name: spec.service }] }] : [{ backendRefs }];
   return {
     kind: "HTTPRoute",
-    metadata: {
-      name: m.name,
-      ...(m.mesh === undefined ? {} : { mesh: m.mesh }),
-      ...(m.namespace === undefined ? {} : { namespace: m.namespace }),
-      labels: { ...m.labels, [CONVERTED_FROM_LABEL]: `TrafficSplit.${version}.split.smi-spec.io` },
-    },
+    metadata: convertedMetadata(m, `TrafficSplit.${version}.split.smi-spec.io`),
     spec: { parentRefs: [{ name: spec.service }], rules },
   };
 }

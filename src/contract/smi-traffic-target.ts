@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { labels, name } from "./schema/fields.js";
-import { ignored, strictObject } from "./schema/strict-object.js";
+import { name } from "./schema/fields.js";
+import { strictObject } from "./schema/strict-object.js";
 import { parseOrThrow } from "./schema-errors.js";
+import { convertedMetadata, smiMetadata } from "./smi-metadata.js";
 import { ValidationError } from "./validation-error.js";
 
 /**
@@ -22,13 +23,7 @@ const account = strictObject({ kind: z.literal("ServiceAccount"), name, namespac
 const trafficTarget = strictObject({
   apiVersion: z.string(),
   kind: z.literal("TrafficTarget"),
-  metadata: strictObject({
-    name,
-    namespace: name.optional(),
-    mesh: name.optional(),
-    labels: labels.optional(),
-    uid: ignored("Kubernetes tools add it; ignored"),
-  }),
+  metadata: smiMetadata,
   spec: strictObject({
     destination: account,
     sources: z.array(account).min(1).max(64),
@@ -37,9 +32,9 @@ const trafficTarget = strictObject({
 });
 
 /**
- * @example trafficTargetToPermission(doc, "v1alpha3", "edgeplane.io/converted-from").kind // "TrafficPermission"
+ * @example trafficTargetToPermission(doc, "v1alpha3").kind // "TrafficPermission"
  */
-export function trafficTargetToPermission(doc: unknown, version: string, convertedFromLabel: string): unknown {
+export function trafficTargetToPermission(doc: unknown, version: string): unknown {
   const { metadata: m, spec } = parseOrThrow(trafficTarget, doc);
   spec.rules.forEach((rule, i) => {
     if (rule.kind !== "TCPRoute") {
@@ -53,12 +48,7 @@ export function trafficTargetToPermission(doc: unknown, version: string, convert
   });
   return {
     kind: "TrafficPermission",
-    metadata: {
-      name: m.name,
-      ...(m.mesh === undefined ? {} : { mesh: m.mesh }),
-      ...(m.namespace === undefined ? {} : { namespace: m.namespace }),
-      labels: { ...m.labels, [convertedFromLabel]: `TrafficTarget.${version}.${TRAFFIC_TARGET_GROUP}` },
-    },
+    metadata: convertedMetadata(m, `TrafficTarget.${version}.${TRAFFIC_TARGET_GROUP}`),
     spec: {
       targetRef: { kind: "Service", name: spec.destination.name },
       rules: [{ from: spec.sources.map((s) => ({ kind: "Service", name: s.name })), action: "Allow" }],

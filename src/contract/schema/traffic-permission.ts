@@ -16,7 +16,7 @@ const source = strictObject({ kind: z.enum(["Service", "Mesh"]), name: name.opti
   if (s.kind === "Mesh" && s.name !== undefined) addFault(ctx, { code: "invalid_field", message: (f) => `${f} must be left out: kind Mesh means every identity of the mesh`, hint: "drop the name, or use kind Service to name one caller" }, ["name"]);
 });
 
-export const permissionRule = strictObject({
+const permissionRule = strictObject({
   from: z.array(source).min(1).max(64),
   action: z.enum(["Allow", "Deny"]),
 });

@@ -50,7 +50,6 @@ export interface KeyPair {
 
 export const EC_P256 = { name: "ECDSA", namedCurve: "P-256" } as const;
 export const ECDSA_SHA256 = { name: "ECDSA", hash: "SHA-256" } as const;
-const SIGN = ECDSA_SHA256;
 const OID_COMMON_NAME = "2.5.4.3";
 
 export interface IssuedCertificate {
@@ -182,7 +181,7 @@ export function readCertificate(der: Uint8Array): CertificateFacts {
 export async function verifySignature(der: Uint8Array, issuerSpki: ArrayBuffer): Promise<boolean> {
   const cert = AsnConvert.parse(der, Certificate);
   const key = await crypto.subtle.importKey("spki", issuerSpki, EC_P256, false, ["verify"]);
-  return crypto.subtle.verify(SIGN, key, derToP1363(cert.signatureValue), AsnConvert.serialize(cert.tbsCertificate));
+  return crypto.subtle.verify(ECDSA_SHA256, key, derToP1363(cert.signatureValue), AsnConvert.serialize(cert.tbsCertificate));
 }
 
 /** A public key's SubjectPublicKeyInfo DER. */
@@ -214,7 +213,7 @@ async function sign(t: ToSign, key: Key): Promise<IssuedCertificate> {
     extensions: new Extensions(t.extensions),
   });
   const tbsDer = AsnConvert.serialize(tbs);
-  const signature = p1363ToDer(await crypto.subtle.sign(SIGN, key, tbsDer));
+  const signature = p1363ToDer(await crypto.subtle.sign(ECDSA_SHA256, key, tbsDer));
   const der = new Uint8Array(AsnConvert.serialize(new Certificate({ tbsCertificate: tbs, signatureAlgorithm: algorithm, signatureValue: signature })));
   return { der, pem: toPem(der, "CERTIFICATE"), serial: hex(serialBytes), notBefore: t.notBefore, notAfter: t.notAfter };
 }

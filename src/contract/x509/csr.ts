@@ -12,7 +12,6 @@ import { derToP1363, p1363ToDer } from "./ecdsa-der.js";
  * for the identity the zone decides, whatever the request's subject says.
  */
 
-const SIGN = ECDSA_SHA256;
 
 /**
  * A CSR for `keys`, with `commonName` as subject (informational only).
@@ -24,7 +23,7 @@ export async function createCsr(keys: KeyPair, commonName: string): Promise<Uint
     subject: new Name([new RelativeDistinguishedName([new AttributeTypeAndValue({ type: "2.5.4.3", value: new AttributeValue({ utf8String: commonName }) })])]),
     subjectPKInfo: AsnConvert.parse(await spkiOf(keys.publicKey), SubjectPublicKeyInfo),
   });
-  const signature = p1363ToDer(await crypto.subtle.sign(SIGN, keys.privateKey, AsnConvert.serialize(info)));
+  const signature = p1363ToDer(await crypto.subtle.sign(ECDSA_SHA256, keys.privateKey, AsnConvert.serialize(info)));
   return new Uint8Array(
     AsnConvert.serialize(new CertificationRequest({ certificationRequestInfo: info, signatureAlgorithm: new AlgorithmIdentifier({ algorithm: id_ecdsaWithSHA256 }), signature })),
   );
@@ -55,7 +54,7 @@ export async function readCsr(der: Uint8Array): Promise<CsrReading> {
   }
   let valid = false;
   try {
-    valid = await crypto.subtle.verify(SIGN, key, derToP1363(csr.signature), AsnConvert.serialize(csr.certificationRequestInfo));
+    valid = await crypto.subtle.verify(ECDSA_SHA256, key, derToP1363(csr.signature), AsnConvert.serialize(csr.certificationRequestInfo));
   } catch {
     valid = false;
   }
