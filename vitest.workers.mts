@@ -11,7 +11,7 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         // A short zone change log, so "too old for a delta" is reachable in a test.
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations, ZONE_CHANGE_LOG_ROWS: "5", ZONE_TOKEN_SECRET: "test-zone-token-secret", API_TOKEN_SECRET: "test-api-token-secret", EDGEPLANE_FAULTS: "on" } },
+        miniflare: { bindings: { TEST_MIGRATIONS: migrations, ZONE_CHANGE_LOG_ROWS: "5", ZONE_TOKEN_SECRET: "test-zone-token-secret", API_TOKEN_SECRET: "test-api-token-secret", MESH_CA_SECRET: "test-mesh-ca-secret", EDGEPLANE_FAULTS: "on" } },
       }),
     ],
     test: {

@@ -40,6 +40,8 @@ export interface Env {
   ZONE_TOKEN_SECRET?: string;
   /** HMAC key of API tokens (src/contract/api-token.ts): a secret (`wrangler secret put API_TOKEN_SECRET`). */
   API_TOKEN_SECRET?: string;
+  /** AES-GCM key material sealing each mesh CA's private key in D1 (src/global/ca-vault.ts): a secret (`wrangler secret put MESH_CA_SECRET`). */
+  MESH_CA_SECRET?: string;
   /** "false" lets bridges connect without a zone token; anything else (or unset) requires one. */
   REQUIRE_ZONE_TOKENS?: string;
   /** Origins (comma-separated) whose browsers may call the API across origins; none by default. */

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** The Worker secrets a local run needs, passed to wrangler dev as --var. */
-export const LOCAL_SECRET_NAMES = ["ZONE_TOKEN_SECRET", "API_TOKEN_SECRET"] as const;
+export const LOCAL_SECRET_NAMES = ["ZONE_TOKEN_SECRET", "API_TOKEN_SECRET", "MESH_CA_SECRET"] as const;
 export type LocalSecrets = Record<(typeof LOCAL_SECRET_NAMES)[number], string>;
 
 /**

@@ -113,8 +113,13 @@ export interface Wrangler extends Managed, ApiEndpoint {}
 export async function startWrangler(opts: { port: number; stateDir: string; vars?: Record<string, string> }): Promise<Wrangler> {
   await run(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", opts.stateDir], { CI: "true" });
   const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.stateDir, "--inspector-port", "0", "--show-interactive-dev-session=false"];
-  // Signing keys for zone and API tokens: fresh ones per run unless given (npm start keeps its own, local-secrets.ts).
-  const vars = { ZONE_TOKEN_SECRET: randomBytes(32).toString("hex"), API_TOKEN_SECRET: randomBytes(32).toString("hex"), ...opts.vars };
+  // Signing keys for zone and API tokens and the key sealing mesh CA keys: fresh ones per run unless given (npm start keeps its own, local-secrets.ts).
+  const vars = {
+    ZONE_TOKEN_SECRET: randomBytes(32).toString("hex"),
+    API_TOKEN_SECRET: randomBytes(32).toString("hex"),
+    MESH_CA_SECRET: randomBytes(32).toString("hex"),
+    ...opts.vars,
+  };
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const managed = spawnGroup(process.execPath, args, { env: QUIET_ENV, name: "wrangler" });
   const url = `http://127.0.0.1:${opts.port}`;

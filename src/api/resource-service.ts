@@ -200,6 +200,11 @@ export class ResourceService {
       writes.push({ op: "delete", key, document: stripServerMetadata(d.resource), expect: d.revision });
       results.push({ ...key, action: "deleted", revision: 0 });
     }
+    for (const [i, r] of puts.entries()) {
+      if (r.kind === "Mesh" && (r.spec.mtls?.mode ?? "disabled") !== "disabled") {
+        await this.ctx.prepareMeshCa(r.metadata.name, { dryRun, ...(puts.length > 1 ? { document: indexes[i] ?? i } : {}) });
+      }
+    }
     if (dryRun || writes.length === 0) {
       return { results, revision: undefined, warnings, converted: [] };
     }

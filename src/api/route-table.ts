@@ -159,6 +159,12 @@ export const ROUTES: readonly RouteSpec[] = [
     query: { all: "true: disconnected proxies too (kept until their zone forgets them)" },
     access: reader({ param: "mesh" }),
   },
+  {
+    method: "GET",
+    path: "/v1/meshes/{mesh}/ca",
+    summary: "the mesh's trust bundle: the PEM of its CA roots still valid (no key is ever answered); 404 before mTLS was first enabled",
+    access: reader({ param: "mesh" }),
+  },
 
   { method: "GET", path: "/v1/zones", summary: "zones (declared or seen), their bridges and how far behind the journal they are", access: reader() },
   ...resourceOf("/v1/zones/{name}", "Zone", "a zone", ZONE_RIGHTS),

@@ -1,5 +1,6 @@
 import { roleCovers, type ApiTokenClaims } from "../contract/api-token.js";
 import { GLOBAL_KINDS, type Kind } from "../contract/resource-types.js";
+import { ensureMeshCa } from "../global/mesh-ca.js";
 import type { Author } from "../store/resource-store.js";
 import { principalOf, requireMesh } from "./access.js";
 import { ApiError } from "./api-error.js";
@@ -13,6 +14,12 @@ export interface WriteContext {
   force: boolean;
   /** Refuses (403) a write the token does not allow: its mesh, or Mesh and Zone without admin. */
   authorize(target: { kind: Kind; mesh: string }, document?: number): void;
+  /**
+   * Before a write leaves `mesh` with mTLS enabled: makes its CA (once; with
+   * `dryRun` only checks that one could be made). Refuses (not_configured)
+   * on a Worker without MESH_CA_SECRET, so no mesh ever has mTLS on and no CA.
+   */
+  prepareMeshCa(mesh: string, opts: { dryRun: boolean; document?: number }): Promise<void>;
 }
 
 /** Sources bridges write through; never an API caller's. */
@@ -33,6 +40,15 @@ export function writeContext(c: ApiContext): WriteContext {
     author: { principal: claims.sub, source },
     force: queryBool(c.req.query("force"), "force") ?? false,
     authorize: (target, document) => authorizeWrite(claims, target, document),
+    prepareMeshCa: async (mesh, opts) => {
+      const outcome = opts.dryRun ? (c.env.MESH_CA_SECRET ? { ok: true } : { ok: false }) : await ensureMeshCa(c.env, mesh);
+      if (outcome.ok) return;
+      const err = new ApiError("not_configured", `mesh "${mesh}" enables mTLS, and the control plane has no MESH_CA_SECRET to seal its CA key with`, {
+        field: "spec.mtls.mode",
+        hint: "set it with `wrangler secret put MESH_CA_SECRET` (`--var MESH_CA_SECRET:...` for wrangler dev), then write the Mesh again",
+      });
+      throw opts.document === undefined ? err : err.inDocument(opts.document);
+    },
   };
 }
 

@@ -114,3 +114,24 @@ export const apiTokens = sqliteTable("api_tokens", {
   expiresAt: text("expires_at").notNull(),
   revokedAt: text("revoked_at"),
 });
+
+/**
+ * Each mesh's CA roots (src/global/mesh-ca.ts). The private key is only
+ * ever here sealed with AES-GCM under the Worker secret MESH_CA_SECRET
+ * (src/global/ca-vault.ts); no route returns it.
+ */
+export const meshCas = sqliteTable(
+  "mesh_cas",
+  {
+    id: text("id").primaryKey(),
+    mesh: text("mesh").notNull(),
+    certPem: text("cert_pem").notNull(),
+    /** base64 of the 12-byte IV followed by the AES-GCM ciphertext of the PKCS#8 key. */
+    keySealed: text("key_sealed").notNull(),
+    /** "generated" or "imported". */
+    origin: text("origin").notNull(),
+    createdAt: text("created_at").notNull(),
+    notAfter: text("not_after").notNull(),
+  },
+  (t) => [index("mesh_cas_mesh").on(t.mesh)],
+);
