@@ -6,6 +6,8 @@ import { HttpConnectionManagerSchema } from "../../../gen/envoy/extensions/filte
 import { LeastRequestSchema } from "../../../gen/envoy/extensions/load_balancing_policies/least_request/v3/least_request_pb.js";
 import { RandomSchema } from "../../../gen/envoy/extensions/load_balancing_policies/random/v3/random_pb.js";
 import { RoundRobinSchema } from "../../../gen/envoy/extensions/load_balancing_policies/round_robin/v3/round_robin_pb.js";
+import { DownstreamTlsContextSchema, UpstreamTlsContextSchema } from "../../../gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js";
+import { RBACSchema } from "../../../gen/envoy/extensions/filters/http/rbac/v3/rbac_pb.js";
 import { HttpProtocolOptionsSchema } from "../../../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
 
 /**
@@ -25,4 +27,7 @@ export const TYPED_CONFIGS = createRegistry(
   LeastRequestSchema,
   RandomSchema,
   RoundRobinSchema,
+  UpstreamTlsContextSchema,
+  DownstreamTlsContextSchema,
+  RBACSchema,
 );
