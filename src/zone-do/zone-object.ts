@@ -8,6 +8,7 @@ import { publishEvents } from "../events/publish.js";
 import { MAX_TTL_SECONDS } from "../global/zone-tokens.js";
 import { BridgeHandshake, CLOSE } from "./bridge-handshake.js";
 import { BridgeSockets, type Refusal } from "./bridge-sockets.js";
+import { CertificateSigner } from "./certificate-signer.js";
 import { EndpointLayer } from "./endpoint-layer.js";
 import { InventorySync } from "./inventory-sync.js";
 import { JournalPull } from "./journal-pull.js";
@@ -34,8 +35,8 @@ const HELLO_TIMEOUT_MS = 10_000;
  * `ZoneStorage` (resources, change log, head), `JournalPull` (learning of
  * writes), `BridgeSockets` (the hibernatable WebSockets and their
  * attachments), `BridgeHandshake` (Hello), `ProxyStatusTable` (ACK/NACK),
- * `EndpointLayer` + `InventorySync` (discovery) and `ZoneUplink` (every call
- * to D1 and the global plane).
+ * `EndpointLayer` + `InventorySync` (discovery), `CertificateSigner` (CSRs)
+ * and `ZoneUplink` (every call to D1 and the global plane).
  *
  * Liveness: bridges send the text frame "ping" and the runtime answers "pong"
  * without waking the object (setWebSocketAutoResponse); the alarm closes
@@ -51,6 +52,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
   private journal!: JournalPull;
   private inventory!: InventorySync;
   private handshake!: BridgeHandshake;
+  private signer!: CertificateSigner;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -64,6 +66,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     this.proxyStatus = new ProxyStatusTable(ctx.storage.sql);
     this.endpoints = new EndpointLayer(ctx.storage.sql);
     this.uplink = new ZoneUplink(env, ctx.storage);
+    this.signer = new CertificateSigner(ctx.storage.sql, this.state, this.endpoints, this.uplink);
     this.sockets = new BridgeSockets(ctx, () => this.state.zoneName());
     this.journal = new JournalPull(this.state, this.uplink, (from, keys) => this.applied(from, keys));
     this.inventory = new InventorySync(this.endpoints, this.state, this.uplink, () => this.broadcastEndpoints(), () => this.scheduleAlarm());
@@ -245,6 +248,20 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
         if (!att.ready) return;
         const refused = await this.inventory.onDiscovered(att.bridgeId, msg.msg.value.workloads);
         if (refused.length > 0) this.sockets.send(ws, { case: "discoveryRefused", value: { refused } });
+        return;
+      }
+      case "certificateRequest": {
+        if (!att.ready) return;
+        const req = msg.msg.value;
+        const out = await this.signer.sign(att.zone, att.bridgeId, req, Date.now());
+        const ids = { requestId: req.requestId, mesh: req.mesh, service: req.service };
+        if (out.ok) {
+          const { ok: _ok, issuedAtMs, notAfterMs, renewAtMs, ...pems } = out;
+          this.sockets.send(ws, { case: "certificateIssued", value: { ...ids, ...pems, issuedAtMs: BigInt(issuedAtMs), notAfterMs: BigInt(notAfterMs), renewAtMs: BigInt(renewAtMs) } });
+        } else {
+          console.log(`zone ${att.zone}: refused a certificate for ${req.mesh}/${req.service} to bridge ${att.bridgeId}: ${out.code}`);
+          this.sockets.send(ws, { case: "certificateRefused", value: { ...ids, code: out.code, message: out.message, retryAfterMs: BigInt(out.retryAfterMs) } });
+        }
         return;
       }
       case undefined:

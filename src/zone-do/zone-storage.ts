@@ -118,6 +118,13 @@ export class ZoneStorage {
     return this.sql.exec<ZoneResourceRow>("SELECT key, kind, mesh, name, revision, document FROM resources ORDER BY key").toArray();
   }
 
+  /** The resources of one kind in one mesh (mesh "" for global kinds). */
+  ofKind(kind: Kind, mesh: string): ZoneResourceRow[] {
+    return this.sql
+      .exec<ZoneResourceRow>("SELECT key, kind, mesh, name, revision, document FROM resources WHERE kind = ? AND mesh = ? ORDER BY key", kind, mesh)
+      .toArray();
+  }
+
   /** Resources for `keys`; keys with no row were deleted. */
   resourcesFor(keys: string[]): { upserts: ZoneResourceRow[]; removals: string[] } {
     const upserts: ZoneResourceRow[] = [];

@@ -1,5 +1,6 @@
 import type { InventoryReport, RemoteRow } from "../contract/endpoint-inventory.js";
 import type { Env } from "../env.js";
+import { signingRoot, trustBundle, type SigningRoot } from "../global/mesh-ca.js";
 import { remoteWorkloads, storeInventory, wakeOtherZones } from "../global/inventory.js";
 import { ResourceStore, type JournalEntry } from "../store/resource-store.js";
 import { ZoneRegistry } from "../store/zone-registry.js";
@@ -61,6 +62,13 @@ export class ZoneUplink {
   async remote(zone: string): Promise<RemoteRow[]> {
     await this.check();
     return remoteWorkloads(this.env, zone);
+  }
+
+  /** The mesh's newest root opened for signing, and its trust bundle; undefined when it has no CA. */
+  async meshCa(mesh: string): Promise<{ root: SigningRoot; bundlePem: string } | undefined> {
+    await this.check();
+    const root = await signingRoot(this.env, mesh);
+    return root ? { root, bundlePem: (await trustBundle(this.env, mesh)).pem } : undefined;
   }
 
   private async check(): Promise<void> {

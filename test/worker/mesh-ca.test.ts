@@ -20,7 +20,7 @@ async function bundle(name = meshName): Promise<Response> {
   return fetchApi(`/v1/meshes/${name}/ca`);
 }
 
-async function fetchApi(path: string, init: RequestInit = {}, bindings: Record<string, unknown> = env): Promise<Response> {
+async function fetchApi(path: string, init: RequestInit = {}, bindings: object = env): Promise<Response> {
   const ctx = createExecutionContext();
   const res = await app.request(path, { ...init, headers: await withToken((init.headers as Record<string, string> | undefined) ?? {}) }, bindings, ctx);
   await waitOnExecutionContext(ctx);

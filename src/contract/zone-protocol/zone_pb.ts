@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file zone-protocol/zone.proto.
  */
 export const file_zone_protocol_zone: GenFile = /*@__PURE__*/
-  fileDesc("Chh6b25lLXByb3RvY29sL3pvbmUucHJvdG8SEWVkZ2VwbGFuZS56b25lLnYxIlgKCFJlc291cmNlEgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHJldmlzaW9uGAQgASgDEhAKCGRvY3VtZW50GAUgASgMIjcKC1Jlc291cmNlS2V5EgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJIoMBCgVIZWxsbxIMCgR6b25lGAEgASgJEhEKCWJyaWRnZV9pZBgCIAEoCRINCgV0b2tlbhgDIAEoCRIVCg1sYXN0X3JldmlzaW9uGAQgASgDEhAKCGNoZWNrc3VtGAUgASgJEhAKCGZlYXR1cmVzGAYgAygJEg8KB3ZlcnNpb24YByABKAki/gEKC1Byb3h5U3RhdHVzEhAKCHByb3h5X2lkGAEgASgJEgwKBG1lc2gYAiABKAkSEAoIdHlwZV91cmwYAyABKAkSKgoFc3RhdGUYBCABKA4yGy5lZGdlcGxhbmUuem9uZS52MS5BY2tTdGF0ZRIQCghyZXZpc2lvbhgFIAEoAxIUCgxlcnJvcl9kZXRhaWwYBiABKAkSDQoFYXRfbXMYByABKAMSFQoNaGVsZF9yZXZpc2lvbhgIIAEoAxISCgpoZWxkX2Vycm9yGAkgASgJEhYKDmhlbGRfcmVzb3VyY2VzGAogAygJEhcKD2pvaW5lZF9yZXZpc2lvbhgLIAEoAyJVCgxTdGF0dXNSZXBvcnQSLwoHcHJveGllcxgBIAMoCzIeLmVkZ2VwbGFuZS56b25lLnYxLlByb3h5U3RhdHVzEhQKDGRpc2Nvbm5lY3RlZBgCIAMoCSIbCgdBcHBsaWVkEhAKCHJldmlzaW9uGAEgASgDIkUKE0Rpc2NvdmVyZWRXb3JrbG9hZHMSLgoJd29ya2xvYWRzGAEgAygLMhsuZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2Ui4QEKDUJyaWRnZU1lc3NhZ2USKQoFaGVsbG8YASABKAsyGC5lZGdlcGxhbmUuem9uZS52MS5IZWxsb0gAEjEKBnN0YXR1cxgCIAEoCzIfLmVkZ2VwbGFuZS56b25lLnYxLlN0YXR1c1JlcG9ydEgAEi0KB2FwcGxpZWQYAyABKAsyGi5lZGdlcGxhbmUuem9uZS52MS5BcHBsaWVkSAASPAoKZGlzY292ZXJlZBgEIAEoCzImLmVkZ2VwbGFuZS56b25lLnYxLkRpc2NvdmVyZWRXb3JrbG9hZHNIAEIFCgNtc2ciOwoHV2VsY29tZRIMCgR6b25lGAEgASgJEhAKCHJldmlzaW9uGAIgASgDEhAKCHNuYXBzaG90GAMgASgIItgBCgpab25lVXBkYXRlEhAKCHJldmlzaW9uGAEgASgDEhUKDWZyb21fcmV2aXNpb24YAiABKAMSEAoIc25hcHNob3QYAyABKAgSLAoHdXBzZXJ0cxgEIAMoCzIbLmVkZ2VwbGFuZS56b25lLnYxLlJlc291cmNlEjAKCHJlbW92YWxzGAUgAygLMh4uZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2VLZXkSEAoIY2hlY2tzdW0YBiABKAkSDQoFY2h1bmsYByABKA0SDgoGY2h1bmtzGAggASgNIkAKB1JlZnVzZWQSDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEhYKDnJldHJ5X2FmdGVyX21zGAMgASgDIk4KC0VuZHBvaW50U2V0Eg8KB3ZlcnNpb24YASABKAMSLgoJd29ya2xvYWRzGAIgAygLMhsuZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2UiRwoQRGlzY292ZXJ5UmVmdXNlZBIzCgdyZWZ1c2VkGAEgAygLMiIuZWRnZXBsYW5lLnpvbmUudjEuUmVmdXNlZFJlc291cmNlIksKD1JlZnVzZWRSZXNvdXJjZRIMCgRraW5kGAEgASgJEgwKBG1lc2gYAiABKAkSDAoEbmFtZRgDIAEoCRIOCgZyZWFzb24YBCABKAkimgIKC1pvbmVNZXNzYWdlEi0KB3dlbGNvbWUYASABKAsyGi5lZGdlcGxhbmUuem9uZS52MS5XZWxjb21lSAASLwoGdXBkYXRlGAIgASgLMh0uZWRnZXBsYW5lLnpvbmUudjEuWm9uZVVwZGF0ZUgAEi0KB3JlZnVzZWQYAyABKAsyGi5lZGdlcGxhbmUuem9uZS52MS5SZWZ1c2VkSAASMwoJZW5kcG9pbnRzGAQgASgLMh4uZWRnZXBsYW5lLnpvbmUudjEuRW5kcG9pbnRTZXRIABJAChFkaXNjb3ZlcnlfcmVmdXNlZBgFIAEoCzIjLmVkZ2VwbGFuZS56b25lLnYxLkRpc2NvdmVyeVJlZnVzZWRIAEIFCgNtc2cqTAoIQWNrU3RhdGUSGQoVQUNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASEQoNQUNLX1NUQVRFX0FDSxABEhIKDkFDS19TVEFURV9OQUNLEAIyWAoIWm9uZVN5bmMSTAoEU3luYxIgLmVkZ2VwbGFuZS56b25lLnYxLkJyaWRnZU1lc3NhZ2UaHi5lZGdlcGxhbmUuem9uZS52MS5ab25lTWVzc2FnZSgBMAFiBnByb3RvMw");
+  fileDesc("Chh6b25lLXByb3RvY29sL3pvbmUucHJvdG8SEWVkZ2VwbGFuZS56b25lLnYxIlgKCFJlc291cmNlEgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHJldmlzaW9uGAQgASgDEhAKCGRvY3VtZW50GAUgASgMIjcKC1Jlc291cmNlS2V5EgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJIoMBCgVIZWxsbxIMCgR6b25lGAEgASgJEhEKCWJyaWRnZV9pZBgCIAEoCRINCgV0b2tlbhgDIAEoCRIVCg1sYXN0X3JldmlzaW9uGAQgASgDEhAKCGNoZWNrc3VtGAUgASgJEhAKCGZlYXR1cmVzGAYgAygJEg8KB3ZlcnNpb24YByABKAki/gEKC1Byb3h5U3RhdHVzEhAKCHByb3h5X2lkGAEgASgJEgwKBG1lc2gYAiABKAkSEAoIdHlwZV91cmwYAyABKAkSKgoFc3RhdGUYBCABKA4yGy5lZGdlcGxhbmUuem9uZS52MS5BY2tTdGF0ZRIQCghyZXZpc2lvbhgFIAEoAxIUCgxlcnJvcl9kZXRhaWwYBiABKAkSDQoFYXRfbXMYByABKAMSFQoNaGVsZF9yZXZpc2lvbhgIIAEoAxISCgpoZWxkX2Vycm9yGAkgASgJEhYKDmhlbGRfcmVzb3VyY2VzGAogAygJEhcKD2pvaW5lZF9yZXZpc2lvbhgLIAEoAyJVCgxTdGF0dXNSZXBvcnQSLwoHcHJveGllcxgBIAMoCzIeLmVkZ2VwbGFuZS56b25lLnYxLlByb3h5U3RhdHVzEhQKDGRpc2Nvbm5lY3RlZBgCIAMoCSIbCgdBcHBsaWVkEhAKCHJldmlzaW9uGAEgASgDIkUKE0Rpc2NvdmVyZWRXb3JrbG9hZHMSLgoJd29ya2xvYWRzGAEgAygLMhsuZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2UiVAoSQ2VydGlmaWNhdGVSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSDAoEbWVzaBgCIAEoCRIPCgdzZXJ2aWNlGAMgASgJEgsKA2NzchgEIAEoDCKnAgoNQnJpZGdlTWVzc2FnZRIpCgVoZWxsbxgBIAEoCzIYLmVkZ2VwbGFuZS56b25lLnYxLkhlbGxvSAASMQoGc3RhdHVzGAIgASgLMh8uZWRnZXBsYW5lLnpvbmUudjEuU3RhdHVzUmVwb3J0SAASLQoHYXBwbGllZBgDIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLkFwcGxpZWRIABI8CgpkaXNjb3ZlcmVkGAQgASgLMiYuZWRnZXBsYW5lLnpvbmUudjEuRGlzY292ZXJlZFdvcmtsb2Fkc0gAEkQKE2NlcnRpZmljYXRlX3JlcXVlc3QYCiABKAsyJS5lZGdlcGxhbmUuem9uZS52MS5DZXJ0aWZpY2F0ZVJlcXVlc3RIAEIFCgNtc2ciOwoHV2VsY29tZRIMCgR6b25lGAEgASgJEhAKCHJldmlzaW9uGAIgASgDEhAKCHNuYXBzaG90GAMgASgIItgBCgpab25lVXBkYXRlEhAKCHJldmlzaW9uGAEgASgDEhUKDWZyb21fcmV2aXNpb24YAiABKAMSEAoIc25hcHNob3QYAyABKAgSLAoHdXBzZXJ0cxgEIAMoCzIbLmVkZ2VwbGFuZS56b25lLnYxLlJlc291cmNlEjAKCHJlbW92YWxzGAUgAygLMh4uZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2VLZXkSEAoIY2hlY2tzdW0YBiABKAkSDQoFY2h1bmsYByABKA0SDgoGY2h1bmtzGAggASgNIkAKB1JlZnVzZWQSDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEhYKDnJldHJ5X2FmdGVyX21zGAMgASgDIk4KC0VuZHBvaW50U2V0Eg8KB3ZlcnNpb24YASABKAMSLgoJd29ya2xvYWRzGAIgAygLMhsuZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2UiRwoQRGlzY292ZXJ5UmVmdXNlZBIzCgdyZWZ1c2VkGAEgAygLMiIuZWRnZXBsYW5lLnpvbmUudjEuUmVmdXNlZFJlc291cmNlIksKD1JlZnVzZWRSZXNvdXJjZRIMCgRraW5kGAEgASgJEgwKBG1lc2gYAiABKAkSDAoEbmFtZRgDIAEoCRIOCgZyZWFzb24YBCABKAkiygEKEUNlcnRpZmljYXRlSXNzdWVkEhIKCnJlcXVlc3RfaWQYASABKAkSDAoEbWVzaBgCIAEoCRIPCgdzZXJ2aWNlGAMgASgJEhcKD2NlcnRpZmljYXRlX3BlbRgEIAEoCRIYChB0cnVzdF9idW5kbGVfcGVtGAUgASgJEg4KBnNlcmlhbBgGIAEoCRIUCgxpc3N1ZWRfYXRfbXMYByABKAMSFAoMbm90X2FmdGVyX21zGAggASgDEhMKC3JlbmV3X2F0X21zGAkgASgDIn4KEkNlcnRpZmljYXRlUmVmdXNlZBISCgpyZXF1ZXN0X2lkGAEgASgJEgwKBG1lc2gYAiABKAkSDwoHc2VydmljZRgDIAEoCRIMCgRjb2RlGAQgASgJEg8KB21lc3NhZ2UYBSABKAkSFgoOcmV0cnlfYWZ0ZXJfbXMYBiABKAMipAMKC1pvbmVNZXNzYWdlEi0KB3dlbGNvbWUYASABKAsyGi5lZGdlcGxhbmUuem9uZS52MS5XZWxjb21lSAASLwoGdXBkYXRlGAIgASgLMh0uZWRnZXBsYW5lLnpvbmUudjEuWm9uZVVwZGF0ZUgAEi0KB3JlZnVzZWQYAyABKAsyGi5lZGdlcGxhbmUuem9uZS52MS5SZWZ1c2VkSAASMwoJZW5kcG9pbnRzGAQgASgLMh4uZWRnZXBsYW5lLnpvbmUudjEuRW5kcG9pbnRTZXRIABJAChFkaXNjb3ZlcnlfcmVmdXNlZBgFIAEoCzIjLmVkZ2VwbGFuZS56b25lLnYxLkRpc2NvdmVyeVJlZnVzZWRIABJCChJjZXJ0aWZpY2F0ZV9pc3N1ZWQYCiABKAsyJC5lZGdlcGxhbmUuem9uZS52MS5DZXJ0aWZpY2F0ZUlzc3VlZEgAEkQKE2NlcnRpZmljYXRlX3JlZnVzZWQYCyABKAsyJS5lZGdlcGxhbmUuem9uZS52MS5DZXJ0aWZpY2F0ZVJlZnVzZWRIAEIFCgNtc2cqTAoIQWNrU3RhdGUSGQoVQUNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASEQoNQUNLX1NUQVRFX0FDSxABEhIKDkFDS19TVEFURV9OQUNLEAIyWAoIWm9uZVN5bmMSTAoEU3luYxIgLmVkZ2VwbGFuZS56b25lLnYxLkJyaWRnZU1lc3NhZ2UaHi5lZGdlcGxhbmUuem9uZS52MS5ab25lTWVzc2FnZSgBMAFiBnByb3RvMw");
 
 /**
  * One stored resource. The document travels as the JSON the API validated and
@@ -297,6 +297,46 @@ export const DiscoveredWorkloadsSchema: GenMessage<DiscoveredWorkloads> = /*@__P
   messageDesc(file_zone_protocol_zone, 6);
 
 /**
+ * The bridge asks for a certificate for one identity of its cluster. It made
+ * the key pair itself and sends only the CSR (DER, PKCS#10): private keys
+ * never travel. The zone decides the identity (spiffe://<mesh>/<service>)
+ * from `mesh` and `service`, not from anything the CSR says, and only for a
+ * service with a workload in this zone.
+ *
+ * @generated from message edgeplane.zone.v1.CertificateRequest
+ */
+export type CertificateRequest = Message<"edgeplane.zone.v1.CertificateRequest"> & {
+  /**
+   * Echoed in the answer, so a bridge can match answers to requests.
+   *
+   * @generated from field: string request_id = 1;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: string mesh = 2;
+   */
+  mesh: string;
+
+  /**
+   * @generated from field: string service = 3;
+   */
+  service: string;
+
+  /**
+   * @generated from field: bytes csr = 4;
+   */
+  csr: Uint8Array;
+};
+
+/**
+ * Describes the message edgeplane.zone.v1.CertificateRequest.
+ * Use `create(CertificateRequestSchema)` to create a new message.
+ */
+export const CertificateRequestSchema: GenMessage<CertificateRequest> = /*@__PURE__*/
+  messageDesc(file_zone_protocol_zone, 7);
+
+/**
  * @generated from message edgeplane.zone.v1.BridgeMessage
  */
 export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
@@ -327,6 +367,14 @@ export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
      */
     value: DiscoveredWorkloads;
     case: "discovered";
+  } | {
+    /**
+     * 10 and up: identity (issue 11), apart from the numbers other features take.
+     *
+     * @generated from field: edgeplane.zone.v1.CertificateRequest certificate_request = 10;
+     */
+    value: CertificateRequest;
+    case: "certificateRequest";
   } | { case: undefined; value?: undefined };
 };
 
@@ -335,7 +383,7 @@ export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
  * Use `create(BridgeMessageSchema)` to create a new message.
  */
 export const BridgeMessageSchema: GenMessage<BridgeMessage> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 7);
+  messageDesc(file_zone_protocol_zone, 8);
 
 /**
  * @generated from message edgeplane.zone.v1.Welcome
@@ -366,7 +414,7 @@ export type Welcome = Message<"edgeplane.zone.v1.Welcome"> & {
  * Use `create(WelcomeSchema)` to create a new message.
  */
 export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 8);
+  messageDesc(file_zone_protocol_zone, 9);
 
 /**
  * A change of the zone's state. A snapshot replaces everything the bridge
@@ -425,7 +473,7 @@ export type ZoneUpdate = Message<"edgeplane.zone.v1.ZoneUpdate"> & {
  * Use `create(ZoneUpdateSchema)` to create a new message.
  */
 export const ZoneUpdateSchema: GenMessage<ZoneUpdate> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 9);
+  messageDesc(file_zone_protocol_zone, 10);
 
 /**
  * The zone will not serve this bridge; `code` says why, and `retry_after_ms`
@@ -455,7 +503,7 @@ export type Refused = Message<"edgeplane.zone.v1.Refused"> & {
  * Use `create(RefusedSchema)` to create a new message.
  */
 export const RefusedSchema: GenMessage<Refused> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 10);
+  messageDesc(file_zone_protocol_zone, 11);
 
 /**
  * The endpoint layer: every Workload the zone knows beside the journal's
@@ -483,7 +531,7 @@ export type EndpointSet = Message<"edgeplane.zone.v1.EndpointSet"> & {
  * Use `create(EndpointSetSchema)` to create a new message.
  */
 export const EndpointSetSchema: GenMessage<EndpointSet> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 11);
+  messageDesc(file_zone_protocol_zone, 12);
 
 /**
  * The zone's answer to a DiscoveredWorkloads that held documents it refused
@@ -504,7 +552,7 @@ export type DiscoveryRefused = Message<"edgeplane.zone.v1.DiscoveryRefused"> & {
  * Use `create(DiscoveryRefusedSchema)` to create a new message.
  */
 export const DiscoveryRefusedSchema: GenMessage<DiscoveryRefused> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 12);
+  messageDesc(file_zone_protocol_zone, 13);
 
 /**
  * @generated from message edgeplane.zone.v1.RefusedResource
@@ -538,7 +586,120 @@ export type RefusedResource = Message<"edgeplane.zone.v1.RefusedResource"> & {
  * Use `create(RefusedResourceSchema)` to create a new message.
  */
 export const RefusedResourceSchema: GenMessage<RefusedResource> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 13);
+  messageDesc(file_zone_protocol_zone, 14);
+
+/**
+ * A signed leaf for a CertificateRequest, with the mesh's trust bundle.
+ * Times are the zone's clock; the bridge schedules renewal by the distance
+ * between `issued_at_ms` and `renew_at_ms`, so the two clocks need not agree.
+ *
+ * @generated from message edgeplane.zone.v1.CertificateIssued
+ */
+export type CertificateIssued = Message<"edgeplane.zone.v1.CertificateIssued"> & {
+  /**
+   * @generated from field: string request_id = 1;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: string mesh = 2;
+   */
+  mesh: string;
+
+  /**
+   * @generated from field: string service = 3;
+   */
+  service: string;
+
+  /**
+   * The leaf certificate, PEM.
+   *
+   * @generated from field: string certificate_pem = 4;
+   */
+  certificatePem: string;
+
+  /**
+   * Every root of the mesh still trusted, PEM, oldest first.
+   *
+   * @generated from field: string trust_bundle_pem = 5;
+   */
+  trustBundlePem: string;
+
+  /**
+   * @generated from field: string serial = 6;
+   */
+  serial: string;
+
+  /**
+   * @generated from field: int64 issued_at_ms = 7;
+   */
+  issuedAtMs: bigint;
+
+  /**
+   * @generated from field: int64 not_after_ms = 8;
+   */
+  notAfterMs: bigint;
+
+  /**
+   * When to ask for the next one: rotateAt of the lifetime, minus jitter.
+   *
+   * @generated from field: int64 renew_at_ms = 9;
+   */
+  renewAtMs: bigint;
+};
+
+/**
+ * Describes the message edgeplane.zone.v1.CertificateIssued.
+ * Use `create(CertificateIssuedSchema)` to create a new message.
+ */
+export const CertificateIssuedSchema: GenMessage<CertificateIssued> = /*@__PURE__*/
+  messageDesc(file_zone_protocol_zone, 15);
+
+/**
+ * The zone will not sign: `code` is one of unknown_mesh, mtls_disabled,
+ * identity_not_in_zone, bad_csr, no_ca, unavailable; `retry_after_ms` is when
+ * asking again may succeed (0: not until something changes).
+ *
+ * @generated from message edgeplane.zone.v1.CertificateRefused
+ */
+export type CertificateRefused = Message<"edgeplane.zone.v1.CertificateRefused"> & {
+  /**
+   * @generated from field: string request_id = 1;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: string mesh = 2;
+   */
+  mesh: string;
+
+  /**
+   * @generated from field: string service = 3;
+   */
+  service: string;
+
+  /**
+   * @generated from field: string code = 4;
+   */
+  code: string;
+
+  /**
+   * @generated from field: string message = 5;
+   */
+  message: string;
+
+  /**
+   * @generated from field: int64 retry_after_ms = 6;
+   */
+  retryAfterMs: bigint;
+};
+
+/**
+ * Describes the message edgeplane.zone.v1.CertificateRefused.
+ * Use `create(CertificateRefusedSchema)` to create a new message.
+ */
+export const CertificateRefusedSchema: GenMessage<CertificateRefused> = /*@__PURE__*/
+  messageDesc(file_zone_protocol_zone, 16);
 
 /**
  * @generated from message edgeplane.zone.v1.ZoneMessage
@@ -577,6 +738,20 @@ export type ZoneMessage = Message<"edgeplane.zone.v1.ZoneMessage"> & {
      */
     value: DiscoveryRefused;
     case: "discoveryRefused";
+  } | {
+    /**
+     * 10 and up: identity (issue 11).
+     *
+     * @generated from field: edgeplane.zone.v1.CertificateIssued certificate_issued = 10;
+     */
+    value: CertificateIssued;
+    case: "certificateIssued";
+  } | {
+    /**
+     * @generated from field: edgeplane.zone.v1.CertificateRefused certificate_refused = 11;
+     */
+    value: CertificateRefused;
+    case: "certificateRefused";
   } | { case: undefined; value?: undefined };
 };
 
@@ -585,7 +760,7 @@ export type ZoneMessage = Message<"edgeplane.zone.v1.ZoneMessage"> & {
  * Use `create(ZoneMessageSchema)` to create a new message.
  */
 export const ZoneMessageSchema: GenMessage<ZoneMessage> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 14);
+  messageDesc(file_zone_protocol_zone, 17);
 
 /**
  * @generated from enum edgeplane.zone.v1.AckState
