@@ -5,6 +5,11 @@ import type { BridgeMetrics } from "./bridge-metrics.js";
 import type { AdsServer } from "./xds/ads-server.js";
 import { snapshotKeyOfProxy } from "./xds/node-hash.js";
 import type { ProxyTracker } from "./xds/proxy-tracker.js";
+import type { IdentityManager } from "./identity/identity-manager.js";
+
+/** An identity request is two names: anything longer is not one. */
+const MAX_IDENTITY_BODY = 1024;
+const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 
 /**
@@ -18,6 +23,8 @@ import type { ProxyTracker } from "./xds/proxy-tracker.js";
  *   GET /healthz                200 while the process runs (liveness)
  *   GET /readyz                 200 once it has a zone state or a cache to serve, else 503
  *   GET /metrics                Prometheus text format (bridge-metrics.ts)
+ *   GET /identities             the identities this bridge holds: state, serial, expiry, file paths (never a key)
+ *   POST /identities            {mesh, service}: hold that identity (what `edgeplane-bridge bootstrap` asks)
  *
  * @example const admin = await startAdminServer({ host: "127.0.0.1", port: 19000, ads, tracker, metrics, ready: () => true });
  */
@@ -29,6 +36,7 @@ export async function startAdminServer(opts: {
   metrics: BridgeMetrics;
   /** Whether the bridge has something to serve (a zone state or its cache). */
   ready: () => boolean;
+  identities: IdentityManager;
 }): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     try {
@@ -45,7 +53,9 @@ export async function startAdminServer(opts: {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(`${JSON.stringify(body, null, 2)}\n`);
     };
-    if (req.method !== "GET") return reply(405, { code: "method_not_allowed", message: "GET only" });
+    if (url.pathname === "/identities" && req.method === "POST") return holdIdentity(req, reply, opts.identities);
+    if (url.pathname === "/identities") return reply(200, { items: opts.identities.list() });
+    if (req.method !== "GET") return reply(405, { code: "method_not_allowed", message: "GET only (and POST /identities)" });
     if (url.pathname === "/healthz") return reply(200, { ok: true });
     if (url.pathname === "/readyz") return opts.ready() ? reply(200, { ready: true }) : reply(503, { ready: false, message: "no zone state and no cache to serve yet" });
     if (url.pathname === "/metrics") {
@@ -89,4 +99,30 @@ export async function startAdminServer(opts: {
     });
   });
   return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+function holdIdentity(req: IncomingMessage, reply: (status: number, body: unknown) => void, identities: IdentityManager): void {
+  let body = "";
+  let tooLong = false;
+  req.on("data", (chunk: Buffer) => {
+    body += chunk.toString("utf8");
+    if (body.length > MAX_IDENTITY_BODY) tooLong = true;
+  });
+  req.on("end", () => {
+    if (tooLong) return reply(413, { code: "too_large", message: `the body must be at most ${MAX_IDENTITY_BODY} bytes` });
+    let parsed: { mesh?: unknown; service?: unknown };
+    try {
+      parsed = JSON.parse(body) as { mesh?: unknown; service?: unknown };
+    } catch {
+      return reply(400, { code: "invalid_json", message: "the body must be JSON: {\"mesh\": \"default\", \"service\": \"echo\"}" });
+    }
+    for (const field of ["mesh", "service"] as const) {
+      const v = parsed[field];
+      if (typeof v !== "string" || !NAME.test(v)) return reply(400, { code: "invalid_field", field, message: `${field} must be a name (lowercase letters, digits, '-')` });
+    }
+    identities.hold(parsed.mesh as string, parsed.service as string).then(
+      (view) => reply(202, view),
+      (err: unknown) => reply(500, { code: "internal", message: String(err) }),
+    );
+  });
 }

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 
 export interface BridgeConfig {
@@ -10,6 +11,8 @@ export interface BridgeConfig {
   adsHost: string;
   adsPort: number;
   cacheDir: string;
+  /** Where identities' cert.pem, key.pem and ca.pem are written, per mesh and service. */
+  certsDir: string;
   reportEveryMs: number;
   workloadsDir: string | undefined;
   /** Admin endpoint (config_dump, probes, metrics); undefined: off. */
@@ -31,6 +34,8 @@ Options (each also settable by the environment variable in brackets):
   --ads-host HOST          interface for the ADS server           [EDGEPLANE_ADS_HOST, default 127.0.0.1]
   --ads-port N             port for the ADS server                [EDGEPLANE_ADS_PORT, default 18000]
   --cache-dir DIR          where the last good zone state is kept [EDGEPLANE_CACHE_DIR, default .edgeplane/cache]
+  --certs-dir DIR          identities' cert.pem, key.pem, ca.pem under DIR/MESH/SERVICE/
+                                                                  [EDGEPLANE_CERTS_DIR, default CACHE_DIR/certs]
   --report-every-ms N      how often ACK/NACK changes go upstream [EDGEPLANE_REPORT_EVERY_MS, default 50]
   --admin-port N           admin endpoint: GET /config_dump?proxy=ID, /proxies, /healthz,
                            /readyz, /metrics; off when unset      [EDGEPLANE_ADMIN_PORT]
@@ -63,6 +68,7 @@ export function parseBridgeConfig(argv: string[], env: NodeJS.ProcessEnv, readFi
       "ads-host": { type: "string" },
       "ads-port": { type: "string" },
       "cache-dir": { type: "string" },
+      "certs-dir": { type: "string" },
       "report-every-ms": { type: "string" },
       "workloads-dir": { type: "string" },
       "admin-port": { type: "string" },
@@ -83,6 +89,7 @@ export function parseBridgeConfig(argv: string[], env: NodeJS.ProcessEnv, readFi
   const controlPlane = pick("control-plane", "EDGEPLANE_CONTROL_PLANE", "http://127.0.0.1:8787")!;
   if (!/^https?:\/\//.test(controlPlane)) throw new ConfigError(`--control-plane "${controlPlane}" must be an http(s) URL`);
   const tokenFile = pick("token-file", "EDGEPLANE_TOKEN_FILE");
+  const cacheDir = pick("cache-dir", "EDGEPLANE_CACHE_DIR", ".edgeplane/cache")!;
   const level = pick("log-level", "EDGEPLANE_LOG_LEVEL", "info")!;
   if (!["debug", "info", "warn", "error"].includes(level)) throw new ConfigError(`--log-level "${level}" is not one of debug, info, warn, error`);
   return {
@@ -93,7 +100,8 @@ export function parseBridgeConfig(argv: string[], env: NodeJS.ProcessEnv, readFi
     bridgeId: pick("bridge-id", "EDGEPLANE_BRIDGE_ID"),
     adsHost: pick("ads-host", "EDGEPLANE_ADS_HOST", "127.0.0.1")!,
     adsPort: int("--ads-port", pick("ads-port", "EDGEPLANE_ADS_PORT", "18000")!, 0, 65535),
-    cacheDir: pick("cache-dir", "EDGEPLANE_CACHE_DIR", ".edgeplane/cache")!,
+    cacheDir,
+    certsDir: pick("certs-dir", "EDGEPLANE_CERTS_DIR", join(cacheDir, "certs"))!,
     reportEveryMs: int("--report-every-ms", pick("report-every-ms", "EDGEPLANE_REPORT_EVERY_MS", "50")!, 10, 60_000),
     logLevel: level as BridgeConfig["logLevel"],
     workloadsDir: pick("workloads-dir", "EDGEPLANE_WORKLOADS_DIR"),

@@ -16,6 +16,7 @@ import { ProxyTracker } from "./xds/proxy-tracker.js";
 import { SnapshotCache } from "./xds/snapshot-cache.js";
 import { ZoneClient } from "./zone-client.js";
 import { ZoneMirror } from "./zone-mirror.js";
+import { IdentityManager } from "./identity/identity-manager.js";
 
 /**
  * One bridge: wiring only. The zone client fills the mirror (journal
@@ -40,6 +41,7 @@ export class Bridge {
   private readonly publisher: SnapshotPublisher;
   private readonly zone: ZoneClient;
   private readonly reporter: StatusReporter;
+  readonly identities: IdentityManager;
   private ads!: AdsServer;
   private admin: { port: number; close(): Promise<void> } | undefined;
 
@@ -83,6 +85,11 @@ export class Bridge {
         this.saveCache();
         log.info("zone_update_applied", { revision: result.revision, snapshot: result.snapshot, meshes: [...result.meshes] });
       },
+      onWelcome: () => this.identities.connected(),
+      onCertificate: (answer) => {
+        if (answer.case === "issued") this.identities.onIssued(answer.value).catch((err: unknown) => log.error("identity_write_failed", { spiffeId: `${answer.value.mesh}/${answer.value.service}`, error: String(err) }));
+        else this.identities.onRefused(answer.value);
+      },
       onEndpoints: (set) => {
         const { meshes, skipped } = this.endpoints.apply(set);
         for (const s of skipped) log.error("endpoint_quarantined", { endpoint: s });
@@ -91,6 +98,7 @@ export class Bridge {
         log.info("zone_endpoints_applied", { version: this.endpoints.version, workloads: this.endpoints.workloads.length });
       },
     });
+    this.identities = new IdentityManager({ certsDir: config.certsDir, log, send: (req) => this.zone.requestCertificate(req) });
     this.metrics = new BridgeMetrics(() => ({ connected: this.zone.connected, revision: this.mirror.revision, zoneRevision: this.zone.zoneRevision }));
     this.reporter = new StatusReporter(this.tracker, (changes) => this.zone.report(changes), config.reportEveryMs);
   }
@@ -135,11 +143,13 @@ export class Bridge {
         tracker: this.tracker,
         metrics: this.metrics,
         ready: () => this.mirror.revision > 0,
+        identities: this.identities,
       });
       log.info("admin_listening", { address: `${config.adminHost}:${this.admin.port}` });
     }
 
     this.zone.start();
+    this.identities.resume();
     await this.discovery.start();
     this.reporter.start();
   }
@@ -155,6 +165,7 @@ export class Bridge {
     this.discovery.stop();
     this.reporter.stop();
     this.zone.stop();
+    this.identities.stop();
     await this.cache.flush();
     await this.admin?.close();
     await this.ads.close();

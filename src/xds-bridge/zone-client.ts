@@ -5,6 +5,8 @@ import {
   BridgeMessageSchema,
   ProxyStatusSchema,
   ZoneMessageSchema,
+  type CertificateIssued,
+  type CertificateRefused,
   type EndpointSet,
   type ProxyStatus,
   type ZoneMessage,
@@ -32,6 +34,10 @@ export interface ZoneClientOptions {
   onApplied: (result: Extract<ApplyResult, { ok: true }>) => void;
   /** Called with each endpoint layer set the zone sends. */
   onEndpoints: (set: EndpointSet) => void;
+  /** Called after each Welcome: the connection takes requests again. */
+  onWelcome?: () => void;
+  /** The zone's answers to certificate requests. */
+  onCertificate?: (answer: { case: "issued"; value: CertificateIssued } | { case: "refused"; value: CertificateRefused }) => void;
   pingEveryMs?: number;
   /** No pong for this long: the connection is dead, reconnect. */
   deadAfterMs?: number;
@@ -118,6 +124,11 @@ export class ZoneClient {
     }
     for (const id of changes.disconnected) this.pendingDisconnected.add(id);
     this.flushStatus();
+  }
+
+  /** Sends a CSR for one identity; false when not connected (the caller asks again after the next Welcome). */
+  requestCertificate(req: { requestId: string; mesh: string; service: string; csr: Uint8Array }): boolean {
+    return this.ready && this.send({ case: "certificateRequest", value: req });
   }
 
   /** Reports the complete set of workloads this bridge discovered. */
@@ -220,6 +231,7 @@ export class ZoneClient {
         this.flushStatus();
         this.discoveredSent = false;
         this.flushDiscovered();
+        this.opts.onWelcome?.();
         return;
       case "endpoints":
         this.opts.onEndpoints(msg.msg.value);
@@ -248,6 +260,12 @@ export class ZoneClient {
         if (code.startsWith("token_")) this.watchToken();
         return;
       }
+      case "certificateIssued":
+        this.opts.onCertificate?.({ case: "issued", value: msg.msg.value });
+        return;
+      case "certificateRefused":
+        this.opts.onCertificate?.({ case: "refused", value: msg.msg.value });
+        return;
       case undefined:
         return;
     }

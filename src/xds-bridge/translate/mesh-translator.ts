@@ -4,6 +4,7 @@ import { buildClusters } from "./clusters.js";
 import { compareStrings } from "./compare.js";
 import { buildLoadAssignments } from "./endpoints.js";
 import { buildListeners } from "./listeners.js";
+import { buildServerListeners } from "./server-listeners.js";
 import { MeshView } from "./mesh-view.js";
 import { buildRouteConfigurations } from "./routes.js";
 
@@ -27,7 +28,7 @@ export function translateMesh(model: ZoneModel, mesh: string, opts: { localZone?
 /** translateMesh over a view, possibly restricted to some services (MeshView.only). */
 export function translateView(view: MeshView, opts: { localZone?: string } = {}): XdsResources {
   return {
-    listeners: buildListeners(view).sort((a, b) => compareStrings(a.name, b.name)),
+    listeners: [...buildListeners(view), ...buildServerListeners(view, opts.localZone)].sort((a, b) => compareStrings(a.name, b.name)),
     routes: buildRouteConfigurations(view).sort((a, b) => compareStrings(a.name, b.name)),
     clusters: buildClusters(view, "proxyless").sort((a, b) => compareStrings(a.name, b.name)),
     endpoints: buildLoadAssignments(view, opts.localZone).sort((a, b) => compareStrings(a.clusterName, b.clusterName)),

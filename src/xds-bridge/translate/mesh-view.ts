@@ -12,6 +12,9 @@ export type AnyRoute = HTTPRoute | GRPCRoute;
 /** What the BackendPolicies of one Service ask for, field by field. */
 export type BackendSettings = Omit<BackendPolicySpec, "targetRef">;
 
+/** The mesh's mTLS mode (Mesh.spec.mtls.mode); "disabled" when the Mesh says nothing or is absent. */
+export type MtlsMode = NonNullable<ResourceOf<"Mesh">["spec"]["mtls"]>["mode"];
+
 /**
  * The resources of one mesh, indexed the way the translators look them up.
  * Built once per translation; every list is in code-point name order so the
@@ -29,6 +32,7 @@ export class MeshView {
 
   private constructor(
     readonly mesh: string,
+    readonly mtls: MtlsMode,
     services: Service[],
     workloads: Workload[],
     routes: AnyRoute[],
@@ -108,8 +112,10 @@ export class MeshView {
    * @example MeshView.of(model, "default").service("echo")?.spec.ports
    */
   static of(model: ZoneModel, mesh: string): MeshView {
+    const meshDoc = model.get({ kind: "Mesh", mesh: "", name: mesh })?.resource as ResourceOf<"Mesh"> | undefined;
     return new MeshView(
       mesh,
+      meshDoc?.spec.mtls?.mode ?? "disabled",
       model.list("Service", mesh),
       model.list("Workload", mesh),
       [...model.list("HTTPRoute", mesh), ...model.list("GRPCRoute", mesh)],
@@ -120,6 +126,11 @@ export class MeshView {
   /** @example view.service("echo") // undefined when the mesh has no such Service */
   service(name: string): Service | undefined {
     return this.servicesByName.get(name);
+  }
+
+  /** Every workload of `service`, by name. */
+  workloadsOf(service: string): readonly Workload[] {
+    return this.workloadsByService.get(service) ?? [];
   }
 
   /**

@@ -38,3 +38,19 @@ export function routeConfigName(service: string, port: number): string {
 export function clusterName(service: string, port: number, mesh: string): string {
   return `outbound|${port}||${service}.${mesh}`;
 }
+
+/**
+ * What a proxyless server's bootstrap sets as
+ * `server_listener_resource_name_template`; grpc-js-xds puts the address it
+ * binds in place of `%s`.
+ */
+export const SERVER_LISTENER_TEMPLATE = "edgeplane/inbound/%s";
+
+/**
+ * The Listener a proxyless gRPC server bound to `address:port` asks for.
+ *
+ * @example serverListenerName("127.0.0.1", 50051) // "edgeplane/inbound/127.0.0.1:50051"
+ */
+export function serverListenerName(address: string, port: number): string {
+  return SERVER_LISTENER_TEMPLATE.replace("%s", address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`);
+}

@@ -38,7 +38,11 @@ const decoders = (): Record<string, Decoder> => {
 
 const GOLDEN_DIR = new URL("../../../golden/", import.meta.url);
 const cases = readdirSync(GOLDEN_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-const context = { server: { serverUri: "127.0.0.1:1", channelCreds: [], serverFeatures: [] }, bootstrap: { certificateProviders: {} } };
+// The bootstrap `edgeplane-bridge bootstrap` prints names one certificate provider, "default" (TLS contexts name it).
+const context = {
+  server: { serverUri: "127.0.0.1:1", channelCreds: [], serverFeatures: [] },
+  bootstrap: { certificateProviders: { default: { plugin_name: "file_watcher", config: {} } } },
+};
 
 function translated(caseName: string) {
   const text = readFileSync(new URL(`${caseName}/input.yaml`, GOLDEN_DIR), "utf8");

@@ -1,0 +1,166 @@
+import { randomUUID } from "node:crypto";
+import { generateKeyPair, type KeyPair } from "../../contract/x509/certificates.js";
+import { createCsr } from "../../contract/x509/csr.js";
+import { toPem } from "../../contract/x509/pem.js";
+import { spiffeId } from "../../contract/x509/spiffe.js";
+import type { CertificateIssued, CertificateRefused } from "../../contract/zone-protocol/zone_pb.js";
+import type { Logger } from "../logger.js";
+import { certificatePaths, existingIdentities, writeCertificateFiles, type CertificatePaths } from "./certificate-files.js";
+
+/** A refusal that names no delay is asked again after this long (the zone's state may have changed by then). */
+const RETRY_UNSPECIFIED_MS = 15_000;
+const RETRY_MIN_MS = 1_000;
+
+/** One identity as the admin endpoint and `bootstrap` see it. */
+export interface IdentityView {
+  mesh: string;
+  service: string;
+  spiffeId: string;
+  state: "pending" | "issued" | "refused";
+  paths: CertificatePaths;
+  serial?: string;
+  /** Expiry by this process's clock. */
+  notAfterMs?: number;
+  /** Renewal due at, by this process's clock. */
+  renewAtMs?: number;
+  refusal?: { code: string; message: string };
+  /** Certificates received for it since this process started. */
+  issued: number;
+}
+
+interface Held extends IdentityView {
+  request?: { id: string; keys: KeyPair };
+  timer?: NodeJS.Timeout;
+}
+
+export interface CertificateRequestFrame {
+  requestId: string;
+  mesh: string;
+  service: string;
+  csr: Uint8Array;
+}
+
+/**
+ * The bridge's identities (istio-agent's role, for a whole cluster): for
+ * each it makes an ECDSA P-256 key in memory, sends only a CSR to the zone,
+ * writes what comes back with the key to the identity's files (0600), and
+ * asks again at the renewal time the zone set, with a new key. Keys exist in
+ * this process and in those files, nowhere else: not in a frame, a log line
+ * or the zone.
+ *
+ * Renewal times arrive in the zone's clock; they are turned into delays
+ * from the zone's own issue time, so this host's clock need not agree.
+ *
+ * @example
+ * const ids = new IdentityManager({ certsDir, log, send: (r) => zone.requestCertificate(r) });
+ * ids.hold("default", "echo");
+ */
+export class IdentityManager {
+  private readonly held = new Map<string, Held>();
+  private readonly listeners = new Set<(view: IdentityView) => void>();
+
+  constructor(
+    private readonly opts: {
+      certsDir: string;
+      log: Logger;
+      /** Sends a request to the zone; false when not connected (asked again on connect). */
+      send: (req: CertificateRequestFrame) => boolean;
+      now?: () => number;
+    },
+  ) {}
+
+  /** Holds again every identity that has files from an earlier run. */
+  resume(): void {
+    for (const { mesh, service } of existingIdentities(this.opts.certsDir)) void this.hold(mesh, service);
+  }
+
+  /** Starts holding `service`'s identity in `mesh` (idempotent). */
+  async hold(mesh: string, service: string): Promise<IdentityView> {
+    const k = `${mesh}/${service}`;
+    const existing = this.held.get(k);
+    if (existing) return view(existing);
+    const h: Held = { mesh, service, spiffeId: spiffeId(mesh, service), state: "pending", paths: certificatePaths(this.opts.certsDir, mesh, service), issued: 0 };
+    this.held.set(k, h);
+    await this.ask(h);
+    return view(h);
+  }
+
+  list(): IdentityView[] {
+    return [...this.held.values()].map(view);
+  }
+
+  /** Calls `fn` whenever an identity's certificate or state changes. */
+  onChange(fn: (view: IdentityView) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** The zone connection is (again) up: send what is outstanding. */
+  connected(): void {
+    for (const h of this.held.values()) if (h.request && !h.timer) void this.ask(h);
+  }
+
+  async onIssued(msg: CertificateIssued): Promise<void> {
+    const h = this.held.get(`${msg.mesh}/${msg.service}`);
+    if (!h?.request || h.request.id !== msg.requestId) return; // an answer to a request given up
+    const keyPem = toPem((await crypto.subtle.exportKey("pkcs8", h.request.keys.privateKey)) as ArrayBuffer, "PRIVATE KEY");
+    writeCertificateFiles(h.paths, { certPem: msg.certificatePem, keyPem, caPem: msg.trustBundlePem });
+    const now = this.now();
+    const renewInMs = Math.max(RETRY_MIN_MS, Number(msg.renewAtMs - msg.issuedAtMs));
+    Object.assign(h, { state: "issued", serial: msg.serial, notAfterMs: now + Number(msg.notAfterMs - msg.issuedAtMs), renewAtMs: now + renewInMs, issued: h.issued + 1 });
+    delete h.refusal;
+    delete h.request;
+    this.opts.log.info("identity_issued", { spiffeId: h.spiffeId, serial: msg.serial, notAfterMs: h.notAfterMs, renewInMs });
+    this.schedule(h, renewInMs);
+    this.emit(h);
+  }
+
+  onRefused(msg: CertificateRefused): void {
+    const h = this.held.get(`${msg.mesh}/${msg.service}`);
+    if (!h?.request || h.request.id !== msg.requestId) return;
+    delete h.request;
+    h.refusal = { code: msg.code, message: msg.message };
+    // A held certificate stays in use until it expires; only a first request shows as refused.
+    if (h.state !== "issued") h.state = "refused";
+    const retryMs = Number(msg.retryAfterMs) > 0 ? Math.max(RETRY_MIN_MS, Number(msg.retryAfterMs)) : RETRY_UNSPECIFIED_MS;
+    this.opts.log.warn("identity_refused", { spiffeId: h.spiffeId, code: msg.code, message: msg.message, retryMs });
+    this.schedule(h, retryMs);
+    this.emit(h);
+  }
+
+  stop(): void {
+    for (const h of this.held.values()) clearTimeout(h.timer);
+  }
+
+  private schedule(h: Held, delayMs: number): void {
+    clearTimeout(h.timer);
+    h.timer = setTimeout(() => {
+      h.timer = undefined;
+      void this.ask(h);
+    }, delayMs);
+    h.timer.unref();
+  }
+
+  /** A new key and CSR for every request: a renewal never reuses a key. */
+  private async ask(h: Held): Promise<void> {
+    const keys = await generateKeyPair();
+    const request = { id: randomUUID(), keys };
+    h.request = request;
+    const csr = await createCsr(keys, h.service);
+    if (h.request !== request) return; // a newer request replaced this one meanwhile
+    this.opts.send({ requestId: request.id, mesh: h.mesh, service: h.service, csr });
+  }
+
+  private emit(h: Held): void {
+    for (const fn of this.listeners) fn(view(h));
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+}
+
+function view(h: Held): IdentityView {
+  const { request: _request, timer: _timer, ...rest } = h;
+  return { ...rest };
+}

@@ -1,0 +1,52 @@
+import { create } from "@bufbuild/protobuf";
+import { anyPack } from "@bufbuild/protobuf/wkt";
+import { ListenerSchema, type Listener } from "../../../gen/envoy/config/listener/v3/listener_pb.js";
+import { RouteConfigurationSchema } from "../../../gen/envoy/config/route/v3/route_pb.js";
+import { HttpConnectionManagerSchema } from "../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import { inlineConnectionManager } from "./http-connection-manager.js";
+import { downstreamTls } from "./mesh-tls.js";
+import type { MeshView } from "./mesh-view.js";
+import { serverListenerName } from "./names.js";
+import { socketAddress } from "./proto-values.js";
+
+/**
+ * The Listeners proxyless gRPC servers (grpc-js-xds `XdsServer`, gRFC A36)
+ * ask for: one per workload of the local zone, named by the bootstrap's
+ * `server_listener_resource_name_template` with the address the server
+ * binds (`edgeplane/inbound/<address>:<port>`; grpc-js-xds requires the
+ * listener's socket address to equal it, so a server binds the address its
+ * Workload publishes). One filter chain: an HttpConnectionManager whose
+ * inline routes end every call here (non-forwarding), and in a mesh with
+ * mTLS a DownstreamTlsContext, the client certificate required in strict.
+ * Unsorted; the mesh translator sorts.
+ *
+ * @example buildServerListeners(view, "default").map((l) => l.name) // ["edgeplane/inbound/127.0.0.1:50051"]
+ */
+export function buildServerListeners(view: MeshView, localZone: string | undefined): Listener[] {
+  return view.services.flatMap((service) =>
+    view
+      .workloadsOf(service.metadata.name)
+      .filter((w) => localZone === undefined || w.spec.zone === localZone)
+      .map((w) => serverListener(view, w.spec.address, w.spec.port)),
+  );
+}
+
+function serverListener(view: MeshView, address: string, port: number): Listener {
+  const name = serverListenerName(address, port);
+  const routes = create(RouteConfigurationSchema, {
+    name,
+    virtualHosts: [{ name, domains: ["*"], routes: [{ name: "inbound", match: { pathSpecifier: { case: "prefix", value: "/" } }, action: { case: "nonForwardingAction", value: {} } }] }],
+  });
+  const hcm = inlineConnectionManager(name, routes);
+  return create(ListenerSchema, {
+    name,
+    address: socketAddress(address, port),
+    filterChains: [
+      {
+        name: "inbound",
+        filters: [{ name: "envoy.filters.network.http_connection_manager", configType: { case: "typedConfig", value: anyPack(HttpConnectionManagerSchema, hcm) } }],
+        ...(view.mtls === "disabled" ? {} : { transportSocket: downstreamTls(view.mtls === "strict") }),
+      },
+    ],
+  });
+}
