@@ -37,6 +37,8 @@ export async function startAdminServer(opts: {
   /** Whether the bridge has something to serve (a zone state or its cache). */
   ready: () => boolean;
   identities: IdentityManager;
+  /** The bridge's zone: a bootstrap's node locality. */
+  zone: string;
 }): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     try {
@@ -54,7 +56,7 @@ export async function startAdminServer(opts: {
       res.end(`${JSON.stringify(body, null, 2)}\n`);
     };
     if (url.pathname === "/identities" && req.method === "POST") return holdIdentity(req, reply, opts.identities);
-    if (url.pathname === "/identities") return reply(200, { items: opts.identities.list() });
+    if (url.pathname === "/identities") return reply(200, { zone: opts.zone, items: opts.identities.list() });
     if (req.method !== "GET") return reply(405, { code: "method_not_allowed", message: "GET only (and POST /identities)" });
     if (url.pathname === "/healthz") return reply(200, { ok: true });
     if (url.pathname === "/readyz") return opts.ready() ? reply(200, { ready: true }) : reply(503, { ready: false, message: "no zone state and no cache to serve yet" });

@@ -144,6 +144,7 @@ export class Bridge {
         metrics: this.metrics,
         ready: () => this.mirror.revision > 0,
         identities: this.identities,
+        zone: config.zone,
       });
       log.info("admin_listening", { address: `${config.adminHost}:${this.admin.port}` });
     }

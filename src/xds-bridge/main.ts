@@ -1,11 +1,29 @@
 /**
  * `edgeplane-bridge`: the process entry. Parses the command line, starts a
- * Bridge, stops it cleanly on SIGINT/SIGTERM (flushing the disk cache).
+ * Bridge, stops it cleanly on SIGINT/SIGTERM (flushing the disk cache);
+ * `edgeplane-bridge bootstrap ...` prints a proxyless bootstrap instead
+ * (bootstrap-command.ts).
  */
 import { readFileSync } from "node:fs";
+import { BOOTSTRAP_USAGE, BootstrapError, bootstrapFor, parseBootstrapArgs } from "./bootstrap-command.js";
 import { Bridge } from "./bridge.js";
 import { ConfigError, parseBridgeConfig, USAGE } from "./bridge-config.js";
 import { jsonLogger } from "./logger.js";
+
+if (process.argv[2] === "bootstrap") {
+  try {
+    const opts = parseBootstrapArgs(process.argv.slice(3));
+    if (opts === "help") {
+      process.stdout.write(BOOTSTRAP_USAGE);
+      process.exit(0);
+    }
+    process.stdout.write(`${JSON.stringify(await bootstrapFor(opts), null, 2)}\n`);
+    process.exit(0);
+  } catch (err) {
+    process.stderr.write(`edgeplane-bridge bootstrap: ${err instanceof Error ? err.message : String(err)}\n${err instanceof BootstrapError || err instanceof TypeError ? `\n${BOOTSTRAP_USAGE}` : ""}`);
+    process.exit(err instanceof BootstrapError || err instanceof TypeError ? 2 : 1);
+  }
+}
 
 let config;
 try {
