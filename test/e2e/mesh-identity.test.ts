@@ -17,10 +17,12 @@ import { EchoClient, type EchoReply } from "../../examples/echo/echo-backend.js"
 import { readCertificate } from "../../src/contract/x509/certificates.js";
 import { fromPem } from "../../src/contract/x509/pem.js";
 import { startMesh, type Mesh } from "../../scripts/lib/local-mesh.js";
+import { journalRevisionOf } from "../../src/xds-bridge/xds/version-info.js";
 import { freePort } from "../../scripts/lib/ports.js";
 import { ROOT, spawnGroup, type Managed } from "../../scripts/lib/processes.js";
 
 const MESH = "secure";
+const LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener";
 let mesh: Mesh;
 let serverPort = 0;
 let server: Managed | undefined;
@@ -62,6 +64,18 @@ function callUntil(what: string, pred: (r: EchoReply) => boolean, ms?: number): 
     const r = await client!.callFull("ping");
     return pred(r) ? r : undefined;
   }, ms);
+}
+
+/** Writes the Mesh in `mode` and waits until the server process ACKed the Listener of that revision. */
+async function switchTo(mode: string): Promise<void> {
+  const res = await mesh.api("PUT", `/v1/meshes/${MESH}`, meshDoc(mode));
+  expect(res.status).toBe(200);
+  const revision = Number((res.body.metadata as { revision: number }).revision);
+  await until(`the server's ACK of its ${mode} listener`, async () => {
+    const { items } = (await (await fetch(`${mesh.adminUrl}/proxies`)).json()) as { items: { proxyId: string; types: Record<string, { ackedVersion: string }> }[] };
+    const acked = items.find((p) => p.proxyId.startsWith("echo-mtls-"))?.types[LISTENER]?.ackedVersion ?? "";
+    return journalRevisionOf(acked) >= revision ? true : undefined;
+  });
 }
 
 function serialOf(certFile: string): string {
@@ -146,11 +160,11 @@ describe("strict mTLS between proxyless gRPC processes", () => {
   }, 120_000);
 
   it("keeps calls working through strict -> permissive -> disabled", async () => {
-    expect((await mesh.api("PUT", `/v1/meshes/${MESH}`, meshDoc("permissive"))).status).toBe(200);
-    // Permissive: still TLS from the client, the client certificate no longer required; calls keep working.
+    await switchTo("permissive");
+    // Permissive, applied by the server: still TLS from the client (its certificate is no longer required); calls keep working.
     const permissive = await callUntil("a call in permissive", (r) => r.backend === "echo-mtls-1");
     expect(permissive.message).toBe(`spiffe://${MESH}/web`);
-    expect((await mesh.api("PUT", `/v1/meshes/${MESH}`, meshDoc("disabled"))).status).toBe(200);
+    await switchTo("disabled");
     const plaintext = await callUntil("a plaintext call once mTLS is disabled", (r) => r.message === "plaintext");
     expect(plaintext.backend).toBe("echo-mtls-1");
   }, 60_000);

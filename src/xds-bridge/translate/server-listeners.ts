@@ -37,7 +37,14 @@ function serverListener(view: MeshView, address: string, port: number): Listener
     name,
     virtualHosts: [{ name, domains: ["*"], routes: [{ name: "inbound", match: { pathSpecifier: { case: "prefix", value: "/" } }, action: { case: "nonForwardingAction", value: {} } }] }],
   });
-  const hcm = inlineConnectionManager(name, routes);
+  // The mode in stat_prefix is load-bearing: grpc-js-xds 1.14 compares a new
+  // server Listener with the one it runs to skip no-op updates, and its
+  // comparison of transport sockets is inverted (server-listener.js,
+  // filterChainsEquivalent), so an mTLS -> plaintext change alone would be
+  // taken as "equivalent" and ignored, and plaintext -> mTLS would throw.
+  // Filter bytes are compared first: a stat_prefix naming the mode makes
+  // every mode change a real one.
+  const hcm = inlineConnectionManager(`${name}/${view.mtls}`, routes);
   return create(ListenerSchema, {
     name,
     address: socketAddress(address, port),
