@@ -159,6 +159,24 @@ describe("strict mTLS between proxyless gRPC processes", () => {
     expect(failures).toBe(0);
   }, 120_000);
 
+  it("a Deny TrafficPermission turns the calls into PERMISSION_DENIED, and deleting it restores them, with no restart", async () => {
+    const deny = { kind: "TrafficPermission", metadata: { name: "no-web", mesh: MESH }, spec: { targetRef: { kind: "Service", name: "echo-mtls" }, rules: [{ from: [{ kind: "Service", name: "web" }], action: "Deny" }] } };
+    const path = `/v1/meshes/${MESH}/trafficpermissions/no-web`;
+    expect((await mesh.api("PUT", path, deny)).status).toBe(201);
+    const code = await until("a refused call", async () => {
+      try {
+        await client!.call();
+        return undefined;
+      } catch (err) {
+        return (err as { code?: number }).code;
+      }
+    });
+    expect(code).toBe(grpc.status.PERMISSION_DENIED);
+    expect((await mesh.api("DELETE", path)).status).toBe(200);
+    const back = await callUntil("calls allowed again", (r) => r.backend === "echo-mtls-1");
+    expect(back.message).toBe(`spiffe://${MESH}/web`);
+  }, 60_000);
+
   it("keeps calls working through strict -> permissive -> disabled", async () => {
     await switchTo("permissive");
     // Permissive, applied by the server: still TLS from the client (its certificate is no longer required); calls keep working.

@@ -6,8 +6,10 @@ import { strictObject } from "./strict-object.js";
 /**
  * `TrafficPermission`: who may call a Service. A Service no permission
  * targets accepts every identity of its mesh; once one targets it, only the
- * identities an `Allow` rule names get in, and a `Deny` wins over an `Allow`
- * (across every permission on that Service). Identities are the callers'
+ * identities an `Allow` rule names get in. For each caller the most specific
+ * rule decides (across every permission on that Service): one naming its
+ * Service beats a `kind: Mesh` one, and at the same level a `Deny` wins over
+ * an `Allow`. So "Allow web; Deny Mesh" lets web in and no one else. Identities are the callers'
  * SPIFFE IDs, so it needs mTLS: the API refuses it in a `disabled` mesh.
  */
 /** A caller: one Service's identity, or (`kind: Mesh`, no name) every identity of the mesh. */

@@ -40,16 +40,17 @@ export function rdsConnectionManager(statPrefix: string, routeConfigName: string
 /**
  * Like rdsConnectionManager, with the routes inline instead of over RDS: for
  * a fixed table that does not depend on the model, so there is no resource
- * whose absence could hold the listener back.
+ * whose absence could hold the listener back. `filters` run before the
+ * Router (a server's RBAC).
  *
  * @example inlineConnectionManager("outbound_virtual", create(RouteConfigurationSchema, { name: "x" }))
  */
-export function inlineConnectionManager(statPrefix: string, routes: RouteConfiguration): HttpConnectionManager {
+export function inlineConnectionManager(statPrefix: string, routes: RouteConfiguration, filters: readonly HttpFilter[] = []): HttpConnectionManager {
   return create(HttpConnectionManagerSchema, {
     statPrefix,
     codecType: HttpConnectionManager_CodecType.AUTO,
     routeSpecifier: { case: "routeConfig", value: routes },
-    httpFilters: [routerFilter()],
+    httpFilters: [...filters, routerFilter()],
   });
 }
 

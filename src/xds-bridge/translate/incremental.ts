@@ -69,7 +69,7 @@ function fingerprintOf(view: MeshView, service: Service): string {
       workloads: view.workloadsServing(service, p),
     };
   });
-  return JSON.stringify([view.mtls, view.workloadsOf(name), service, perPort, view.localityPolicy(name) ?? null, view.loadBalancer(name) ?? null, view.backendSettings(name)]);
+  return JSON.stringify([view.mtls, view.workloadsOf(name), view.permissionsFor(name), service, perPort, view.localityPolicy(name) ?? null, view.loadBalancer(name) ?? null, view.backendSettings(name)]);
 }
 
 /** The Services a route sends to or mirrors to: their ports decide its clusters. */

@@ -29,6 +29,7 @@ export class MeshView {
   private readonly localityByService: ReadonlyMap<string, LocalityPolicy>;
   private readonly lbByService: ReadonlyMap<string, LoadBalancerType>;
   private readonly settingsByService: ReadonlyMap<string, BackendSettings>;
+  private readonly permissionsByService: ReadonlyMap<string, readonly ResourceOf<"TrafficPermission">[]>;
 
   private constructor(
     readonly mesh: string,
@@ -37,6 +38,7 @@ export class MeshView {
     workloads: Workload[],
     routes: AnyRoute[],
     policies: ResourceOf<"BackendPolicy">[] = [],
+    permissions: ResourceOf<"TrafficPermission">[] = [],
   ) {
     const byName = (a: { metadata: { name: string } }, b: { metadata: { name: string } }) =>
       compareStrings(a.metadata.name, b.metadata.name);
@@ -73,6 +75,14 @@ export class MeshView {
       settings.set(targetRef.name, merged);
     }
     this.settingsByService = settings;
+    const byTarget = new Map<string, ResourceOf<"TrafficPermission">[]>();
+    for (const p of permissions.sort(byName)) byTarget.set(p.spec.targetRef.name, [...(byTarget.get(p.spec.targetRef.name) ?? []), p]);
+    this.permissionsByService = byTarget;
+  }
+
+  /** The TrafficPermissions targeting `service`, by name. */
+  permissionsFor(service: string): readonly ResourceOf<"TrafficPermission">[] {
+    return this.permissionsByService.get(service) ?? [];
   }
 
   /**
@@ -120,6 +130,7 @@ export class MeshView {
       model.list("Workload", mesh),
       [...model.list("HTTPRoute", mesh), ...model.list("GRPCRoute", mesh)],
       model.list("BackendPolicy", mesh),
+      model.list("TrafficPermission", mesh),
     );
   }
 

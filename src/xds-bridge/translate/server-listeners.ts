@@ -8,6 +8,7 @@ import { downstreamTls } from "./mesh-tls.js";
 import type { MeshView } from "./mesh-view.js";
 import { serverListenerName } from "./names.js";
 import { socketAddress } from "./proto-values.js";
+import { callerDecision, rbacFilter } from "./traffic-permissions.js";
 
 /**
  * The Listeners proxyless gRPC servers (grpc-js-xds `XdsServer`, gRFC A36)
@@ -17,7 +18,8 @@ import { socketAddress } from "./proto-values.js";
  * listener's socket address to equal it, so a server binds the address its
  * Workload publishes). One filter chain: an HttpConnectionManager whose
  * inline routes end every call here (non-forwarding), and in a mesh with
- * mTLS a DownstreamTlsContext, the client certificate required in strict.
+ * mTLS a DownstreamTlsContext, the client certificate required in strict,
+ * and the RBAC filter when a TrafficPermission targets the service.
  * Unsorted; the mesh translator sorts.
  *
  * @example buildServerListeners(view, "default").map((l) => l.name) // ["edgeplane/inbound/127.0.0.1:50051"]
@@ -27,11 +29,11 @@ export function buildServerListeners(view: MeshView, localZone: string | undefin
     view
       .workloadsOf(service.metadata.name)
       .filter((w) => localZone === undefined || w.spec.zone === localZone)
-      .map((w) => serverListener(view, w.spec.address, w.spec.port)),
+      .map((w) => serverListener(view, service.metadata.name, w.spec.address, w.spec.port)),
   );
 }
 
-function serverListener(view: MeshView, address: string, port: number): Listener {
+function serverListener(view: MeshView, service: string, address: string, port: number): Listener {
   const name = serverListenerName(address, port);
   const routes = create(RouteConfigurationSchema, {
     name,
@@ -44,7 +46,9 @@ function serverListener(view: MeshView, address: string, port: number): Listener
   // taken as "equivalent" and ignored, and plaintext -> mTLS would throw.
   // Filter bytes are compared first: a stat_prefix naming the mode makes
   // every mode change a real one.
-  const hcm = inlineConnectionManager(`${name}/${view.mtls}`, routes);
+  // TrafficPermission needs the caller's certificate: only with mTLS (the API refuses one in a disabled mesh).
+  const decision = view.mtls === "disabled" ? undefined : callerDecision(view.permissionsFor(service));
+  const hcm = inlineConnectionManager(`${name}/${view.mtls}`, routes, decision ? [rbacFilter(view.mesh, decision)] : []);
   return create(ListenerSchema, {
     name,
     address: socketAddress(address, port),
