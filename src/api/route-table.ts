@@ -161,6 +161,12 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: "GET",
+    path: "/v1/meshes/{mesh}/identities",
+    summary: "certificates the zones issued for the mesh and that are still valid: service, SPIFFE ID, serial, not-after, and the zone and bridge that hold the key",
+    access: reader({ param: "mesh" }),
+  },
+  {
+    method: "GET",
     path: "/v1/meshes/{mesh}/ca",
     summary: "the mesh's trust bundle: the PEM of its CA roots still valid (no key is ever answered); 404 before mTLS was first enabled",
     access: reader({ param: "mesh" }),

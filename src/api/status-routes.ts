@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { meshOfKey, type ResourceKey } from "../contract/resource-types.js";
 import type { ResourceStatus } from "../contract/rollout.js";
-import type { ProxyList, ZoneStatus } from "../contract/zone-status.js";
+import type { IdentityList, ProxyList, ZoneStatus } from "../contract/zone-status.js";
+import { spiffeId } from "../contract/x509/spiffe.js";
 import { JournalHistory } from "../store/journal-history.js";
 import { ResourceStore } from "../store/resource-store.js";
 import { ZoneRegistry } from "../store/zone-registry.js";
@@ -37,6 +38,16 @@ statusRoutes.get("/v1/meshes/:mesh/proxies", async (c) => {
       })),
   );
   return c.json({ kind: "ProxyList", mesh, meshRevision: head, items } satisfies ProxyList);
+});
+
+statusRoutes.get("/v1/meshes/:mesh/identities", async (c) => {
+  const mesh = c.req.param("mesh");
+  const items = (await zoneStatuses(c)).flatMap((z) =>
+    z.identities
+      .filter((i) => i.mesh === mesh)
+      .map(({ mesh: _mesh, ...i }) => ({ ...i, zone: z.zone, spiffeId: spiffeId(mesh, i.service), notAfter: new Date(i.notAfterMs).toISOString() })),
+  );
+  return c.json({ kind: "IdentityList", mesh, items } satisfies IdentityList);
 });
 
 statusRoutes.get("/v1/meshes/:mesh/:kinds/:name/status", (c) =>

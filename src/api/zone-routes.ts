@@ -40,8 +40,8 @@ zoneRoutes.get("/v1/zones/:zone/status", async (c) => {
   const zone = zoneParam(c, "zone");
   const claims = principalOf(c);
   const status = await c.env.ZONES.get(c.env.ZONES.idFromName(zone)).status();
-  // The zone's proxies, as far as the token covers their meshes.
-  return c.json({ ...status, proxies: status.proxies.filter((p) => meshCovered(claims, p.mesh)) });
+  // The zone's proxies and identities, as far as the token covers their meshes.
+  return c.json({ ...status, proxies: status.proxies.filter((p) => meshCovered(claims, p.mesh)), identities: status.identities.filter((i) => meshCovered(claims, i.mesh)) });
 });
 
 zoneRoutes.delete("/v1/zones/:name", async (c) => {

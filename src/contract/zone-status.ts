@@ -40,6 +40,17 @@ export interface ProxyRow {
   types: ProxyTypeStatus[];
 }
 
+/** A certificate a zone issued and that is still valid (zone-do/certificate-signer.ts). */
+export interface IssuedIdentity {
+  mesh: string;
+  service: string;
+  serial: string;
+  /** The bridge that asked for it: the key is there (and in its certs dir), nowhere else. */
+  bridgeId: string;
+  issuedAtMs: number;
+  notAfterMs: number;
+}
+
 export interface ZoneStatus {
   zone: string;
   revision: number;
@@ -48,6 +59,14 @@ export interface ZoneStatus {
   bridges: BridgeRow[];
   proxies: ProxyRow[];
   endpoints: { version: number; discovered: number; total: number; pendingReport: number };
+  identities: IssuedIdentity[];
+}
+
+/** `GET /v1/meshes/{mesh}/identities`: what each zone issued, newest certificate per identity and bridge. */
+export interface IdentityList {
+  kind: "IdentityList";
+  mesh: string;
+  items: (Omit<IssuedIdentity, "mesh"> & { zone: string; spiffeId: string; notAfter: string })[];
 }
 
 /** Per xDS type, in the proxies list: at or past the mesh's newest revision, behind, or refusing. */

@@ -109,6 +109,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
         total: this.endpoints.all().length,
         pendingReport: this.endpoints.pendingReport,
       },
+      identities: this.signer.issued(Date.now()),
     };
   }
 

@@ -85,6 +85,14 @@ describe("zone certificate signing", () => {
     const renewIn = Number(issued.renewAtMs - issued.issuedAtMs) / ttl;
     expect(renewIn).toBeGreaterThanOrEqual(0.8 * 0.95);
     expect(renewIn).toBeLessThanOrEqual(0.8);
+
+    // Visibility: the zone lists what it issued, with the bridge that holds the key.
+    const listed = await call("GET", `/v1/meshes/${mesh}/identities`);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toMatchObject({ kind: "IdentityList", mesh });
+    expect(listed.body.items).toEqual([
+      { zone, service: "echo", spiffeId: `spiffe://${mesh}/echo`, serial: issued.serial, bridgeId: `bridge-${zone}`, issuedAtMs: Number(issued.issuedAtMs), notAfterMs: Number(issued.notAfterMs), notAfter: new Date(Number(issued.notAfterMs)).toISOString() },
+    ]);
     sock.close();
   });
 
