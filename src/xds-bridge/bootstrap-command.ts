@@ -111,6 +111,12 @@ export async function bootstrapFor(opts: BootstrapOptions, fetchImpl: typeof fet
     if (last?.state === "issued" && paths && existsSync(paths.cert) && existsSync(paths.key) && existsSync(paths.ca)) {
       return bootstrapJson(opts, zone, paths);
     }
+    // A mesh without mTLS serves no TLS context, so nothing reads the files yet: the bootstrap is good now,
+    // and the files appear (the bridge asks again) once the mesh turns mTLS on, with no restart.
+    if (last?.state === "refused" && last.refusal?.code === "mtls_disabled" && paths) {
+      process.stderr.write(`mesh "${opts.mesh}" has mTLS disabled: the certificate files will be written when it is enabled\n`);
+      return bootstrapJson(opts, zone, paths);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   const why = last?.refusal ? `the zone refused it: ${last.refusal.code}: ${last.refusal.message}` : `it is still ${last?.state ?? "unknown to the bridge"}`;

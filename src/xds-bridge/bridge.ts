@@ -82,6 +82,7 @@ export class Bridge {
       log,
       onApplied: (result) => {
         this.publisher.publish(result.meshes);
+        for (const m of result.meshes) this.identities.meshChanged(m);
         this.saveCache();
         log.info("zone_update_applied", { revision: result.revision, snapshot: result.snapshot, meshes: [...result.meshes] });
       },

@@ -95,6 +95,20 @@ export class IdentityManager {
     return () => this.listeners.delete(fn);
   }
 
+  /**
+   * Something of `mesh` changed in the zone (its Mesh, say mTLS was just
+   * turned on): identities still without a certificate ask again now
+   * rather than after their retry delay.
+   */
+  meshChanged(mesh: string): void {
+    for (const h of this.held.values()) {
+      if (h.mesh !== mesh || h.state === "issued" || h.request) continue;
+      clearTimeout(h.timer);
+      h.timer = undefined;
+      void this.ask(h);
+    }
+  }
+
   /** The zone connection is (again) up: send what is outstanding. */
   connected(): void {
     for (const h of this.held.values()) if (h.request && !h.timer) void this.ask(h);
