@@ -5,7 +5,9 @@ CREATE TABLE `mesh_cas` (
 	`key_sealed` text NOT NULL,
 	`origin` text NOT NULL,
 	`created_at` text NOT NULL,
-	`not_after` text NOT NULL
+	`not_after` text NOT NULL,
+	`sign_from` text NOT NULL,
+	`retire_at` text
 );
 --> statement-breakpoint
 CREATE INDEX `mesh_cas_mesh` ON `mesh_cas` (`mesh`);

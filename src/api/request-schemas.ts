@@ -31,3 +31,9 @@ export const apiTokenRequest = strictObject({
   sources: apiTokenClaimsSchema.shape.sources.meta({ description: 'config sources a writer may write as besides its subject; ["*"]: any' }),
   ttlSeconds: z.int().min(MIN_TOKEN_TTL_SECONDS).max(MAX_TOKEN_TTL_SECONDS).default(30 * 24 * 3600).meta({ description: "seconds, from one minute to one year" }),
 });
+
+/** `POST /v1/meshes/{mesh}/ca/rotate`: nothing (a root made here), or a root to import with its key. */
+export const caRotateRequest = strictObject({
+  certificate: z.string().max(16_384).optional().meta({ description: "the root certificate, PEM" }),
+  privateKey: z.string().max(16_384).optional().meta({ description: "its ECDSA P-256 key, PKCS#8 PEM; stored sealed, never answered or logged" }),
+});

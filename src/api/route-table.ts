@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Kind } from "../contract/resource-types.js";
 import { applyResult, revisionHead, writeResult } from "./response-schemas.js";
 import type { Access, MeshFrom } from "./access.js";
-import { apiTokenRequest, rollbackRequest, zoneTokenRequest } from "./request-schemas.js";
+import { apiTokenRequest, caRotateRequest, rollbackRequest, zoneTokenRequest } from "./request-schemas.js";
 
 /**
  * Every route of the API, described once: method, path, what the body and the
@@ -170,6 +170,14 @@ export const ROUTES: readonly RouteSpec[] = [
     path: "/v1/meshes/{mesh}/ca",
     summary: "the mesh's trust bundle: the PEM of its CA roots still valid (no key is ever answered); 404 before mTLS was first enabled",
     access: reader({ param: "mesh" }),
+  },
+  {
+    method: "POST",
+    path: "/v1/meshes/{mesh}/ca/rotate",
+    summary: "rotate the mesh CA: a new root (made here, or imported with its key) joins the bundle now, signs after certTTL, and the old root leaves the bundle when its last leaf expired",
+    request: schema("CaRotateRequest", caRotateRequest),
+    status: 201,
+    access: ADMIN,
   },
 
   { method: "GET", path: "/v1/zones", summary: "zones (declared or seen), their bridges and how far behind the journal they are", access: reader() },

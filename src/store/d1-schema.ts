@@ -132,6 +132,10 @@ export const meshCas = sqliteTable(
     origin: text("origin").notNull(),
     createdAt: text("created_at").notNull(),
     notAfter: text("not_after").notNull(),
+    /** From when it signs leaves: at once for a mesh's first root; a rotated-in root after every leaf renewed with the bundle that trusts it. */
+    signFrom: text("sign_from").notNull(),
+    /** When it leaves the trust bundle (every leaf it signed has expired); null while it is the newest. */
+    retireAt: text("retire_at"),
   },
   (t) => [index("mesh_cas_mesh").on(t.mesh)],
 );

@@ -20,14 +20,17 @@ export class MeshCaStore {
   async addFirst(row: MeshCaRow): Promise<boolean> {
     const res = await this.db.run(
       // Conditional insert: only when no root of the mesh exists yet.
-      sql`INSERT INTO mesh_cas (id, mesh, cert_pem, key_sealed, origin, created_at, not_after)
-        SELECT ${row.id}, ${row.mesh}, ${row.certPem}, ${row.keySealed}, ${row.origin}, ${row.createdAt}, ${row.notAfter}
+      sql`INSERT INTO mesh_cas (id, mesh, cert_pem, key_sealed, origin, created_at, not_after, sign_from, retire_at)
+        SELECT ${row.id}, ${row.mesh}, ${row.certPem}, ${row.keySealed}, ${row.origin}, ${row.createdAt}, ${row.notAfter}, ${row.signFrom}, NULL
         WHERE NOT EXISTS (SELECT 1 FROM mesh_cas WHERE mesh = ${row.mesh})`,
     );
     return (res.meta.changes ?? 0) > 0;
   }
 
-  async remove(mesh: string, id: string): Promise<void> {
-    await this.db.delete(meshCas).where(and(eq(meshCas.mesh, mesh), eq(meshCas.id, id)));
+  /** Adds a rotated-in root and sets when the roots it replaces retire, in one batch. */
+  async rotate(row: MeshCaRow, replacing: readonly string[], retireAt: string): Promise<void> {
+    const insert = this.db.insert(meshCas).values(row);
+    const retire = replacing.map((id) => this.db.update(meshCas).set({ retireAt }).where(and(eq(meshCas.mesh, row.mesh), eq(meshCas.id, id))));
+    await this.db.batch([insert, ...retire]);
   }
 }

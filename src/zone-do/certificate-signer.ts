@@ -4,7 +4,8 @@ import { signLeaf } from "../contract/x509/certificates.js";
 import { readCsr } from "../contract/x509/csr.js";
 import { spiffeId } from "../contract/x509/spiffe.js";
 import type { CertificateRequest } from "../contract/zone-protocol/zone_pb.js";
-import type { SigningRoot } from "../global/mesh-ca.js";
+// The opened root is kept in memory (never in storage) for ZONE_CA_CACHE_MS: signing goes on while D1 is briefly away.
+import { ZONE_CA_CACHE_MS, type SigningRoot } from "../global/mesh-ca.js";
 import type { EndpointLayer } from "./endpoint-layer.js";
 import type { ZoneStorage } from "./zone-storage.js";
 import type { ZoneUplink } from "./zone-uplink.js";
@@ -13,8 +14,6 @@ import type { ZoneUplink } from "./zone-uplink.js";
 const BACKDATE_MS = 60_000;
 /** Renewal is brought forward by up to this fraction of the lifetime, at random, so a zone does not renew everything at once. */
 const JITTER = 0.05;
-/** An opened CA root is kept in memory (never in storage) this long: signing goes on while D1 is briefly away. */
-const ROOT_CACHE_MS = 10 * 60_000;
 
 export type SignOutcome =
   | { ok: true; certificatePem: string; trustBundlePem: string; serial: string; issuedAtMs: number; notAfterMs: number; renewAtMs: number }
@@ -106,7 +105,7 @@ export class CertificateSigner {
 
   private async caOf(mesh: string, nowMs: number): Promise<{ root: SigningRoot; bundlePem: string } | undefined | "unavailable"> {
     const cached = this.roots.get(mesh);
-    if (cached && nowMs - cached.fetchedAtMs < ROOT_CACHE_MS) return cached.ca;
+    if (cached && nowMs - cached.fetchedAtMs < ZONE_CA_CACHE_MS) return cached.ca;
     try {
       const ca = await this.uplink.meshCa(mesh);
       if (ca) this.roots.set(mesh, { ca, fetchedAtMs: nowMs });

@@ -1,10 +1,10 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { app } from "../../src/api/app.js";
-import { ECDSA_SHA256, EC_P256, readCertificate, verifySignature } from "../../src/contract/x509/certificates.js";
-import { fromPem } from "../../src/contract/x509/pem.js";
+import { ECDSA_SHA256, EC_P256, generateKeyPair, readCertificate, selfSignedRoot, signLeaf, verifySignature } from "../../src/contract/x509/certificates.js";
+import { fromPem, toPem } from "../../src/contract/x509/pem.js";
 import { openKey } from "../../src/global/ca-vault.js";
-import { signingRoot } from "../../src/global/mesh-ca.js";
+import { signingRoot, trustBundle, ZONE_CA_CACHE_MS } from "../../src/global/mesh-ca.js";
 import { call, journalHead, withToken } from "./api-helpers.js";
 
 /** A mesh's CA: made when mTLS is first enabled, its bundle readable, its key sealed. */
@@ -14,7 +14,7 @@ let meshes = 0;
 beforeEach(() => {
   meshName = `ca-${++meshes}`;
 });
-const mesh = (mode: string) => ({ kind: "Mesh", metadata: { name: meshName }, spec: { mtls: { mode } } });
+const mesh = (mode: string, certTTL = "24h") => ({ kind: "Mesh", metadata: { name: meshName }, spec: { mtls: { mode, certTTL } } });
 
 async function bundle(name = meshName): Promise<Response> {
   return fetchApi(`/v1/meshes/${name}/ca`);
@@ -133,3 +133,83 @@ describe("mesh CA", () => {
     expect((await fetchApi(`/v1/meshes/${meshName}/ca`, { headers: { authorization: "" } })).status).toBe(401);
   });
 });
+
+describe("mesh CA rotation", () => {
+  const HOUR = 3_600_000;
+  const rotate = (body?: unknown) =>
+    fetchApi(`/v1/meshes/${meshName}/ca/rotate`, { method: "POST", headers: { "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const ids = async (now: number) => (await trustBundle(env, meshName, now)).roots.map((r) => r.id);
+
+  it("adds the new root to the bundle at once, signs with it after certTTL, and drops the old root when its last leaf expired", async () => {
+    await call("PUT", `/v1/meshes/${meshName}`, mesh("strict", "1h"));
+    const t0 = Date.now();
+    const old = (await signingRoot(env, meshName, t0))!.id;
+    const res = await rotate();
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { roots: { id: string; signFrom: string; retireAt: string | null; origin: string }[] };
+    expect(body.roots).toHaveLength(2);
+    const fresh = body.roots.find((r) => r.id !== old)!;
+    expect(fresh.origin).toBe("generated");
+    const signFrom = Date.parse(fresh.signFrom);
+    expect(signFrom - t0).toBeGreaterThanOrEqual(HOUR + ZONE_CA_CACHE_MS - 1_000);
+
+    // Now: both trusted, the old one still signs (leaves renewing now learn the new root).
+    expect(await ids(t0)).toEqual([old, fresh.id]);
+    expect((await signingRoot(env, meshName, t0))!.id).toBe(old);
+    expect(await pemRoots()).toHaveLength(2);
+    // After certTTL (and the zones' cache): the new root signs; the old is still trusted for leaves it signed.
+    const later = signFrom + 1;
+    const signer = (await signingRoot(env, meshName, later))!;
+    expect(signer.id).toBe(fresh.id);
+    expect(await ids(later)).toEqual([old, fresh.id]);
+    const leaf = await signLeaf({ issuerDer: signer.der, issuerKey: signer.key, subjectSpki: readCertificate(signer.der).spki, uri: `spiffe://${meshName}/echo`, commonName: "echo", notBefore: new Date(later), notAfter: new Date(later + HOUR) });
+    expect(await verifySignature(leaf.der, readCertificate(signer.der).spki)).toBe(true);
+    // Once every leaf the old root signed has expired, it leaves the bundle.
+    const retired = Date.parse(body.roots.find((r) => r.id === old)!.retireAt!);
+    expect(retired).toBeGreaterThanOrEqual(signFrom + HOUR);
+    expect(await ids(retired - 1)).toEqual([old, fresh.id]);
+    expect(await ids(retired + 1)).toEqual([fresh.id]);
+
+    // One rotation at a time.
+    const again = await rotate();
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ code: "conflict", message: expect.stringContaining("rotating") });
+  });
+
+  it("imports a root with its key, and refuses one that is not a CA or whose key is not its own, storing nothing", async () => {
+    await call("PUT", `/v1/meshes/${meshName}`, mesh("strict", "1h"));
+    const keys = await generateKeyPair();
+    const now = Date.now();
+    const root = await selfSignedRoot(keys, "corporate root", new Date(now - 60_000), new Date(now + 365 * 24 * HOUR));
+    const keyPem = toPem((await crypto.subtle.exportKey("pkcs8", keys.privateKey)) as ArrayBuffer, "PRIVATE KEY");
+    const otherKey = toPem((await crypto.subtle.exportKey("pkcs8", (await generateKeyPair()).privateKey)) as ArrayBuffer, "PRIVATE KEY");
+    const before = await ids(now);
+
+    const refusals: [unknown, string, string][] = [
+      [{ certificate: root.pem }, "missing_field", "privateKey"],
+      [{ certificate: root.pem, privateKey: otherKey }, "invalid_field", "privateKey"],
+      [{ certificate: "not pem", privateKey: keyPem }, "invalid_field", "certificate"],
+      [{ certificate: root.pem, privateKey: keyPem, extra: 1 }, "unknown_field", "extra"],
+    ];
+    for (const [body, code, field] of refusals) {
+      const res = await rotate(body);
+      expect(res.status, JSON.stringify(body)).toBe(422);
+      expect(await res.json()).toMatchObject({ code, field });
+    }
+    expect(await ids(now)).toEqual(before);
+
+    const res = await rotate({ certificate: root.pem, privateKey: keyPem });
+    expect(res.status).toBe(201);
+    const roots = ((await res.json()) as { roots: { id: string; origin: string }[] }).roots;
+    expect(roots.map((r) => r.origin)).toEqual(["generated", "imported"]);
+    expect(await pemRoots()).toContain(readCertificate(root.der).serial);
+    // The imported key is sealed like a generated one: its bytes are nowhere in D1.
+    const stored = await allD1Text();
+    for (const text of encodings(new Uint8Array(fromPem(keyPem, "PRIVATE KEY")[0]!))) expect(stored.includes(text)).toBe(false);
+    expect(stored.includes(keyPem.split("\n")[1]!)).toBe(false);
+  });
+});
+
+async function pemRoots(): Promise<string[]> {
+  return fromPem(await pemOf(await bundle()), "CERTIFICATE").map((d) => readCertificate(d).serial);
+}
