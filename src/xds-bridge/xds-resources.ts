@@ -2,6 +2,7 @@ import type { Cluster } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
 import type { ClusterLoadAssignment } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
 import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
 import type { RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
+import type { Secret } from "../../gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js";
 
 /**
  * The boundary between translation (pure: zone model -> Envoy messages) and
@@ -24,4 +25,6 @@ export interface XdsResources {
   routes: RouteConfiguration[];
   clusters: Cluster[];
   endpoints: ClusterLoadAssignment[];
+  /** SDS: an Envoy sidecar's certificate and trust bundle; none for proxyless clients (they read files). */
+  secrets?: Secret[];
 }

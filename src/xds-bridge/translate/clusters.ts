@@ -13,6 +13,7 @@ import { clusterName } from "./names.js";
 import { adsConfigSource, durationFromMs } from "./proto-values.js";
 import { proxylessCluster } from "./proxyless-profile.js";
 import { upstreamTls } from "./mesh-tls.js";
+import { sidecarUpstreamTls } from "./sidecar-tls.js";
 
 /** Which kind of proxy a translation is for: they differ in what they can run (proxyless-profile.ts). */
 export type ProxyKind = "proxyless" | "sidecar";
@@ -35,7 +36,11 @@ export function buildClusters(view: MeshView, kind: ProxyKind): Cluster[] {
       const name = service.metadata.name;
       const settings = view.backendSettings(name);
       const cluster = edsCluster(clusterName(name, p.port, view.mesh), view.loadBalancer(name), settings);
-      if (kind === "sidecar") return cluster;
+      if (kind === "sidecar") {
+        // Sidecars take their certificate and the trust bundle over SDS (sidecar-tls.ts).
+        if (view.mtls !== "disabled") cluster.transportSocket = sidecarUpstreamTls(view.mesh, name);
+        return cluster;
+      }
       const adapted = proxylessCluster(cluster, settings);
       // Outbound is mTLS whenever the destination's mesh has it on (permissive servers take TLS too).
       if (view.mtls !== "disabled") adapted.transportSocket = upstreamTls(view.mesh, name);

@@ -22,18 +22,19 @@ export const ROUTER_FILTER_NAME = "envoy.filters.http.router";
  * Before it, unless `faults: false` (a sidecar's inbound side, where
  * routing already happened at the caller), the fault filter that routes
  * with a `fault` override (fault-filter.ts); it is always there, so adding
- * the first fault changes a route, not the listener. `stat_prefix` is required by PGV (min_len 1) even though
+ * the first fault changes a route, not the listener. `before`: filters ahead
+ * of both (a sidecar inbound's RBAC). `stat_prefix` is required by PGV (min_len 1) even though
  * grpc-js-xds never reads it. Codec AUTO (the default, so absent from JSON)
  * lets one listener take HTTP/1.1 and HTTP/2 (gRPC).
  *
  * @example rdsConnectionManager("outbound_8080", "outbound:8080").routeSpecifier.case // "rds"
  */
-export function rdsConnectionManager(statPrefix: string, routeConfigName: string, opts: { faults: boolean } = { faults: true }): HttpConnectionManager {
+export function rdsConnectionManager(statPrefix: string, routeConfigName: string, opts: { faults: boolean; before?: readonly HttpFilter[] } = { faults: true }): HttpConnectionManager {
   return create(HttpConnectionManagerSchema, {
     statPrefix,
     codecType: HttpConnectionManager_CodecType.AUTO,
     routeSpecifier: { case: "rds", value: { configSource: adsConfigSource(), routeConfigName } },
-    httpFilters: [...(opts.faults ? [faultFilter()] : []), routerFilter()],
+    httpFilters: [...(opts.before ?? []), ...(opts.faults ? [faultFilter()] : []), routerFilter()],
   });
 }
 

@@ -10,6 +10,8 @@ import { defaultRoute } from "./routes.js";
 import { inboundClusterName, inboundListenerName, inboundRouteConfigName } from "./sidecar-names.js";
 import { socketListener } from "./sidecar-listeners.js";
 import { withoutDefaultTimeout } from "./sidecar-timeouts.js";
+import { inboundWithTls } from "./sidecar-tls.js";
+import { callerDecision, rbacFilter } from "./traffic-permissions.js";
 
 /** Where the app next to the sidecar listens: loopback, so only the sidecar reaches it. */
 const APP_ADDRESS = "127.0.0.1";
@@ -41,13 +43,16 @@ export function buildInbound(view: MeshView, workload: Workload): Inbound | unde
   const serviceName = service.metadata.name;
   const routeName = inboundRouteConfigName(serviceName, port);
   const cluster = inboundClusterName(serviceName, port, view.mesh);
+  // Callers are told apart by their certificates: TrafficPermission only means something with mTLS.
+  const decision = view.mtls === "disabled" ? undefined : callerDecision(view.permissionsFor(serviceName));
+  const listener = socketListener({
+    name: inboundListenerName(address, port),
+    address,
+    port,
+    hcm: rdsConnectionManager(`inbound_${port}`, routeName, { faults: false, before: decision ? [rbacFilter(view.mesh, decision)] : [] }),
+  });
   return {
-    listener: socketListener({
-      name: inboundListenerName(address, port),
-      address,
-      port,
-      hcm: rdsConnectionManager(`inbound_${port}`, routeName, { faults: false }),
-    }),
+    listener: view.mtls === "disabled" ? listener : inboundWithTls(listener, view.mtls),
     // Routing (HTTPRoutes) happened at the caller's sidecar; here everything
     // goes to the app, with no timeout of its own (the caller's applies).
     routes: create(RouteConfigurationSchema, {

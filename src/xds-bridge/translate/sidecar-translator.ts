@@ -8,6 +8,7 @@ import { buildInbound } from "./inbound.js";
 import { MeshView, type Workload } from "./mesh-view.js";
 import { buildOutbound } from "./outbound.js";
 import { virtualOutboundListener } from "./virtual-outbound.js";
+import { sidecarSecrets, type SidecarIdentity } from "./sidecar-tls.js";
 
 const byName = (a: { name: string }, b: { name: string }) => compareStrings(a.name, b.name);
 
@@ -23,13 +24,16 @@ const byName = (a: { name: string }, b: { name: string }) => compareStrings(a.na
  * A workload the mesh does not have, or that serves no port of its Service,
  * gets no inbound side, only the outbound one (so a sidecar that comes up
  * before its Workload is written can already call out). `localZone` orders
- * endpoint zones into EDS priorities, as for translateMesh.
+ * endpoint zones into EDS priorities, as for translateMesh. In a mesh with
+ * mTLS, clusters and the inbound listener carry TLS contexts whose
+ * certificate and trust bundle come over SDS, and `identity` (the
+ * workload's, from the bridge) becomes those two Secrets.
  *
  * @example
  *   const res = translateSidecar(ZoneModel.of(resources), "default", "echo-1");
  *   res.listeners.map((l) => l.name); // ["inbound:10.0.0.1:8080", "outbound:0.0.0.0:8080", "outbound:virtual"]
  */
-export function translateSidecar(model: ZoneModel, mesh: string, workload: string, opts: { localZone?: string } = {}): XdsResources {
+export function translateSidecar(model: ZoneModel, mesh: string, workload: string, opts: { localZone?: string; identity?: SidecarIdentity } = {}): XdsResources {
   const view = MeshView.of(model, mesh);
   const self = findWorkload(model, mesh, workload, opts.localZone);
   const inbound = self ? buildInbound(view, self) : undefined;
@@ -39,6 +43,8 @@ export function translateSidecar(model: ZoneModel, mesh: string, workload: strin
     routes: [...(inbound ? [inbound.routes] : []), ...outbound.routes].sort(byName),
     clusters: [...(inbound ? [inbound.cluster] : []), ...withUpstreamProtocols(view, buildClusters(view, "sidecar"))].sort(byName),
     endpoints: buildLoadAssignments(view, opts.localZone).sort((a, b) => compareStrings(a.clusterName, b.clusterName)),
+    // Until the bridge holds the identity, the TLS contexts wait for their secrets (Envoy keeps them warming).
+    secrets: view.mtls !== "disabled" && opts.identity ? sidecarSecrets(opts.identity) : [],
   };
 }
 

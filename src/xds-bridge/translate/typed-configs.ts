@@ -7,6 +7,7 @@ import { LeastRequestSchema } from "../../../gen/envoy/extensions/load_balancing
 import { RandomSchema } from "../../../gen/envoy/extensions/load_balancing_policies/random/v3/random_pb.js";
 import { RoundRobinSchema } from "../../../gen/envoy/extensions/load_balancing_policies/round_robin/v3/round_robin_pb.js";
 import { DownstreamTlsContextSchema, UpstreamTlsContextSchema } from "../../../gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js";
+import { TlsInspectorSchema } from "../../../gen/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector_pb.js";
 import { RBACSchema } from "../../../gen/envoy/extensions/filters/http/rbac/v3/rbac_pb.js";
 import { HttpProtocolOptionsSchema } from "../../../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
 
@@ -30,4 +31,5 @@ export const TYPED_CONFIGS = createRegistry(
   UpstreamTlsContextSchema,
   DownstreamTlsContextSchema,
   RBACSchema,
+  TlsInspectorSchema,
 );

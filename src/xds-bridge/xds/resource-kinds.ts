@@ -5,6 +5,7 @@ import { ClusterSchema } from "../../../gen/envoy/config/cluster/v3/cluster_pb.j
 import { ClusterLoadAssignmentSchema } from "../../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
 import { ListenerSchema } from "../../../gen/envoy/config/listener/v3/listener_pb.js";
 import { RouteConfigurationSchema } from "../../../gen/envoy/config/route/v3/route_pb.js";
+import { SecretSchema } from "../../../gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js";
 import { TYPE_URL, type XdsResources } from "../xds-resources.js";
 
 /** The xDS name that explicitly asks for every resource of a type (SotW and delta alike). */
@@ -53,9 +54,9 @@ function kind<T extends Message>(
  * The order pushes go out in after a change: clusters before their
  * endpoints, listeners before their routes, and clusters before the
  * listeners whose routes name them (Envoy's warming order; make before
- * break for added resources).
+ * break for added resources); secrets before the TLS contexts that name them.
  */
-export const PUSH_ORDER: readonly string[] = [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route];
+export const PUSH_ORDER: readonly string[] = [TYPE_URL.secret, TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route];
 
 /** The types a stream subscribes to, in PUSH_ORDER (others last, as subscribed). */
 export function inPushOrder<T>(types: ReadonlyMap<string, T>): [string, T][] {
@@ -66,12 +67,13 @@ export function inPushOrder<T>(types: ReadonlyMap<string, T>): [string, T][] {
   return [...types].sort((a, b) => rank(a[0]) - rank(b[0]));
 }
 
-/** The four resource types the ADS server serves, in xDS dependency order. */
+/** The resource types the ADS server serves, in xDS dependency order (Secrets: SDS, for Envoy sidecars). */
 export const RESOURCE_KINDS: readonly ResourceKind[] = [
   kind(TYPE_URL.listener, ListenerSchema, (r) => r.listeners, (m) => m.name, true),
   kind(TYPE_URL.route, RouteConfigurationSchema, (r) => r.routes, (m) => m.name, false),
   kind(TYPE_URL.cluster, ClusterSchema, (r) => r.clusters, (m) => m.name, true),
   kind(TYPE_URL.endpoint, ClusterLoadAssignmentSchema, (r) => r.endpoints, (m) => m.clusterName, false),
+  kind(TYPE_URL.secret, SecretSchema, (r) => r.secrets ?? [], (m) => m.name, false),
 ];
 
 const BY_TYPE_URL = new Map(RESOURCE_KINDS.map((k) => [k.typeUrl, k]));

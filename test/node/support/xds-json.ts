@@ -3,6 +3,7 @@ import { expect } from "vitest";
 import { ClusterSchema } from "../../../gen/envoy/config/cluster/v3/cluster_pb.js";
 import { ClusterLoadAssignmentSchema } from "../../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
 import { ListenerSchema } from "../../../gen/envoy/config/listener/v3/listener_pb.js";
+import { SecretSchema } from "../../../gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js";
 import { RouteConfigurationSchema } from "../../../gen/envoy/config/route/v3/route_pb.js";
 import type { XdsResources } from "../../../src/xds-bridge/xds-resources.js";
 
@@ -20,6 +21,8 @@ export function renderXdsJson(res: XdsResources, registry: Registry): string {
     routes: json(RouteConfigurationSchema, res.routes),
     clusters: json(ClusterSchema, res.clusters),
     endpoints: json(ClusterLoadAssignmentSchema, res.endpoints),
+    // Only sidecars in a mesh with mTLS have secrets; other goldens stay as they were.
+    ...(res.secrets?.length ? { secrets: json(SecretSchema, res.secrets) } : {}),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
@@ -37,4 +40,5 @@ export function expectBinaryRoundTrip(res: XdsResources): void {
   roundTrip(RouteConfigurationSchema, res.routes);
   roundTrip(ClusterSchema, res.clusters);
   roundTrip(ClusterLoadAssignmentSchema, res.endpoints);
+  roundTrip(SecretSchema, res.secrets ?? []);
 }

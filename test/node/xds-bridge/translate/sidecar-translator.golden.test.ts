@@ -6,6 +6,7 @@ import { ClusterSchema } from "../../../../gen/envoy/config/cluster/v3/cluster_p
 import { ClusterLoadAssignmentSchema } from "../../../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
 import { ListenerSchema } from "../../../../gen/envoy/config/listener/v3/listener_pb.js";
 import { RouteConfigurationSchema } from "../../../../gen/envoy/config/route/v3/route_pb.js";
+import { SecretSchema } from "../../../../gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js";
 import { checkConsistency, translateSidecar } from "../../../../src/xds-bridge/translate/index.js";
 import type { XdsResources } from "../../../../src/xds-bridge/xds-resources.js";
 import { expectGolden, goldenCases, goldenDir, readGoldenInput } from "../../support/golden.js";
@@ -39,8 +40,15 @@ function readInput(caseName: string): SidecarInput {
   return { mesh: header.get("mesh") ?? "default", workload, resources };
 }
 
+/** The identity the bridge would hold for the workload; only a mesh with mTLS turns it into Secrets. */
+const IDENTITY = {
+  certificatePem: "-----BEGIN CERTIFICATE-----\n(the workload's test certificate)\n-----END CERTIFICATE-----\n",
+  privateKeyPem: "-----BEGIN PRIVATE KEY-----\n(its test key)\n-----END PRIVATE KEY-----\n",
+  trustBundlePem: "-----BEGIN CERTIFICATE-----\n(the mesh's test root)\n-----END CERTIFICATE-----\n",
+};
+
 function translate(input: SidecarInput, resources = input.resources): XdsResources {
-  return translateSidecar(ZoneModel.of(resources), input.mesh, input.workload);
+  return translateSidecar(ZoneModel.of(resources), input.mesh, input.workload, { identity: IDENTITY });
 }
 
 function findings<Desc extends DescMessage>(schema: Desc, list: MessageShape<Desc>[], nameOf: (m: MessageShape<Desc>) => string): string[] {
@@ -69,6 +77,7 @@ describe("translateSidecar golden files", () => {
         ...findings(RouteConfigurationSchema, res.routes, (m) => m.name),
         ...findings(ClusterSchema, res.clusters, (m) => m.name),
         ...findings(ClusterLoadAssignmentSchema, res.endpoints, (m) => m.clusterName),
+        ...findings(SecretSchema, res.secrets ?? [], (m) => m.name),
       ]).toEqual([]);
     });
 

@@ -61,8 +61,9 @@ describe("ADS server facing misbehaving clients", () => {
   });
 
   it("leaves types it does not serve unanswered", async () => {
-    const c = open("sds-proxy");
-    c.subscribe(TYPE_URL.secret, ["cert"]);
+    // RTDS: a type Envoy may ask for that this server does not serve (Secrets it does, for sidecars).
+    const c = open("rtds-proxy");
+    c.subscribe("type.googleapis.com/envoy.service.runtime.v3.Runtime", ["layer"]);
     c.subscribe(TYPE_URL.route, ["barrier"]);
     expect(namesOf(await c.next(TYPE_URL.route))).toEqual(["barrier"]);
     expect(c.received.map((r) => r.typeUrl)).toEqual([TYPE_URL.route]);
