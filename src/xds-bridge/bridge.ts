@@ -67,6 +67,7 @@ export class Bridge {
       mirror: this.mirror,
       endpoints: this.endpoints,
       discovery: this.discovery,
+      identities: { material: (m, svc) => this.identities.material(m, svc), hold: (m, svc) => void this.identities.hold(m, svc) },
       log,
     });
     this.zone = new ZoneClient({
@@ -100,6 +101,9 @@ export class Bridge {
       },
     });
     this.identities = new IdentityManager({ certsDir: config.certsDir, log, send: (req) => this.zone.requestCertificate(req) });
+    this.identities.onChange((id) => {
+      if (id.state === "issued") this.publisher.identityChanged(id.mesh, id.service);
+    });
     this.metrics = new BridgeMetrics(() => ({ connected: this.zone.connected, revision: this.mirror.revision, zoneRevision: this.zone.zoneRevision }));
     this.reporter = new StatusReporter(this.tracker, (changes) => this.zone.report(changes), config.reportEveryMs);
   }

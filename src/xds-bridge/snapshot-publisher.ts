@@ -2,7 +2,7 @@ import type { Resource } from "../contract/resource-types.js";
 import type { ZoneModel } from "../contract/zone-model.js";
 import type { EndpointMirror } from "./endpoint-mirror.js";
 import type { Logger } from "./logger.js";
-import { checkConsistency, translateMeshIncremental, translateSidecar, unservableRegexes, type MeshMemo } from "./translate/index.js";
+import { checkConsistency, findWorkload, translateMeshIncremental, translateSidecar, unservableRegexes, type MeshMemo } from "./translate/index.js";
 import type { RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
 import type { XdsResources } from "./xds-resources.js";
 import { snapshotKeyOf, snapshotKeyOfProxy, snapshotTargetOfKey, type SnapshotTarget } from "./xds/node-hash.js";
@@ -10,6 +10,7 @@ import type { ProxyCallbacks } from "./xds/proxy-callbacks.js";
 import type { SnapshotCache } from "./xds/snapshot-cache.js";
 import { Snapshot, type Refused } from "./xds/snapshot.js";
 import { TYPE_URL } from "./xds-resources.js";
+import type { SidecarIdentity } from "./translate/sidecar-tls.js";
 import { buildVersionInfo } from "./xds/version-info.js";
 import type { ZoneMirror } from "./zone-mirror.js";
 
@@ -24,6 +25,8 @@ export interface SnapshotPublisherOptions {
   endpoints: Pick<EndpointMirror, "version" | "mergedWith">;
   /** What this bridge discovered itself (discovery/local-discovery.ts). */
   discovery: { list(): Resource[]; readonly seq: number };
+  /** Sidecars' certificates (identity/identity-manager.ts): held for each sidecar's service in a mesh with mTLS. */
+  identities?: { material(mesh: string, service: string): SidecarIdentity | undefined; hold(mesh: string, service: string): unknown };
   log: Logger;
 }
 
@@ -64,8 +67,30 @@ export class SnapshotPublisher {
       if (this.setSnapshot(snapshotKeyOf({ mesh }), resources)) this.memos.set(mesh, memo);
     }
     for (const [key, sc] of this.sidecars) {
-      if (meshes.has(sc.mesh)) this.setSnapshot(key, translateSidecar(model, sc.mesh, sc.workload, { localZone }));
+      if (meshes.has(sc.mesh)) this.setSnapshot(key, this.sidecarResources(model, sc));
     }
+  }
+
+  /**
+   * A sidecar identity got a new certificate: the sidecars of that service
+   * get a snapshot whose Secrets changed (and nothing else, so SDS alone is pushed).
+   */
+  identityChanged(mesh: string, service: string): void {
+    const model = this.translationModel();
+    for (const [key, sc] of this.sidecars) {
+      if (sc.mesh === mesh && serviceOf(model, sc, this.options.localZone) === service) this.setSnapshot(key, this.sidecarResources(model, sc));
+    }
+  }
+
+  private sidecarResources(model: ZoneModel, sc: Required<SnapshotTarget>): XdsResources {
+    const service = serviceOf(model, sc, this.options.localZone);
+    const meshDoc = model.get({ kind: "Mesh", mesh: "", name: sc.mesh })?.resource;
+    const mtls = meshDoc?.kind === "Mesh" && (meshDoc.spec.mtls?.mode ?? "disabled") !== "disabled";
+    const ids = this.options.identities;
+    // The first sidecar of a service in a mesh with mTLS makes the bridge hold that identity.
+    if (mtls && service && ids) ids.hold(sc.mesh, service);
+    const identity = mtls && service ? ids?.material(sc.mesh, service) : undefined;
+    return translateSidecar(model, sc.mesh, sc.workload, { localZone: this.options.localZone, ...(identity ? { identity } : {}) });
   }
 
   /**
@@ -81,7 +106,7 @@ export class SnapshotPublisher {
         const { mesh, workload } = snapshotTargetOfKey(key);
         if (workload === undefined || this.sidecars.has(key)) return;
         this.sidecars.set(key, { mesh, workload });
-        this.setSnapshot(key, translateSidecar(this.translationModel(), mesh, workload, { localZone: this.options.localZone }));
+        this.setSnapshot(key, this.sidecarResources(this.translationModel(), { mesh, workload }));
       },
       onStreamClosed: (p) => {
         const key = snapshotKeyOfProxy(p);
@@ -141,4 +166,9 @@ export class SnapshotPublisher {
     this.options.log.error("route_regex_refused", { key, revision: this.options.mirror.model.revision, routes: Object.fromEntries(bad) });
     return { resources: { ...res, routes }, refused: new Map([[TYPE_URL.route, { names: [...bad.keys()].sort(), errorDetail: `not served by the bridge: ${errorDetail}` }]]) };
   }
+}
+
+/** The Service of a sidecar's Workload (declared, or discovered here), if the model has it. */
+function serviceOf(model: ZoneModel, sc: Required<SnapshotTarget>, localZone: string): string | undefined {
+  return findWorkload(model, sc.mesh, sc.workload, localZone)?.spec.service;
 }

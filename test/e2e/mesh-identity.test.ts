@@ -15,6 +15,13 @@ import { startMesh, type Mesh } from "../../scripts/lib/local-mesh.js";
 import { startMtlsPair, type MtlsPair, type ProxylessBootstrap } from "../../scripts/lib/mtls-pair.js";
 import { readCertificate } from "../../src/contract/x509/certificates.js";
 import { fromPem } from "../../src/contract/x509/pem.js";
+import { fromBinary } from "@bufbuild/protobuf";
+import { ListenerSchema } from "../../gen/envoy/config/listener/v3/listener_pb.js";
+import { SecretSchema } from "../../gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js";
+import { adminHeaders } from "../../scripts/lib/api-caller.js";
+import { TYPE_URL } from "../../src/xds-bridge/xds-resources.js";
+import { RawAdsClient } from "../node/support/raw-ads-client.js";
+import { deltaNamesOf, RawDeltaClient } from "../node/support/raw-delta-client.js";
 
 const MESH = "secure";
 let mesh: Mesh;
@@ -76,6 +83,59 @@ describe("turning mTLS on", () => {
     expect(statSync(files.private_key_file).mode & 0o777).toBe(0o600);
     expect(readCertificate(fromPem(readFileSync(files.certificate_file, "utf8"), "CERTIFICATE")[0]!).uris).toEqual([`spiffe://${MESH}/echo-mtls`]);
   }, 60_000);
+});
+
+describe("Envoy sidecars over SDS", () => {
+  /** The identity Secret of a response, read back: its certificate's serial and URI SANs. */
+  function identityOf(resources: { typeUrl: string; value: Uint8Array }[]): { serial: string; uris: string[]; key: string } | undefined {
+    for (const any of resources) {
+      const secret = fromBinary(SecretSchema, any.value);
+      if (secret.name !== "default" || secret.type.case !== "tlsCertificate") continue;
+      const chain = secret.type.value.certificateChain?.specifier;
+      const key = secret.type.value.privateKey?.specifier;
+      if (chain?.case !== "inlineString" || key?.case !== "inlineString") return undefined;
+      const facts = readCertificate(fromPem(chain.value, "CERTIFICATE")[0]!);
+      return { serial: facts.serial, uris: facts.uris, key: key.value };
+    }
+    return undefined;
+  }
+
+  it("serves a sidecar its certificate, key and trust bundle over SDS (SotW and delta), and rotates them with a Secret push alone", async () => {
+    const node = (id: string) => ({ id, mesh: MESH, metadata: { proxyType: "sidecar", workload: "echo-mtls-1" } });
+    const sotw = RawAdsClient.connect(`127.0.0.1:${mesh.adsPort}`, node("sidecar-sds-sotw"));
+    const delta = RawDeltaClient.connect(`127.0.0.1:${mesh.adsPort}`, node("sidecar-sds-delta"));
+    try {
+      sotw.subscribe(TYPE_URL.listener);
+      const lds = await sotw.next(TYPE_URL.listener);
+      sotw.ack(lds);
+      const inbound = lds.resources.map((r) => fromBinary(ListenerSchema, r.value)).find((l) => l.name.startsWith("inbound:"));
+      expect(inbound?.filterChains[0]?.transportSocket?.name).toBe("envoy.transport_sockets.tls");
+      sotw.subscribe(TYPE_URL.secret, ["default", "ROOTCA"]);
+      delta.subscribe(TYPE_URL.secret, ["default", "ROOTCA"]);
+      const first = await sotw.next(TYPE_URL.secret, (r) => identityOf(r.resources) !== undefined);
+      sotw.ack(first);
+      const firstDelta = await delta.next(TYPE_URL.secret, (r) => identityOf(r.resources.flatMap((x) => (x.resource ? [x.resource] : []))) !== undefined);
+      delta.ack(firstDelta);
+      const issued = identityOf(first.resources)!;
+      expect(issued.uris).toEqual([`spiffe://${MESH}/echo-mtls`]);
+      expect(issued.key).toContain("BEGIN PRIVATE KEY");
+      const bundle = fromBinary(SecretSchema, first.resources.find((r) => fromBinary(SecretSchema, r.value).name === "ROOTCA")!.value);
+      const caPem = await (await fetch(`${mesh.wrangler.url}/v1/meshes/${MESH}/ca`, { headers: adminHeaders(mesh.wrangler) })).text();
+      expect(bundle.type.case === "validationContext" && bundle.type.value.trustedCa?.specifier.value).toBe(caPem);
+
+      // certTTL 60s, rotateAt 0.5: a new certificate within about half a minute, pushed as Secrets only.
+      const mark = sotw.received.length;
+      const rotated = await sotw.next(TYPE_URL.secret, (r) => (identityOf(r.resources)?.serial ?? issued.serial) !== issued.serial, 60_000);
+      sotw.ack(rotated);
+      expect(identityOf(rotated.resources)!.uris).toEqual([`spiffe://${MESH}/echo-mtls`]);
+      expect(sotw.received.slice(mark).map((r) => r.typeUrl).filter((t) => t !== TYPE_URL.secret)).toEqual([]);
+      const rotatedDelta = await delta.next(TYPE_URL.secret, (r) => (identityOf(r.resources.flatMap((x) => (x.resource ? [x.resource] : [])))?.serial ?? issued.serial) !== issued.serial, 30_000);
+      expect(deltaNamesOf(rotatedDelta)).toContain("default");
+    } finally {
+      sotw.close();
+      delta.close();
+    }
+  }, 120_000);
 });
 
 describe("strict mTLS between proxyless gRPC processes", () => {

@@ -28,9 +28,17 @@ export interface IdentityView {
   issued: number;
 }
 
+/** The PEMs of a held certificate, for Envoy sidecars over SDS (proxyless clients read the files). */
+export interface IdentityMaterial {
+  certificatePem: string;
+  privateKeyPem: string;
+  trustBundlePem: string;
+}
+
 interface Held extends IdentityView {
   request?: { id: string; keys: KeyPair };
   timer?: NodeJS.Timeout;
+  material?: IdentityMaterial;
 }
 
 export interface CertificateRequestFrame {
@@ -85,6 +93,11 @@ export class IdentityManager {
     return view(h);
   }
 
+  /** The current certificate, key and trust bundle of an identity, if it has one. */
+  material(mesh: string, service: string): IdentityMaterial | undefined {
+    return this.held.get(`${mesh}/${service}`)?.material;
+  }
+
   list(): IdentityView[] {
     return [...this.held.values()].map(view);
   }
@@ -119,6 +132,7 @@ export class IdentityManager {
     if (!h?.request || h.request.id !== msg.requestId) return; // an answer to a request given up
     const keyPem = toPem((await crypto.subtle.exportKey("pkcs8", h.request.keys.privateKey)) as ArrayBuffer, "PRIVATE KEY");
     writeCertificateFiles(h.paths, { certPem: msg.certificatePem, keyPem, caPem: msg.trustBundlePem });
+    h.material = { certificatePem: msg.certificatePem, privateKeyPem: keyPem, trustBundlePem: msg.trustBundlePem };
     const now = this.now();
     const renewInMs = Math.max(RETRY_MIN_MS, Number(msg.renewAtMs - msg.issuedAtMs));
     Object.assign(h, { state: "issued", serial: msg.serial, notAfterMs: now + Number(msg.notAfterMs - msg.issuedAtMs), renewAtMs: now + renewInMs, issued: h.issued + 1 });
@@ -175,6 +189,6 @@ export class IdentityManager {
 }
 
 function view(h: Held): IdentityView {
-  const { request: _request, timer: _timer, ...rest } = h;
+  const { request: _request, timer: _timer, material: _material, ...rest } = h;
   return { ...rest };
 }

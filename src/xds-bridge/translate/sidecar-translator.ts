@@ -49,7 +49,7 @@ export function translateSidecar(model: ZoneModel, mesh: string, workload: strin
 }
 
 /** The sidecar's own Workload: declared through the API, else discovered in the sidecar's zone. */
-function findWorkload(model: ZoneModel, mesh: string, name: string, localZone: string | undefined): Workload | undefined {
+export function findWorkload(model: ZoneModel, mesh: string, name: string, localZone: string | undefined): Workload | undefined {
   const stored = model.get({ kind: "Workload", mesh, name })?.resource;
   if (stored?.kind === "Workload") return stored;
   return model.list("Workload", mesh).find((w) => w.metadata.name === name && (localZone === undefined || w.spec.zone === localZone));
