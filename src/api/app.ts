@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { documentYaml } from "../contract/document-yaml.js";
 import { NAME_PATTERN } from "../contract/resource-schema.js";
 import type { Kind, ResourceKey } from "../contract/resource-types.js";
 import type { ResourceList } from "../contract/resource-list.js";
@@ -13,7 +14,7 @@ import { inventoryRoutes } from "./inventory-routes.js";
 import { openApiDocument } from "./openapi.js";
 import { statusRoutes } from "./status-routes.js";
 import { readDocuments } from "./request-body.js";
-import { ifMatchRevision, meshScopedKind, queryBool } from "./request-params.js";
+import { ifMatchRevision, meshScopedKind, queryBool, queryYaml } from "./request-params.js";
 import { ResourceService } from "./resource-service.js";
 import { authorize, principalOf, requireMesh } from "./access.js";
 import { meshCovered } from "../contract/api-token.js";
@@ -126,6 +127,8 @@ async function getOne(c: ApiContext, key: ResourceKey): Promise<Response> {
   const found = await store(c).get(key);
   if (!found) throw new ApiError("not_found", `${key.kind} "${key.name}" does not exist${key.mesh ? ` in mesh "${key.mesh}"` : ""}`);
   c.header("ETag", `"${found.revision}"`);
+  // YAML for people (the dashboard, `curl`); it reads back through PUT as the same document.
+  if (queryYaml(c.req.query("format"))) return c.body(documentYaml(found.resource), 200, { "content-type": "application/yaml; charset=utf-8" });
   return c.json(found.resource);
 }
 

@@ -65,7 +65,11 @@ const list = (kind: KindRef): BodySpec => ({ type: "list", kind });
 const schema = (name: string, s: z.ZodType): BodySpec => ({ type: "schema", name, schema: s });
 const WRITE_RESULT = schema("WriteResult", writeResult);
 const HISTORY_QUERY = { limit: "entries per page (1..500)", before: "only revisions older than this one" };
-const DIFF_QUERY = { from: "the older revision (required)", to: "the newer revision (default: the newest)" };
+const DIFF_QUERY = {
+  from: "the older revision (required)",
+  to: "the newer revision (default: the newest)",
+  format: "yaml: also `lines`, the two revisions' YAML compared line by line",
+};
 
 /** History, diff and rollback of one resource at `base`. */
 function historyOf(base: string, kind: KindRef, what: string, rights: Rights): RouteSpec[] {
@@ -88,7 +92,7 @@ function historyOf(base: string, kind: KindRef, what: string, rights: Rights): R
 /** Get, put and delete of one resource at `path`. */
 function resourceOf(path: string, kind: KindRef, what: string, rights: Rights): RouteSpec[] {
   return [
-    { method: "GET", path, summary: `read ${what}`, response: resource(kind), access: rights.read },
+    { method: "GET", path, summary: `read ${what}`, query: { format: "yaml: the document as YAML (application/yaml) instead of JSON" }, response: resource(kind), access: rights.read },
     { method: "PUT", path, summary: `create or replace ${what}`, ifMatch: true, request: resource(kind), response: resource(kind), access: rights.write },
     {
       method: "DELETE",

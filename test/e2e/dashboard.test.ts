@@ -86,17 +86,26 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => page.getByTestId("rollout-summary").textContent(), { timeout: 20_000 }).toMatch(/ACKed 1 · NACKed 0 · pending 0 of 1 — done/);
     expect(reloaded).toBe(false);
     await shot(page, "resource-rollout");
+    // The document reads as YAML, not JSON.
+    const yaml = (await page.getByTestId("document").textContent()) ?? "";
+    expect(yaml).toMatch(/^kind: HTTPRoute$/m);
+    expect(yaml).toMatch(/^ *- name: echo-v1$/m);
+    expect(yaml).not.toContain('"kind":');
 
     const history = page.getByRole("table", { name: "History" });
     expect(await history.locator("tbody tr").count()).toBeGreaterThanOrEqual(2);
     await page.getByRole("button", { name: "Show diff" }).click();
     const diff = page.getByRole("table", { name: /^Changes from/ });
     await diff.waitFor();
-    expect(await diff.textContent()).toContain("50");
+    // Side by side, on the YAML: the old weight faces the new one, each marked.
+    const changedRows = diff.locator("tbody tr", { has: page.locator("td.line-add") });
+    const changedText = (await changedRows.allTextContents()).join("\n");
+    expect(changedText).toMatch(/- +weight: 80/);
+    expect(changedText).toMatch(/\+ +weight: 50/);
     await shot(page, "resource-diff");
 
     await history.getByRole("button", { name: /^Roll back to/ }).first().click();
-    await expect.poll(() => page.getByTestId("document").textContent(), { timeout: 20_000 }).toContain('"weight": 80');
+    await expect.poll(() => page.getByTestId("document").textContent(), { timeout: 20_000 }).toMatch(/^ *weight: 80$/m);
     await expect.poll(() => page.getByTestId("rollout-summary").textContent(), { timeout: 20_000 }).toMatch(/ACKed 1 · NACKed 0 · pending 0 of 1 — done/);
     await shot(page, "resource-rolled-back");
     await page.context().close();
