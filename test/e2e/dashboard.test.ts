@@ -3,12 +3,17 @@
  * browser download), against wrangler dev with a bridge and a real
  * @grpc/grpc-js-xds client. A change made on the Edit page is watched rolling
  * out on the resource page without a reload; history, diff and rollback; a
- * reader sees no write buttons. Screenshots go to .edgeplane/test-results/ui/.
+ * reader sees no write buttons; a second client that refuses a policy is
+ * listed first on the overview with its own error. Screenshots go to
+ * .edgeplane/test-results/ui/.
  */
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { spawnChild } from "../../bench/ipc.js";
+import type { XdsClientApi } from "../../bench/xds-client.js";
+import { ROOT } from "../../scripts/lib/processes.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useLocalSystem } from "./support/use-local-system.js";
 
@@ -145,4 +150,51 @@ describe("the dashboard in a browser", () => {
     await shot(page, "propagation");
     await page.context().close();
   }, 60_000);
+
+  it("a proxy that refuses a config is listed first on the overview, with the client's own error", async () => {
+    // A second real grpc-js-xds client, in its own process (grpc-js-xds reads
+    // its bootstrap once per process) and with ring hash switched off
+    // (GRPC_XDS_EXPERIMENTAL_ENABLE_RING_HASH=false, read by grpc-js-xds when
+    // it loads): it NACKs a RingHash BackendPolicy, as in test/e2e/poison.test.ts,
+    // while ui-client, which connected first, accepts it.
+    const strict = spawnChild<XdsClientApi>(join(ROOT, "bench", "xds-client.ts"), [`127.0.0.1:${sys.mesh.adsPort}`, "ui-strict-client", "echo"], "ui-strict-client", {
+      GRPC_XDS_EXPERIMENTAL_ENABLE_RING_HASH: "false",
+    });
+    sys.track(strict, (c) => c.stop());
+    const warm = await strict.call("call", { timeoutMs: 30_000 });
+    expect(warm.error ?? "").toBe("");
+    const policy = (type: string) => ({ kind: "BackendPolicy", metadata: { name: "echo-v1-lb" }, spec: { targetRef: { kind: "Service", name: "echo-v1" }, loadBalancer: { type } } });
+    const since = sys.mesh.bridge.events.length;
+    expect((await sys.mesh.api("PUT", "/v1/meshes/default/backendpolicies/echo-v1-lb", policy("RingHash"))).status).toBe(201);
+    const nack = await sys.mesh.bridge.waitFor((e) => e.event === "nack" && e.proxy === "ui-strict-client", 20_000, since);
+    expect(String(nack.error)).toMatch(/lb_policy|RING_HASH/i);
+
+    const page = await signedIn(sys.mesh.wrangler.adminToken);
+    await overviewShown(page);
+    await expect.poll(() => page.getByTestId("counts-default").textContent(), { timeout: 20_000 }).toMatch(/^SYNCED 1 · STALE 0 · NACKED 1/);
+    const rows = page.getByRole("table", { name: /Proxies of default/ }).locator("tbody tr");
+    const first = rows.nth(0).locator("td");
+    expect(await first.nth(0).textContent()).toBe("ui-strict-client");
+    expect(await first.nth(2).textContent()).toBe("NACKED");
+    // The error cell is the client's error_detail as the bridge received it, word for word.
+    expect(await first.nth(3).textContent()).toBe(String(nack.error));
+    expect(await rows.nth(1).locator("td").nth(0).textContent()).toBe("ui-client");
+    expect(await rows.nth(1).locator("td").nth(2).textContent()).toBe("SYNCED");
+    await shot(page, "overview-nack");
+
+    // The policy's own page shows the refusal in its rollout, with the same error.
+    await page.goto(`${sys.mesh.wrangler.url}/ui/#/mesh/default/backendpolicies/echo-v1-lb`);
+    await expect.poll(() => page.getByTestId("rollout-summary").textContent(), { timeout: 20_000 }).toMatch(/ACKed 1 · NACKed 1 · pending 0 of 2/);
+    const refused = page.getByRole("table", { name: "Proxies", exact: true }).locator("tr", { hasText: "ui-strict-client" });
+    expect(await refused.textContent()).toContain(String(nack.error));
+    await shot(page, "resource-nack");
+    await page.context().close();
+
+    // Fixed again, so the mesh is left as the other tests found it.
+    await sys.mesh.api("PUT", "/v1/meshes/default/backendpolicies/echo-v1-lb", policy("RoundRobin"));
+    await expect.poll(async () => {
+      const res = await sys.mesh.api("GET", "/v1/meshes/default/backendpolicies/echo-v1-lb/status");
+      return (res.body.summary as { acked: number }).acked;
+    }, { timeout: 20_000 }).toBe(2);
+  }, 90_000);
 });
