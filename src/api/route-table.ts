@@ -158,6 +158,13 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: "GET",
+    path: "/v1/meshes/{mesh}/propagation",
+    summary: "the mesh's newest revisions, oldest first, each with how many proxies reached it and the time from the write to the last ACK",
+    query: { limit: "revisions (1..500, default 100)" },
+    access: reader({ param: "mesh" }),
+  },
+  {
+    method: "GET",
     path: "/v1/meshes/{mesh}/proxies",
     summary: "the connected proxies of a mesh and their state per xDS type",
     query: { all: "true: disconnected proxies too (kept until their zone forgets them)" },

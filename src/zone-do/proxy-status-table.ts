@@ -105,13 +105,17 @@ export class ProxyStatusTable {
       }));
   }
 
-  proxies(): ProxyRow[] {
+  /** Every proxy, or only those of `ids` (the ones a report named). */
+  proxies(ids?: string[]): ProxyRow[] {
+    // One bound JSON array, not one parameter per id: storage caps the parameters of a statement.
+    const where = ids === undefined ? "" : "WHERE proxy_id IN (SELECT value FROM json_each(?))";
+    const binds = ids === undefined ? [] : [JSON.stringify(ids)];
     const rows = this.sql
       .exec<{
         proxy_id: string; type_url: string; mesh: string; bridge_id: string; state: "ACK" | "NACK";
         revision: number; error_detail: string; at_ms: number; connected: number; held_revision: number; held_error: string;
         connected_at_ms: number; disconnected_at_ms: number; joined_revision: number;
-      }>("SELECT * FROM proxy_status ORDER BY proxy_id, type_url")
+      }>(`SELECT * FROM proxy_status ${where} ORDER BY proxy_id, type_url`, ...binds)
       .toArray();
     const byId = new Map<string, ProxyRow>();
     for (const r of rows) {

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { fromBinary } from "@bufbuild/protobuf";
 import { keyString } from "../contract/resource-types.js";
+import type { RevisionReach } from "../contract/propagation.js";
 import type { ZoneStatus } from "../contract/zone-status.js";
 import { BridgeMessageSchema, type BridgeMessage } from "../contract/zone-protocol/zone_pb.js";
 import type { Env, ZoneRpc } from "../env.js";
@@ -12,6 +13,7 @@ import { EndpointLayer } from "./endpoint-layer.js";
 import { InventorySync } from "./inventory-sync.js";
 import { JournalPull } from "./journal-pull.js";
 import { ProxyStatusTable } from "./proxy-status-table.js";
+import { RevisionReachTable } from "./revision-reach.js";
 import { TokenMemory } from "./token-memory.js";
 import { tokenRefusal } from "./token-refusal.js";
 import { appliedEvents, proxyEvents } from "./zone-events.js";
@@ -45,6 +47,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
   // Built in assemble(): again on empty storage after retire().
   private state!: ZoneStorage;
   private proxyStatus!: ProxyStatusTable;
+  private reach!: RevisionReachTable;
   private endpoints!: EndpointLayer;
   private uplink!: ZoneUplink;
   private sockets!: BridgeSockets;
@@ -62,6 +65,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     const { ctx, env } = this;
     this.state = new ZoneStorage(ctx.storage, Number(env.ZONE_CHANGE_LOG_ROWS ?? "") || DEFAULT_CHANGE_LOG_ROWS);
     this.proxyStatus = new ProxyStatusTable(ctx.storage.sql);
+    this.reach = new RevisionReachTable(ctx.storage.sql);
     this.endpoints = new EndpointLayer(ctx.storage.sql);
     this.uplink = new ZoneUplink(env, ctx.storage);
     this.sockets = new BridgeSockets(ctx, () => this.state.zoneName());
@@ -85,6 +89,10 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     // A failed pull is logged and left to the alarm; the caller only learns how far the zone got.
     if (this.state.head().revision < revision) await this.journal.pullSafely();
     return this.state.head().revision;
+  }
+
+  async propagation(mesh: string, revisions: number[]): Promise<RevisionReach[]> {
+    return this.reach.of(mesh, revisions);
   }
 
   async status(): Promise<ZoneStatus> {
@@ -202,6 +210,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     for (const b of this.proxyStatus.bridges()) if (b.connected && !live.has(b.bridgeId)) this.proxyStatus.bridgeDisconnected(b.bridgeId, nowMs);
     const retentionS = Number(this.env.PROXY_RETENTION_SECONDS ?? "");
     this.proxyStatus.expire(nowMs, (Number.isFinite(retentionS) && retentionS >= 0 && this.env.PROXY_RETENTION_SECONDS ? retentionS : DEFAULT_PROXY_RETENTION_S) * 1000);
+    this.reach.forgetExcept(this.proxyStatus.proxies().map((p) => p.proxyId));
     return live;
   }
 
@@ -236,6 +245,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
       case "status":
         if (!att.ready) return;
         this.proxyStatus.recordReport(att.bridgeId, msg.msg.value, Date.now());
+        this.reach.record(this.proxyStatus.proxies([...new Set(msg.msg.value.proxies.map((p) => p.proxyId))]));
         this.ctx.waitUntil(publishEvents(this.env, proxyEvents(att.zone, msg.msg.value)));
         return;
       case "applied":

@@ -1,0 +1,77 @@
+import type { RevisionReach } from "../contract/propagation.js";
+import type { ProxyRow } from "../contract/zone-status.js";
+
+/** Rows kept: each is one proxy's step forward, so this covers the last thousands of revisions of a busy zone. */
+const MAX_STEPS = 20_000;
+
+/**
+ * When each proxy reached each revision, so the propagation of old revisions
+ * can still be told after newer ones followed (proxy_status keeps only the
+ * latest answer per type). A proxy reaches R when every xDS type it
+ * reported is ACKed at R or later with nothing held back (the same rule as
+ * rollout-status.ts); one report can take it over many revisions at once,
+ * so a row is a step: every revision in (from_rev, to_rev] was reached at
+ * at_ms. A step starts no earlier than the revision the proxy joined at:
+ * a proxy that connected after a write was not brought to it.
+ *
+ * @example
+ * reach.record(table.proxies()); // after each status report
+ * reach.of("default", [41, 42]) // [{ revision: 41, proxies: 3, lastAckMs: ... }, ...]
+ */
+export class RevisionReachTable {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`
+      CREATE TABLE IF NOT EXISTS proxy_reach_head (proxy_id TEXT PRIMARY KEY, revision INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS proxy_reach (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, mesh TEXT NOT NULL, proxy_id TEXT NOT NULL,
+        from_rev INTEGER NOT NULL, to_rev INTEGER NOT NULL, at_ms INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS proxy_reach_mesh ON proxy_reach (mesh, to_rev);
+    `);
+  }
+
+  /** Records the steps the proxies in `rows` took since they were last seen here. */
+  record(rows: ProxyRow[]): void {
+    for (const p of rows) {
+      const reached = reachedRevision(p);
+      if (reached === 0) continue;
+      const head = this.sql.exec<{ revision: number }>("SELECT revision FROM proxy_reach_head WHERE proxy_id = ?", p.proxyId).toArray()[0]?.revision ?? 0;
+      if (reached <= head) continue;
+      const from = Math.max(head, p.joinedRevision);
+      if (reached > from) {
+        const atMs = Math.max(...p.types.map((t) => t.atMs));
+        this.sql.exec("INSERT INTO proxy_reach (mesh, proxy_id, from_rev, to_rev, at_ms) VALUES (?, ?, ?, ?, ?)", p.mesh, p.proxyId, from, reached, atMs);
+      }
+      this.sql.exec("INSERT INTO proxy_reach_head (proxy_id, revision) VALUES (?, ?) ON CONFLICT(proxy_id) DO UPDATE SET revision = excluded.revision", p.proxyId, reached);
+    }
+    this.sql.exec("DELETE FROM proxy_reach WHERE id <= (SELECT max(id) FROM proxy_reach) - ?", MAX_STEPS);
+  }
+
+  /** Forgets the heads of proxies the zone no longer lists (their steps stay until pushed out). */
+  forgetExcept(proxyIds: string[]): void {
+    const keep = new Set(proxyIds);
+    for (const { proxy_id } of this.sql.exec<{ proxy_id: string }>("SELECT proxy_id FROM proxy_reach_head").toArray()) {
+      if (!keep.has(proxy_id)) this.sql.exec("DELETE FROM proxy_reach_head WHERE proxy_id = ?", proxy_id);
+    }
+  }
+
+  /** For each of `revisions`, the proxies of `mesh` that reached it and when the last one did; revisions no proxy reached are left out. */
+  of(mesh: string, revisions: number[]): RevisionReach[] {
+    if (revisions.length === 0) return [];
+    const lowest = Math.min(...revisions);
+    const steps = this.sql
+      .exec<{ from_rev: number; to_rev: number; at_ms: number }>("SELECT from_rev, to_rev, at_ms FROM proxy_reach WHERE mesh = ? AND to_rev >= ?", mesh, lowest)
+      .toArray();
+    const out: RevisionReach[] = [];
+    for (const revision of revisions) {
+      const covering = steps.filter((s) => s.from_rev < revision && revision <= s.to_rev);
+      if (covering.length > 0) out.push({ revision, proxies: covering.length, lastAckMs: Math.max(...covering.map((s) => s.at_ms)) });
+    }
+    return out;
+  }
+}
+
+/** The revision a proxy runs everything of: its lowest ACKed type; 0 while a type is refused or held back. */
+function reachedRevision(p: ProxyRow): number {
+  if (p.types.length === 0 || p.types.some((t) => t.state !== "ACK" || t.heldRevision > 0)) return 0;
+  return Math.min(...p.types.map((t) => t.revision));
+}
