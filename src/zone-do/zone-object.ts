@@ -245,8 +245,8 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
       case "status":
         if (!att.ready) return;
         this.proxyStatus.recordReport(att.bridgeId, msg.msg.value, Date.now());
-        this.reach.record(this.proxyStatus.proxies([...new Set(msg.msg.value.proxies.map((p) => p.proxyId))]));
         this.ctx.waitUntil(publishEvents(this.env, proxyEvents(att.zone, msg.msg.value)));
+        this.reach.record(this.proxyStatus.proxies([...new Set(msg.msg.value.proxies.map((p) => p.proxyId))]));
         return;
       case "applied":
         if (att.ready) this.proxyStatus.bridgeApplied(att.bridgeId, Number(msg.msg.value.revision), Date.now());

@@ -144,9 +144,18 @@ describe("the dashboard in a browser", () => {
     await shot(page, "proxies");
     await page.goto(`${sys.mesh.wrangler.url}/ui/#/propagation/default`);
     await page.getByRole("heading", { name: "Propagation in default" }).waitFor();
-    const perRevision = await page.getByRole("table", { name: "Write to last ACK per revision" }).locator("tbody tr").count();
-    expect(perRevision).toBeGreaterThanOrEqual(1);
-    expect(await page.getByRole("img", { name: "Write to last ACK per revision" }).locator("rect").count()).toBe(perRevision);
+    // Every revision of the demo mesh so far, not only each resource's newest: the demo bundle's writes and the edit and rollback above.
+    const rows = page.getByRole("table", { name: "Write to last ACK per revision" }).locator("tbody tr");
+    const timed = rows.filter({ hasText: / ms$/ });
+    expect(await rows.count()).toBeGreaterThanOrEqual(8);
+    expect(await timed.count()).toBeGreaterThanOrEqual(2);
+    expect(await rows.filter({ hasText: "HTTPRoute/echo-split" }).count()).toBeGreaterThanOrEqual(3);
+    const chart = page.getByRole("img", { name: "Write to last ACK per revision" });
+    expect(await chart.locator("rect").count()).toBe(await timed.count());
+    // The histogram holds each timed revision once.
+    const buckets = await page.getByRole("table", { name: "Histogram" }).locator("tbody tr td:nth-child(2)").allTextContents();
+    expect(buckets.map(Number).reduce((a, b) => a + b, 0)).toBe(await timed.count());
+    expect(await page.getByRole("img", { name: "Revisions per write-to-last-ACK bucket" }).locator("rect").count()).toBe(buckets.length);
     await shot(page, "propagation");
     await page.context().close();
   }, 60_000);

@@ -53,14 +53,26 @@ describe("the dashboard's pages", () => {
     expect(one(els, "meta", "name", "viewport")).toHaveLength(1);
   });
 
-  it("serves the script as JavaScript, the same to everyone", async () => {
-    const res = await SELF.fetch("http://api/ui/app.js");
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toMatch(/^text\/javascript/);
-    const text = await res.text();
-    // It talks to the JSON API with the token in a header, never in a cookie.
-    expect(text).toContain("authorization: `Bearer ${token()}`");
-    expect(text).not.toContain("document.cookie");
+  it("serves the script and every module it imports as JavaScript, the same to everyone", async () => {
+    const seen = new Map<string, string>();
+    const pending = ["/ui/app.js"];
+    // Follows the static imports from the entry script: every module the browser will ask for is served.
+    while (pending.length > 0) {
+      const path = pending.pop()!;
+      if (seen.has(path)) continue;
+      const res = await SELF.fetch(`http://api${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-type")).toMatch(/^text\/javascript/);
+      const text = await res.text();
+      seen.set(path, text);
+      for (const m of text.matchAll(/^import .* from "\.\/([a-z-]+\.js)";$/gm)) pending.push(`/ui/${m[1]}`);
+    }
+    expect([...seen.keys()].sort()).toEqual(UI_ROUTES.filter((r) => r.path.endsWith(".js")).map((r) => r.path).sort());
+    const all = [...seen.values()].join("\n");
+    // They talk to the JSON API with the token in a header, never in a cookie.
+    expect(seen.get("/ui/dom.js")).toContain("authorization: `Bearer ${token()}`");
+    expect(all).not.toContain("document.cookie");
+    expect((await SELF.fetch("http://api/ui/nothing.js")).status).toBe(404);
   });
 
   it("has an access decision for every dashboard route the app registers, and none the app lacks", () => {
