@@ -131,6 +131,37 @@ describe("the dashboard in a browser", () => {
     await page.context().close();
   }, 60_000);
 
+  it("the edit page shows a refusal by field with its hint, and warnings readable, without writing", async () => {
+    const head = (await sys.mesh.api("GET", "/v1/revision")).body.revision;
+    const page = await signedIn(sys.mesh.wrangler.adminToken);
+    await overviewShown(page);
+    await page.getByRole("link", { name: "Edit" }).click();
+    const editor = page.getByLabel("YAML documents");
+    await editor.fill(["kind: HTTPRoute", "metadata: {name: ui-bad}", "spec:", "  parentRefs: [{name: echo, port: 50051}]", "  rules:", "    - backendRefs: [{name: echo-v1, weight: -5}]", ""].join("\n"));
+    await page.getByRole("button", { name: "Dry run" }).click();
+    await page.getByRole("heading", { name: "Refused" }).waitFor();
+    const errors = page.getByRole("list", { name: "Validation errors" }).getByRole("listitem");
+    expect(await errors.count()).toBe(1);
+    expect(await errors.first().getByTestId("error-field").textContent()).toBe("spec.rules[0].backendRefs[0].weight");
+    expect(await errors.first().getByTestId("error-hint").textContent()).toMatch(/^Hint: \S/);
+    await shot(page, "edit-refused");
+
+    // Valid, but proxyless clients keep their own connect timeout: the answer warns, by field and kind of proxy.
+    await editor.fill(["kind: BackendPolicy", "metadata: {name: ui-timeout}", "spec:", "  targetRef: {kind: Service, name: echo-v1}", "  connectTimeout: 2s", ""].join("\n"));
+    await page.getByRole("button", { name: "Dry run" }).click();
+    await page.getByRole("heading", { name: "Dry run: accepted" }).waitFor();
+    const would = page.getByRole("table", { name: "What applying would do" });
+    expect(await would.locator("tbody tr").first().textContent()).toMatch(/^BackendPolicy\/ui-timeoutdefaultcreated/);
+    const warnings = page.getByTestId("warnings").getByRole("listitem");
+    expect(await warnings.count()).toBe(1);
+    expect(await warnings.first().textContent()).toMatch(/^Not applied by proxyless gRPC clients: spec\.connectTimeout \(document 0, BackendPolicy\/ui-timeout in mesh default\): /);
+    // Read as text, not as JSON.
+    expect(await page.locator("main").textContent()).not.toContain('"warnings"');
+    await shot(page, "edit-warnings");
+    expect((await sys.mesh.api("GET", "/v1/revision")).body.revision).toBe(head);
+    await page.context().close();
+  }, 60_000);
+
   it("the proxies page lists the client with its zone, bridge and per-type state", async () => {
     const page = await signedIn(sys.mesh.wrangler.adminToken);
     await overviewShown(page);
