@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { meshOfKey, type ResourceKey } from "../contract/resource-types.js";
 import type { ResourceStatus } from "../contract/rollout.js";
-import type { ProxyList, ZoneStatus } from "../contract/zone-status.js";
+import { proxyKindOf, type ProxyList, type ZoneStatus } from "../contract/zone-status.js";
 import { JournalHistory } from "../store/journal-history.js";
 import { ResourceStore } from "../store/resource-store.js";
 import { ZoneRegistry } from "../store/zone-registry.js";
@@ -33,6 +33,8 @@ statusRoutes.get("/v1/meshes/:mesh/proxies", async (c) => {
         connected: p.connected,
         connectedAtMs: p.connectedAtMs,
         disconnectedAtMs: p.disconnectedAtMs,
+        kind: proxyKindOf(p),
+        ...(p.workload ? { workload: p.workload } : {}),
         types: typeStates(p, head),
       })),
   );

@@ -172,6 +172,9 @@ describe("the dashboard in a browser", () => {
     const text = await table.textContent();
     expect(text).toContain("ui-client");
     expect(text).toMatch(/Cluster: SYNCED/);
+    // The kind comes from the zone's status: the bridge serves this client the mesh's proxyless config.
+    const client = table.locator("tbody tr", { hasText: "ui-client" });
+    expect(await client.getByTestId("proxy-kind").textContent()).toBe("proxyless gRPC client");
     await shot(page, "proxies");
     await page.goto(`${sys.mesh.wrangler.url}/ui/#/propagation/default`);
     await page.getByRole("heading", { name: "Propagation in default" }).waitFor();
