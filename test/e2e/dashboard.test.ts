@@ -155,6 +155,8 @@ describe("the dashboard in a browser", () => {
     const warnings = page.getByTestId("warnings").getByRole("listitem");
     expect(await warnings.count()).toBe(1);
     expect(await warnings.first().textContent()).toMatch(/^Not applied by proxyless gRPC clients: spec\.connectTimeout \(document 0, BackendPolicy\/ui-timeout in mesh default\): /);
+    // The proxies it reaches are named: the demo's one client, proxyless as its bridge reports it.
+    expect(await warnings.first().getByTestId("affected").textContent()).toBe(" Affects 1 connected proxy: ui-client.");
     // Read as text, not as JSON.
     expect(await page.locator("main").textContent()).not.toContain('"warnings"');
     await shot(page, "edit-warnings");
