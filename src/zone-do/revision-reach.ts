@@ -46,12 +46,13 @@ export class RevisionReachTable {
     this.sql.exec("DELETE FROM proxy_reach WHERE id <= (SELECT max(id) FROM proxy_reach) - ?", MAX_STEPS);
   }
 
-  /** Forgets the heads of proxies the zone no longer lists (their steps stay until pushed out). */
-  forgetExcept(proxyIds: string[]): void {
-    const keep = new Set(proxyIds);
-    for (const { proxy_id } of this.sql.exec<{ proxy_id: string }>("SELECT proxy_id FROM proxy_reach_head").toArray()) {
-      if (!keep.has(proxy_id)) this.sql.exec("DELETE FROM proxy_reach_head WHERE proxy_id = ?", proxy_id);
-    }
+  /**
+   * Forgets the heads of proxies the zone no longer lists (their steps stay
+   * until pushed out). proxy_status (proxy-status-table.ts, the same storage)
+   * is that list; one statement, so a zone of many proxies pays no round trip per row.
+   */
+  forgetGone(): void {
+    this.sql.exec("DELETE FROM proxy_reach_head WHERE proxy_id NOT IN (SELECT proxy_id FROM proxy_status)");
   }
 
   /** For each of `revisions`, the proxies of `mesh` that reached it and when the last one did; revisions no proxy reached are left out. */

@@ -210,7 +210,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     for (const b of this.proxyStatus.bridges()) if (b.connected && !live.has(b.bridgeId)) this.proxyStatus.bridgeDisconnected(b.bridgeId, nowMs);
     const retentionS = Number(this.env.PROXY_RETENTION_SECONDS ?? "");
     this.proxyStatus.expire(nowMs, (Number.isFinite(retentionS) && retentionS >= 0 && this.env.PROXY_RETENTION_SECONDS ? retentionS : DEFAULT_PROXY_RETENTION_S) * 1000);
-    this.reach.forgetExcept(this.proxyStatus.proxies().map((p) => p.proxyId));
+    this.reach.forgetGone();
     return live;
   }
 

@@ -1,3 +1,4 @@
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { AckState } from "../../src/contract/zone-protocol/zone_pb.js";
 import { call, service } from "./api-helpers.js";
@@ -97,5 +98,23 @@ describe("GET /v1/meshes/{mesh}/propagation", () => {
     expect((await call("GET", `/v1/meshes/${MESH}/propagation`, undefined, { authorization: `Bearer ${elsewhere}` })).status).toBe(403);
     const reader = await apiToken("reader", [MESH]);
     expect((await call("GET", `/v1/meshes/${MESH}/propagation`, undefined, { authorization: `Bearer ${reader}` })).status).toBe(200);
+  });
+
+  it("forgets where a proxy got to once the zone forgets the proxy", async () => {
+    const sock = await zoneWithBridge("pg-gone");
+    const put = await call("PUT", `/v1/meshes/${MESH}/services/pg-gone`, service("pg-gone", 50051, MESH));
+    report(sock, "p-gone", revisionOf(put), Date.now());
+    sock.send({ case: "status", value: { proxies: [], disconnected: ["p-gone"] } });
+    const stub = env.ZONES.get(env.ZONES.idFromName("pg-gone"));
+    const heads = () => runInDurableObject(stub, (_obj, state) => state.storage.sql.exec("SELECT proxy_id FROM proxy_reach_head").toArray().map((r) => r.proxy_id));
+    for (let i = 0; i < 100 && !(await heads()).includes("p-gone"); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await heads()).toContain("p-gone");
+    await runInDurableObject(stub, (_obj, state) => {
+      state.storage.sql.exec("UPDATE proxy_status SET disconnected_at_ms = ? WHERE proxy_id = 'p-gone'", Date.now() - 2 * 3_600_000);
+    });
+    // Reading the zone's status tidies it: the proxy is past retention, and its head goes with it.
+    await call("GET", `/v1/meshes/${MESH}/proxies?all=true`);
+    expect(await heads()).not.toContain("p-gone");
+    sock.ws.close();
   });
 });
