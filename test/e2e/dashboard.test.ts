@@ -65,6 +65,11 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => zones.textContent()).toContain("default");
     expect(await zones.textContent()).toContain("connected");
     expect(await page.getByRole("table", { name: /Proxies of default/ }).textContent()).toContain("ui-client");
+    // The last writes with who made them: the demo bundle, newest (the route) first, written by npm start's admin.
+    const writes = page.getByRole("table", { name: "Last writes in default" }).locator("tbody tr");
+    expect(await writes.count()).toBeGreaterThanOrEqual(6);
+    expect(await writes.first().locator("td").nth(1).textContent()).toBe("HTTPRoute/echo-split");
+    expect(await writes.first().locator("td").nth(2).textContent()).toBe("local-admin");
     await shot(page, "overview");
     const phone = await signedIn(sys.mesh.wrangler.adminToken, { width: 390, height: 844 });
     await expect.poll(() => phone.getByTestId("counts-default").textContent(), { timeout: 20_000 }).toMatch(/^SYNCED 1/);
