@@ -12,7 +12,10 @@ const MAX_STEPS = 20_000;
  * rollout-status.ts); one report can take it over many revisions at once,
  * so a row is a step: every revision in (from_rev, to_rev] was reached at
  * at_ms. A step starts no earlier than the revision the proxy joined at:
- * a proxy that connected after a write was not brought to it.
+ * a proxy that connected after a write was not brought to it. A proxy that
+ * refused R takes no step until it runs everything again, so R counts as
+ * reached when the fix is ACKed: the time a user waited for R to be in
+ * force everywhere, refusal included.
  *
  * @example
  * reach.record(table.proxies()); // after each status report
