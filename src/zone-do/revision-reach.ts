@@ -32,21 +32,47 @@ export class RevisionReachTable {
     `);
   }
 
-  /** Records the steps the proxies in `rows` took since they were last seen here. */
+  /**
+   * Records the steps the proxies in `rows` took since they were last seen
+   * here. A report can name thousands of proxies, so this is a fixed number
+   * of statements (rows travel as one JSON array), not a few per proxy.
+   */
   record(rows: ProxyRow[]): void {
-    for (const p of rows) {
-      const reached = reachedRevision(p);
-      if (reached === 0) continue;
-      const head = this.sql.exec<{ revision: number }>("SELECT revision FROM proxy_reach_head WHERE proxy_id = ?", p.proxyId).toArray()[0]?.revision ?? 0;
-      if (reached <= head) continue;
+    const reached = rows.map((p) => ({ p, revision: reachedRevision(p) })).filter((r) => r.revision > 0);
+    if (reached.length === 0) return;
+    const ids = JSON.stringify(reached.map((r) => r.p.proxyId));
+    const heads = new Map(
+      this.sql
+        .exec<{ proxy_id: string; revision: number }>("SELECT proxy_id, revision FROM proxy_reach_head WHERE proxy_id IN (SELECT value FROM json_each(?))", ids)
+        .toArray()
+        .map((h) => [h.proxy_id, h.revision]),
+    );
+    const steps: { m: string; p: string; f: number; t: number; a: number }[] = [];
+    const moved: { p: string; r: number }[] = [];
+    for (const { p, revision } of reached) {
+      const head = heads.get(p.proxyId) ?? 0;
+      if (revision <= head) continue;
       const from = Math.max(head, p.joinedRevision);
-      if (reached > from) {
-        const atMs = Math.max(...p.types.map((t) => t.atMs));
-        this.sql.exec("INSERT INTO proxy_reach (mesh, proxy_id, from_rev, to_rev, at_ms) VALUES (?, ?, ?, ?, ?)", p.mesh, p.proxyId, from, reached, atMs);
-      }
-      this.sql.exec("INSERT INTO proxy_reach_head (proxy_id, revision) VALUES (?, ?) ON CONFLICT(proxy_id) DO UPDATE SET revision = excluded.revision", p.proxyId, reached);
+      if (revision > from) steps.push({ m: p.mesh, p: p.proxyId, f: from, t: revision, a: Math.max(...p.types.map((t) => t.atMs)) });
+      moved.push({ p: p.proxyId, r: revision });
     }
-    this.sql.exec("DELETE FROM proxy_reach WHERE id <= (SELECT max(id) FROM proxy_reach) - ?", MAX_STEPS);
+    if (steps.length > 0) {
+      this.sql.exec(
+        `INSERT INTO proxy_reach (mesh, proxy_id, from_rev, to_rev, at_ms)
+         SELECT json_extract(value, '$.m'), json_extract(value, '$.p'), json_extract(value, '$.f'), json_extract(value, '$.t'), json_extract(value, '$.a') FROM json_each(?)`,
+        JSON.stringify(steps),
+      );
+      this.sql.exec("DELETE FROM proxy_reach WHERE id <= (SELECT max(id) FROM proxy_reach) - ?", MAX_STEPS);
+    }
+    if (moved.length > 0) {
+      // "WHERE true" is SQLite's way to tell an upsert's ON CONFLICT from a join in INSERT ... SELECT.
+      this.sql.exec(
+        `INSERT INTO proxy_reach_head (proxy_id, revision)
+         SELECT json_extract(value, '$.p'), json_extract(value, '$.r') FROM json_each(?) WHERE true
+         ON CONFLICT(proxy_id) DO UPDATE SET revision = excluded.revision`,
+        JSON.stringify(moved),
+      );
+    }
   }
 
   /**
