@@ -1,5 +1,6 @@
 import type { RolloutEvent } from "./contract/rollout-events.js";
 import type { ZoneStatus } from "./contract/zone-status.js";
+import type { RevisionReach } from "./contract/propagation.js";
 
 /**
  * The RPC surface of a zone Durable Object (src/zone-do/zone-object.ts
@@ -10,6 +11,8 @@ export interface ZoneRpc extends Rpc.DurableObjectBranded {
   /** Revision `revision` is committed: catch up to it. Returns the zone's revision. */
   sync(revision: number): Promise<number>;
   status(): Promise<ZoneStatus>;
+  /** Of `revisions` of `mesh`: how many of the zone's proxies reached each and when the last did. */
+  propagation(mesh: string, revisions: number[]): Promise<RevisionReach[]>;
   /** Token `tokenId` was revoked: close the sockets it admitted. Returns how many. */
   revokeToken(tokenId: string): Promise<number>;
   /** The zone was deleted: close its bridges and drop everything it stored. */

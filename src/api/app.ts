@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { documentYaml } from "../contract/document-yaml.js";
 import { NAME_PATTERN } from "../contract/resource-schema.js";
 import type { Kind, ResourceKey } from "../contract/resource-types.js";
 import type { ResourceList } from "../contract/resource-list.js";
@@ -12,9 +13,10 @@ import { historyRoutes } from "./history-routes.js";
 import { meshCaRoutes } from "./mesh-ca-routes.js";
 import { inventoryRoutes } from "./inventory-routes.js";
 import { openApiDocument } from "./openapi.js";
+import { propagationRoutes } from "./propagation-routes.js";
 import { statusRoutes } from "./status-routes.js";
 import { readDocuments } from "./request-body.js";
-import { ifMatchRevision, meshScopedKind, queryBool } from "./request-params.js";
+import { ifMatchRevision, meshScopedKind, queryBool, queryYaml } from "./request-params.js";
 import { ResourceService } from "./resource-service.js";
 import { authorize, principalOf, requireMesh } from "./access.js";
 import { meshCovered } from "../contract/api-token.js";
@@ -80,6 +82,7 @@ app.route("/", historyRoutes);
 app.route("/", inventoryRoutes);
 app.route("/", statusRoutes);
 app.route("/", meshCaRoutes);
+app.route("/", propagationRoutes);
 app.route("/", zoneTokenRoutes);
 app.route("/", zoneRoutes);
 app.route("/", metricsRoutes);
@@ -128,6 +131,8 @@ async function getOne(c: ApiContext, key: ResourceKey): Promise<Response> {
   const found = await store(c).get(key);
   if (!found) throw new ApiError("not_found", `${key.kind} "${key.name}" does not exist${key.mesh ? ` in mesh "${key.mesh}"` : ""}`);
   c.header("ETag", `"${found.revision}"`);
+  // YAML for people (the dashboard, `curl`); it reads back through PUT as the same document.
+  if (queryYaml(c.req.query("format"))) return c.body(documentYaml(found.resource), 200, { "content-type": "application/yaml; charset=utf-8" });
   return c.json(found.resource);
 }
 

@@ -1,5 +1,7 @@
 import { Hono } from "hono";
 import { diffDocuments } from "../contract/document-diff.js";
+import { documentYaml } from "../contract/document-yaml.js";
+import { diffLines } from "../contract/line-diff.js";
 import type { DiffResponse, HistoryEntry } from "../contract/resource-history.js";
 import type { Kind, Resource, ResourceKey } from "../contract/resource-types.js";
 import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, JournalHistory } from "../store/journal-history.js";
@@ -9,7 +11,7 @@ import type { ApiContext, AppEnv } from "./app-env.js";
 import { answerWrite } from "./commit-path.js";
 import { writeContext } from "./write-context.js";
 import { readDocuments } from "./request-body.js";
-import { ifMatchRevision, meshScopedKind, queryBool, queryInt, queryRevision, readRollbackRevision } from "./request-params.js";
+import { ifMatchRevision, meshScopedKind, queryBool, queryInt, queryRevision, queryYaml, readRollbackRevision } from "./request-params.js";
 import { ResourceService } from "./resource-service.js";
 
 type KeyOf = (c: ApiContext) => ResourceKey;
@@ -69,7 +71,12 @@ async function diff(c: ApiContext, key: ResourceKey): Promise<Response> {
   if (!latest) throw notFound(key);
   const fromEntry = await entryAt(journal, key, from, "from");
   const toEntry = to === undefined ? latest : await entryAt(journal, key, to, "to");
-  return c.json({ from, to: toEntry.revision, changes: diffDocuments(documentOf(fromEntry), documentOf(toEntry)) } satisfies DiffResponse);
+  const before = documentOf(fromEntry);
+  const after = documentOf(toEntry);
+  const answer: DiffResponse = { from, to: toEntry.revision, changes: diffDocuments(before, after) };
+  // The line view compares the YAML a person would read; a missing document (a delete) is no lines.
+  if (queryYaml(c.req.query("format"))) answer.lines = diffLines(before ? documentYaml(before) : "", after ? documentYaml(after) : "");
+  return c.json(answer);
 }
 
 async function rollback(c: ApiContext, key: ResourceKey): Promise<Response> {

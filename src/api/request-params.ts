@@ -55,6 +55,18 @@ export function queryBool(raw: string | undefined, name: string): boolean | unde
 }
 
 /**
+ * The `format` query parameter: `yaml` or absent (JSON). Anything else is
+ * refused, so a typo does not silently answer in another format.
+ *
+ * @example queryYaml(c.req.query("format")) // true for "yaml"
+ */
+export function queryYaml(raw: string | undefined): boolean {
+  if (raw === undefined || raw === "json") return false;
+  if (raw === "yaml") return true;
+  throw new ApiError("invalid_query", `format must be yaml or json; got "${raw}"`, { field: "format", hint: "use format=yaml or leave it out" });
+}
+
+/**
  * A revision query parameter (`from`, `to`, `before`).
  *
  * @example queryRevision(c.req.query("from"), "from") // 17 for "17"

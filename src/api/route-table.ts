@@ -65,7 +65,11 @@ const list = (kind: KindRef): BodySpec => ({ type: "list", kind });
 const schema = (name: string, s: z.ZodType): BodySpec => ({ type: "schema", name, schema: s });
 const WRITE_RESULT = schema("WriteResult", writeResult);
 const HISTORY_QUERY = { limit: "entries per page (1..500)", before: "only revisions older than this one" };
-const DIFF_QUERY = { from: "the older revision (required)", to: "the newer revision (default: the newest)" };
+const DIFF_QUERY = {
+  from: "the older revision (required)",
+  to: "the newer revision (default: the newest)",
+  format: "yaml: also `lines`, the two revisions' YAML compared line by line",
+};
 
 /** History, diff and rollback of one resource at `base`. */
 function historyOf(base: string, kind: KindRef, what: string, rights: Rights): RouteSpec[] {
@@ -88,7 +92,7 @@ function historyOf(base: string, kind: KindRef, what: string, rights: Rights): R
 /** Get, put and delete of one resource at `path`. */
 function resourceOf(path: string, kind: KindRef, what: string, rights: Rights): RouteSpec[] {
   return [
-    { method: "GET", path, summary: `read ${what}`, response: resource(kind), access: rights.read },
+    { method: "GET", path, summary: `read ${what}`, query: { format: "yaml: the document as YAML (application/yaml) instead of JSON" }, response: resource(kind), access: rights.read },
     { method: "PUT", path, summary: `create or replace ${what}`, ifMatch: true, request: resource(kind), response: resource(kind), access: rights.write },
     {
       method: "DELETE",
@@ -150,6 +154,13 @@ export const ROUTES: readonly RouteSpec[] = [
     path: "/v1/meshes/{mesh}/workloads",
     summary: "workloads of a mesh across zones, declared and discovered, with their health and source",
     query: { zone: "only this zone", service: "only this service" },
+    access: reader({ param: "mesh" }),
+  },
+  {
+    method: "GET",
+    path: "/v1/meshes/{mesh}/propagation",
+    summary: "the mesh's newest revisions, oldest first, each with how many proxies reached it and the time from the write to the last ACK",
+    query: { limit: "revisions (1..500, default 100)" },
     access: reader({ param: "mesh" }),
   },
   {

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { meshOfKey, type ResourceKey } from "../contract/resource-types.js";
 import type { ResourceStatus } from "../contract/rollout.js";
-import type { IdentityList, ProxyList, ZoneStatus } from "../contract/zone-status.js";
+import { proxyKindOf, type IdentityList, type ProxyList, type ZoneStatus } from "../contract/zone-status.js";
 import { spiffeId } from "../contract/x509/spiffe.js";
 import { JournalHistory } from "../store/journal-history.js";
 import { ResourceStore } from "../store/resource-store.js";
@@ -34,6 +34,8 @@ statusRoutes.get("/v1/meshes/:mesh/proxies", async (c) => {
         connected: p.connected,
         connectedAtMs: p.connectedAtMs,
         disconnectedAtMs: p.disconnectedAtMs,
+        kind: proxyKindOf(p),
+        ...(p.workload ? { workload: p.workload } : {}),
         types: typeStates(p, head),
       })),
   );

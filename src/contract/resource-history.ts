@@ -1,4 +1,5 @@
 import type { DocumentChange } from "./document-diff.js";
+import type { LineChange } from "./line-diff.js";
 import type { Resource } from "./resource-types.js";
 
 /** One write of one resource, as the journal kept it (`GET {resource}/history`). */
@@ -27,4 +28,6 @@ export interface DiffResponse {
   from: number;
   to: number;
   changes: DocumentChange[];
+  /** With `format=yaml`: the two revisions' YAML, line by line. */
+  lines?: LineChange[];
 }

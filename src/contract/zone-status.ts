@@ -37,6 +37,8 @@ export interface ProxyRow {
   disconnectedAtMs: number;
   /** The zone revision its bridge held when its stream opened (0: unknown, an older bridge). */
   joinedRevision: number;
+  /** The Workload an Envoy sidecar runs next to; "" for a proxyless gRPC client. */
+  workload: string;
   types: ProxyTypeStatus[];
 }
 
@@ -89,8 +91,25 @@ export interface ProxyList {
     connected: boolean;
     connectedAtMs: number;
     disconnectedAtMs: number;
+    /** From what its bridge serves it: an Envoy sidecar (of `workload`) or a proxyless gRPC client. */
+    kind: ProxyKind;
+    /** The sidecar's Workload; absent for proxyless clients. */
+    workload?: string;
     types: Record<string, ProxyTypeState>;
   }[];
+}
+
+export type ProxyKind = "sidecar" | "proxyless";
+
+/**
+ * A proxy's kind from its row: its bridge serves a sidecar the config of one
+ * Workload (node metadata proxyType "sidecar" with a workload), and every
+ * other node the mesh's shared proxyless config.
+ *
+ * @example proxyKindOf({ ...row, workload: "web-1" }) // "sidecar"
+ */
+export function proxyKindOf(row: Pick<ProxyRow, "workload">): ProxyKind {
+  return row.workload ? "sidecar" : "proxyless";
 }
 
 /** `GET /v1/zones`: every zone, declared or seen, with its bridges and lag behind the journal head. */

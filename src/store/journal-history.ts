@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, lt, or } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { HistoryEntry, HistoryPage } from "../contract/resource-history.js";
 import type { Resource, ResourceKey } from "../contract/resource-types.js";
@@ -60,6 +60,23 @@ export class JournalHistory {
   async latest(key: ResourceKey): Promise<HistoryEntry | undefined> {
     return (await this.page(key, { limit: 1 })).items[0];
   }
+}
+
+/**
+ * The newest `limit` writes of a mesh (its own resources and the Mesh
+ * document itself), newest first. Walks the journal back from its head, so
+ * it costs about as many rows as the mesh's share of recent writes.
+ *
+ * @example await recentOfMesh(env.DB, "default", 100)
+ */
+export async function recentOfMesh(d1: D1Database, mesh: string, limit: number): Promise<HistoryEntry[]> {
+  const rows = await drizzle(d1)
+    .select()
+    .from(journal)
+    .where(or(eq(journal.mesh, mesh), and(eq(journal.kind, "Mesh"), eq(journal.mesh, ""), eq(journal.name, mesh))))
+    .orderBy(desc(journal.seq))
+    .limit(limit);
+  return rows.map(toEntry);
 }
 
 function keyWhere(key: ResourceKey) {

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
-import { UI_CLIENT } from "./ui-client.js";
+import { UI_MODULES } from "./ui-client.js";
 import { UI_SHELL } from "./ui-shell.js";
 
 /**
- * Serves the dashboard: one HTML shell and one script, both from the Worker
+ * Serves the dashboard: one HTML shell and its script modules, all from the Worker
  * (nothing fetched from elsewhere). The script calls the JSON API
  * same-origin with the token kept in session storage, so the API's access
  * decisions are the dashboard's too.
@@ -21,9 +21,12 @@ uiRoutes.get("/ui/", (c) => {
   c.header("cache-control", "no-store");
   return c.html(UI_SHELL);
 });
-uiRoutes.get("/ui/app.js", (c) => {
-  c.header("content-type", "text/javascript; charset=utf-8");
-  c.header("x-content-type-options", "nosniff");
-  c.header("cache-control", "no-cache");
-  return c.body(UI_CLIENT);
-});
+// One route per module, each with its own access decision in ui-route-table.ts.
+for (const [name, source] of Object.entries(UI_MODULES)) {
+  uiRoutes.get(`/ui/${name}`, (c) => {
+    c.header("content-type", "text/javascript; charset=utf-8");
+    c.header("x-content-type-options", "nosniff");
+    c.header("cache-control", "no-cache");
+    return c.body(source);
+  });
+}

@@ -27,6 +27,10 @@ export const UI_SHELL = `<!doctype html>
   button { font: inherit; padding: .25rem .75rem; }
   textarea { width: 100%; min-height: 20rem; font-family: ui-monospace, monospace; }
   .error { color: #a00; }
+  .line-no { color: #555; text-align: right; font-family: ui-monospace, monospace; }
+  .line-remove { background: #fde2e2; white-space: pre; }
+  .line-add { background: #e3f6e6; white-space: pre; }
+  td code { white-space: pre; }
 </style>
 <script type="module" src="/ui/app.js"></script>
 </head>

@@ -119,6 +119,7 @@ export class ZoneClient {
           heldError: s.held?.errorDetail ?? "",
           heldResources: s.held?.names ?? [],
           joinedRevision: BigInt(s.joinedRevision ?? 0),
+          workload: s.workload ?? "",
         }),
       );
     }

@@ -27,6 +27,7 @@ export class ProxyStatusTable {
       "connected_at_ms INTEGER NOT NULL DEFAULT 0",
       "disconnected_at_ms INTEGER NOT NULL DEFAULT 0",
       "joined_revision INTEGER NOT NULL DEFAULT 0",
+      "workload TEXT NOT NULL DEFAULT ''",
     ]) {
       try {
         sql.exec(`ALTER TABLE proxy_status ADD COLUMN ${column}`);
@@ -72,16 +73,17 @@ export class ProxyStatusTable {
       const state = p.state === AckState.NACK ? "NACK" : "ACK";
       this.sql.exec(
         `INSERT INTO proxy_status (proxy_id, type_url, mesh, bridge_id, state, revision, error_detail, at_ms, connected, held_revision, held_error,
-           connected_at_ms, disconnected_at_ms, joined_revision)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, 0, ?)
+           connected_at_ms, disconnected_at_ms, joined_revision, workload)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, 0, ?, ?)
          ON CONFLICT(proxy_id, type_url) DO UPDATE SET mesh = excluded.mesh, bridge_id = excluded.bridge_id,
            state = excluded.state, revision = excluded.revision, error_detail = excluded.error_detail,
            at_ms = excluded.at_ms, held_revision = excluded.held_revision, held_error = excluded.held_error,
            connected_at_ms = CASE WHEN proxy_status.connected = 1 AND proxy_status.connected_at_ms > 0
              THEN proxy_status.connected_at_ms ELSE excluded.connected_at_ms END,
-           connected = 1, disconnected_at_ms = 0, joined_revision = excluded.joined_revision`,
+           connected = 1, disconnected_at_ms = 0, joined_revision = excluded.joined_revision, workload = excluded.workload`,
         p.proxyId, p.typeUrl, p.mesh, bridgeId, state, Number(p.revision), p.errorDetail, Number(p.atMs), Number(p.heldRevision), p.heldError, nowMs,
         Number(p.joinedRevision),
+        p.workload,
       );
     }
     for (const id of report.disconnected) {
@@ -105,13 +107,17 @@ export class ProxyStatusTable {
       }));
   }
 
-  proxies(): ProxyRow[] {
+  /** Every proxy, or only those of `ids` (the ones a report named). */
+  proxies(ids?: string[]): ProxyRow[] {
+    // One bound JSON array, not one parameter per id: storage caps the parameters of a statement.
+    const where = ids === undefined ? "" : "WHERE proxy_id IN (SELECT value FROM json_each(?))";
+    const binds = ids === undefined ? [] : [JSON.stringify(ids)];
     const rows = this.sql
       .exec<{
         proxy_id: string; type_url: string; mesh: string; bridge_id: string; state: "ACK" | "NACK";
         revision: number; error_detail: string; at_ms: number; connected: number; held_revision: number; held_error: string;
-        connected_at_ms: number; disconnected_at_ms: number; joined_revision: number;
-      }>("SELECT * FROM proxy_status ORDER BY proxy_id, type_url")
+        connected_at_ms: number; disconnected_at_ms: number; joined_revision: number; workload: string;
+      }>(`SELECT * FROM proxy_status ${where} ORDER BY proxy_id, type_url`, ...binds)
       .toArray();
     const byId = new Map<string, ProxyRow>();
     for (const r of rows) {
@@ -125,6 +131,7 @@ export class ProxyStatusTable {
           connectedAtMs: r.connected_at_ms,
           disconnectedAtMs: r.connected === 1 ? 0 : r.disconnected_at_ms || r.at_ms,
           joinedRevision: r.joined_revision,
+          workload: r.workload,
           types: [],
         };
         byId.set(r.proxy_id, p);

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { fromBinary } from "@bufbuild/protobuf";
 import { keyString } from "../contract/resource-types.js";
+import type { RevisionReach } from "../contract/propagation.js";
 import type { ZoneStatus } from "../contract/zone-status.js";
 import { BridgeMessageSchema, type BridgeMessage } from "../contract/zone-protocol/zone_pb.js";
 import type { Env, ZoneRpc } from "../env.js";
@@ -13,6 +14,7 @@ import { EndpointLayer } from "./endpoint-layer.js";
 import { InventorySync } from "./inventory-sync.js";
 import { JournalPull } from "./journal-pull.js";
 import { ProxyStatusTable } from "./proxy-status-table.js";
+import { RevisionReachTable } from "./revision-reach.js";
 import { TokenMemory } from "./token-memory.js";
 import { tokenRefusal } from "./token-refusal.js";
 import { appliedEvents, proxyEvents } from "./zone-events.js";
@@ -46,6 +48,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
   // Built in assemble(): again on empty storage after retire().
   private state!: ZoneStorage;
   private proxyStatus!: ProxyStatusTable;
+  private reach!: RevisionReachTable;
   private endpoints!: EndpointLayer;
   private uplink!: ZoneUplink;
   private sockets!: BridgeSockets;
@@ -64,6 +67,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     const { ctx, env } = this;
     this.state = new ZoneStorage(ctx.storage, Number(env.ZONE_CHANGE_LOG_ROWS ?? "") || DEFAULT_CHANGE_LOG_ROWS);
     this.proxyStatus = new ProxyStatusTable(ctx.storage.sql);
+    this.reach = new RevisionReachTable(ctx.storage.sql);
     this.endpoints = new EndpointLayer(ctx.storage.sql);
     this.uplink = new ZoneUplink(env, ctx.storage);
     this.signer = new CertificateSigner(ctx.storage.sql, this.state, this.endpoints, this.uplink);
@@ -88,6 +92,10 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     // A failed pull is logged and left to the alarm; the caller only learns how far the zone got.
     if (this.state.head().revision < revision) await this.journal.pullSafely();
     return this.state.head().revision;
+  }
+
+  async propagation(mesh: string, revisions: number[]): Promise<RevisionReach[]> {
+    return this.reach.of(mesh, revisions);
   }
 
   async status(): Promise<ZoneStatus> {
@@ -206,6 +214,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     for (const b of this.proxyStatus.bridges()) if (b.connected && !live.has(b.bridgeId)) this.proxyStatus.bridgeDisconnected(b.bridgeId, nowMs);
     const retentionS = Number(this.env.PROXY_RETENTION_SECONDS ?? "");
     this.proxyStatus.expire(nowMs, (Number.isFinite(retentionS) && retentionS >= 0 && this.env.PROXY_RETENTION_SECONDS ? retentionS : DEFAULT_PROXY_RETENTION_S) * 1000);
+    this.reach.forgetGone();
     return live;
   }
 
@@ -241,6 +250,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
         if (!att.ready) return;
         this.proxyStatus.recordReport(att.bridgeId, msg.msg.value, Date.now());
         this.ctx.waitUntil(publishEvents(this.env, proxyEvents(att.zone, msg.msg.value)));
+        this.reach.record(this.proxyStatus.proxies([...new Set(msg.msg.value.proxies.map((p) => p.proxyId))]));
         return;
       case "applied":
         if (att.ready) this.proxyStatus.bridgeApplied(att.bridgeId, Number(msg.msg.value.revision), Date.now());

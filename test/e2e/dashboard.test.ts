@@ -3,12 +3,17 @@
  * browser download), against wrangler dev with a bridge and a real
  * @grpc/grpc-js-xds client. A change made on the Edit page is watched rolling
  * out on the resource page without a reload; history, diff and rollback; a
- * reader sees no write buttons. Screenshots go to .edgeplane/test-results/ui/.
+ * reader sees no write buttons; a second client that refuses a policy is
+ * listed first on the overview with its own error. Screenshots go to
+ * .edgeplane/test-results/ui/.
  */
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { spawnChild } from "../../bench/ipc.js";
+import type { XdsClientApi } from "../../bench/xds-client.js";
+import { ROOT } from "../../scripts/lib/processes.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useLocalSystem } from "./support/use-local-system.js";
 
@@ -60,6 +65,11 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => zones.textContent()).toContain("default");
     expect(await zones.textContent()).toContain("connected");
     expect(await page.getByRole("table", { name: /Proxies of default/ }).textContent()).toContain("ui-client");
+    // The last writes with who made them: the demo bundle, newest (the route) first, written by npm start's admin.
+    const writes = page.getByRole("table", { name: "Last writes in default" }).locator("tbody tr");
+    expect(await writes.count()).toBeGreaterThanOrEqual(6);
+    expect(await writes.first().locator("td").nth(1).textContent()).toBe("HTTPRoute/echo-split");
+    expect(await writes.first().locator("td").nth(2).textContent()).toBe("local-admin");
     await shot(page, "overview");
     const phone = await signedIn(sys.mesh.wrangler.adminToken, { width: 390, height: 844 });
     await expect.poll(() => phone.getByTestId("counts-default").textContent(), { timeout: 20_000 }).toMatch(/^SYNCED 1/);
@@ -86,17 +96,26 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => page.getByTestId("rollout-summary").textContent(), { timeout: 20_000 }).toMatch(/ACKed 1 · NACKed 0 · pending 0 of 1 — done/);
     expect(reloaded).toBe(false);
     await shot(page, "resource-rollout");
+    // The document reads as YAML, not JSON.
+    const yaml = (await page.getByTestId("document").textContent()) ?? "";
+    expect(yaml).toMatch(/^kind: HTTPRoute$/m);
+    expect(yaml).toMatch(/^ *- name: echo-v1$/m);
+    expect(yaml).not.toContain('"kind":');
 
     const history = page.getByRole("table", { name: "History" });
     expect(await history.locator("tbody tr").count()).toBeGreaterThanOrEqual(2);
     await page.getByRole("button", { name: "Show diff" }).click();
     const diff = page.getByRole("table", { name: /^Changes from/ });
     await diff.waitFor();
-    expect(await diff.textContent()).toContain("50");
+    // Side by side, on the YAML: the old weight faces the new one, each marked.
+    const changedRows = diff.locator("tbody tr", { has: page.locator("td.line-add") });
+    const changedText = (await changedRows.allTextContents()).join("\n");
+    expect(changedText).toMatch(/- +weight: 80/);
+    expect(changedText).toMatch(/\+ +weight: 50/);
     await shot(page, "resource-diff");
 
     await history.getByRole("button", { name: /^Roll back to/ }).first().click();
-    await expect.poll(() => page.getByTestId("document").textContent(), { timeout: 20_000 }).toContain('"weight": 80');
+    await expect.poll(() => page.getByTestId("document").textContent(), { timeout: 20_000 }).toMatch(/^ *weight: 80$/m);
     await expect.poll(() => page.getByTestId("rollout-summary").textContent(), { timeout: 20_000 }).toMatch(/ACKed 1 · NACKed 0 · pending 0 of 1 — done/);
     await shot(page, "resource-rolled-back");
     await page.context().close();
@@ -117,6 +136,39 @@ describe("the dashboard in a browser", () => {
     await page.context().close();
   }, 60_000);
 
+  it("the edit page shows a refusal by field with its hint, and warnings readable, without writing", async () => {
+    const head = (await sys.mesh.api("GET", "/v1/revision")).body.revision;
+    const page = await signedIn(sys.mesh.wrangler.adminToken);
+    await overviewShown(page);
+    await page.getByRole("link", { name: "Edit" }).click();
+    const editor = page.getByLabel("YAML documents");
+    await editor.fill(["kind: HTTPRoute", "metadata: {name: ui-bad}", "spec:", "  parentRefs: [{name: echo, port: 50051}]", "  rules:", "    - backendRefs: [{name: echo-v1, weight: -5}]", ""].join("\n"));
+    await page.getByRole("button", { name: "Dry run" }).click();
+    await page.getByRole("heading", { name: "Refused" }).waitFor();
+    const errors = page.getByRole("list", { name: "Validation errors" }).getByRole("listitem");
+    expect(await errors.count()).toBe(1);
+    expect(await errors.first().getByTestId("error-field").textContent()).toBe("spec.rules[0].backendRefs[0].weight");
+    expect(await errors.first().getByTestId("error-hint").textContent()).toMatch(/^Hint: \S/);
+    await shot(page, "edit-refused");
+
+    // Valid, but proxyless clients keep their own connect timeout: the answer warns, by field and kind of proxy.
+    await editor.fill(["kind: BackendPolicy", "metadata: {name: ui-timeout}", "spec:", "  targetRef: {kind: Service, name: echo-v1}", "  connectTimeout: 2s", ""].join("\n"));
+    await page.getByRole("button", { name: "Dry run" }).click();
+    await page.getByRole("heading", { name: "Dry run: accepted" }).waitFor();
+    const would = page.getByRole("table", { name: "What applying would do" });
+    expect(await would.locator("tbody tr").first().textContent()).toMatch(/^BackendPolicy\/ui-timeoutdefaultcreated/);
+    const warnings = page.getByTestId("warnings").getByRole("listitem");
+    expect(await warnings.count()).toBe(1);
+    expect(await warnings.first().textContent()).toMatch(/^Not applied by proxyless gRPC clients: spec\.connectTimeout \(document 0, BackendPolicy\/ui-timeout in mesh default\): /);
+    // The proxies it reaches are named: the demo's one client, proxyless as its bridge reports it.
+    expect(await warnings.first().getByTestId("affected").textContent()).toBe(" Affects 1 connected proxy: ui-client.");
+    // Read as text, not as JSON.
+    expect(await page.locator("main").textContent()).not.toContain('"warnings"');
+    await shot(page, "edit-warnings");
+    expect((await sys.mesh.api("GET", "/v1/revision")).body.revision).toBe(head);
+    await page.context().close();
+  }, 60_000);
+
   it("the proxies page lists the client with its zone, bridge and per-type state", async () => {
     const page = await signedIn(sys.mesh.wrangler.adminToken);
     await overviewShown(page);
@@ -127,13 +179,72 @@ describe("the dashboard in a browser", () => {
     const text = await table.textContent();
     expect(text).toContain("ui-client");
     expect(text).toMatch(/Cluster: SYNCED/);
+    // The kind comes from the zone's status: the bridge serves this client the mesh's proxyless config.
+    const client = table.locator("tbody tr", { hasText: "ui-client" });
+    expect(await client.getByTestId("proxy-kind").textContent()).toBe("proxyless gRPC client");
     await shot(page, "proxies");
     await page.goto(`${sys.mesh.wrangler.url}/ui/#/propagation/default`);
     await page.getByRole("heading", { name: "Propagation in default" }).waitFor();
-    const perRevision = await page.getByRole("table", { name: "Write to last ACK per revision" }).locator("tbody tr").count();
-    expect(perRevision).toBeGreaterThanOrEqual(1);
-    expect(await page.getByRole("img", { name: "Write to last ACK per revision" }).locator("rect").count()).toBe(perRevision);
+    // Every revision of the demo mesh so far, not only each resource's newest: the demo bundle's writes and the edit and rollback above.
+    const rows = page.getByRole("table", { name: "Write to last ACK per revision" }).locator("tbody tr");
+    const timed = rows.filter({ hasText: / ms$/ });
+    expect(await rows.count()).toBeGreaterThanOrEqual(8);
+    expect(await timed.count()).toBeGreaterThanOrEqual(2);
+    expect(await rows.filter({ hasText: "HTTPRoute/echo-split" }).count()).toBeGreaterThanOrEqual(3);
+    const chart = page.getByRole("img", { name: "Write to last ACK per revision" });
+    expect(await chart.locator("rect").count()).toBe(await timed.count());
+    // The histogram holds each timed revision once.
+    const buckets = await page.getByRole("table", { name: "Histogram" }).locator("tbody tr td:nth-child(2)").allTextContents();
+    expect(buckets.map(Number).reduce((a, b) => a + b, 0)).toBe(await timed.count());
+    expect(await page.getByRole("img", { name: "Revisions per write-to-last-ACK bucket" }).locator("rect").count()).toBe(buckets.length);
     await shot(page, "propagation");
     await page.context().close();
   }, 60_000);
+
+  it("a proxy that refuses a config is listed first on the overview, with the client's own error", async () => {
+    // A second real grpc-js-xds client, in its own process (grpc-js-xds reads
+    // its bootstrap once per process) and with ring hash switched off
+    // (GRPC_XDS_EXPERIMENTAL_ENABLE_RING_HASH=false, read by grpc-js-xds when
+    // it loads): it NACKs a RingHash BackendPolicy, as in test/e2e/poison.test.ts,
+    // while ui-client, which connected first, accepts it.
+    const strict = spawnChild<XdsClientApi>(join(ROOT, "bench", "xds-client.ts"), [`127.0.0.1:${sys.mesh.adsPort}`, "ui-strict-client", "echo"], "ui-strict-client", {
+      GRPC_XDS_EXPERIMENTAL_ENABLE_RING_HASH: "false",
+    });
+    sys.track(strict, (c) => c.stop());
+    const warm = await strict.call("call", { timeoutMs: 30_000 });
+    expect(warm.error ?? "").toBe("");
+    const policy = (type: string) => ({ kind: "BackendPolicy", metadata: { name: "echo-v1-lb" }, spec: { targetRef: { kind: "Service", name: "echo-v1" }, loadBalancer: { type } } });
+    const since = sys.mesh.bridge.events.length;
+    expect((await sys.mesh.api("PUT", "/v1/meshes/default/backendpolicies/echo-v1-lb", policy("RingHash"))).status).toBe(201);
+    const nack = await sys.mesh.bridge.waitFor((e) => e.event === "nack" && e.proxy === "ui-strict-client", 20_000, since);
+    expect(String(nack.error)).toMatch(/lb_policy|RING_HASH/i);
+
+    const page = await signedIn(sys.mesh.wrangler.adminToken);
+    await overviewShown(page);
+    await expect.poll(() => page.getByTestId("counts-default").textContent(), { timeout: 20_000 }).toMatch(/^SYNCED 1 · STALE 0 · NACKED 1/);
+    const rows = page.getByRole("table", { name: /Proxies of default/ }).locator("tbody tr");
+    const first = rows.nth(0).locator("td");
+    expect(await first.nth(0).textContent()).toBe("ui-strict-client");
+    expect(await first.nth(2).textContent()).toBe("NACKED");
+    // The error cell is the client's error_detail as the bridge received it, word for word.
+    expect(await first.nth(3).textContent()).toBe(String(nack.error));
+    expect(await rows.nth(1).locator("td").nth(0).textContent()).toBe("ui-client");
+    expect(await rows.nth(1).locator("td").nth(2).textContent()).toBe("SYNCED");
+    await shot(page, "overview-nack");
+
+    // The policy's own page shows the refusal in its rollout, with the same error.
+    await page.goto(`${sys.mesh.wrangler.url}/ui/#/mesh/default/backendpolicies/echo-v1-lb`);
+    await expect.poll(() => page.getByTestId("rollout-summary").textContent(), { timeout: 20_000 }).toMatch(/ACKed 1 · NACKed 1 · pending 0 of 2/);
+    const refused = page.getByRole("table", { name: "Proxies", exact: true }).locator("tr", { hasText: "ui-strict-client" });
+    expect(await refused.textContent()).toContain(String(nack.error));
+    await shot(page, "resource-nack");
+    await page.context().close();
+
+    // Fixed again, so the mesh is left as the other tests found it.
+    await sys.mesh.api("PUT", "/v1/meshes/default/backendpolicies/echo-v1-lb", policy("RoundRobin"));
+    await expect.poll(async () => {
+      const res = await sys.mesh.api("GET", "/v1/meshes/default/backendpolicies/echo-v1-lb/status");
+      return (res.body.summary as { acked: number }).acked;
+    }, { timeout: 20_000 }).toBe(2);
+  }, 90_000);
 });

@@ -3,7 +3,8 @@
  * installed here, so a client speaking Envoy's ADS (generated types, SotW and
  * delta) connects to a real bridge as the sidecar of workload echo-v1-a and
  * must get that workload's inbound listener and the mesh's outbound side,
- * served from its own snapshot; proxyless clients keep theirs.
+ * served from its own snapshot; proxyless clients keep theirs. Status
+ * reports each with its kind (sidecar with its workload, or proxyless).
  */
 import { describe, expect, it } from "vitest";
 import { TYPE_URL } from "../../src/xds-bridge/xds-resources.js";
@@ -51,6 +52,21 @@ describe("Envoy sidecars", () => {
     expect(put.status).toBe(201);
     const pushed = await c.next(TYPE_URL.cluster, (r) => deltaNamesOf(r).includes("outbound|9090||added.default"));
     expect(deltaNamesOf(pushed)).toEqual(["outbound|9090||added.default"]);
+    c.ack(pushed);
+
+    // Status tells the two kinds apart, as the bridge serves them: this sidecar with its workload; a proxyless client as proxyless.
+    const grpc = RawAdsClient.connect(`127.0.0.1:${sys.mesh.adsPort}`, { id: "proxyless-kind", mesh: "default" });
+    grpc.subscribe(TYPE_URL.listener, ["echo"]);
+    grpc.ack(await grpc.next(TYPE_URL.listener));
+    type Item = { proxyId: string; kind: string; workload?: string };
+    let items: Item[] = [];
+    for (let i = 0; i < 100 && !["sidecar-delta", "proxyless-kind"].every((id) => items.some((p) => p.proxyId === id)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      items = (await sys.mesh.api("GET", "/v1/meshes/default/proxies")).body.items as Item[];
+    }
+    expect(items.find((p) => p.proxyId === "sidecar-delta")).toMatchObject({ kind: "sidecar", workload: "echo-v1-a" });
+    expect(items.find((p) => p.proxyId === "proxyless-kind")).toMatchObject({ kind: "proxyless" });
+    grpc.close();
     c.close();
   });
 });

@@ -168,4 +168,23 @@ describe("GET /v1/metrics (hardening 20)", () => {
     expect(text).toMatch(/edgeplane_zone_lag_revisions\{zone="st-metrics"\} 0/);
     sock.close();
   });
+
+  it("tells sidecars from proxyless clients by what their bridge serves them", async () => {
+    const sock = await zoneWithBridge("st-kind");
+    const put = await call("PUT", "/v1/meshes/default/services/st-kind", service("st-kind"));
+    const rev = (put.body.metadata as { revision: number }).revision;
+    await sock.nextUpdate();
+    report(sock, "p-grpc", rev);
+    sock.send({
+      case: "status",
+      value: { proxies: TYPES.map((typeUrl) => ({ proxyId: "p-envoy", mesh: "default", typeUrl, state: AckState.ACK, revision: BigInt(rev), atMs: BigInt(Date.now()), workload: "web-1" })) },
+    });
+    type Item = { proxyId: string; kind: string; workload?: string };
+    const body = await statusUntil("/v1/meshes/default/proxies", (b) => ["p-grpc", "p-envoy"].every((id) => (b.items as Item[]).some((p) => p.proxyId === id)));
+    const items = body.items as Item[];
+    expect(items.find((p) => p.proxyId === "p-envoy")).toMatchObject({ kind: "sidecar", workload: "web-1" });
+    expect(items.find((p) => p.proxyId === "p-grpc")).toMatchObject({ kind: "proxyless" });
+    expect(items.find((p) => p.proxyId === "p-grpc")).not.toHaveProperty("workload");
+    sock.close();
+  });
 });

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { routeOf } from "../../src/api/access.js";
 import { app } from "../../src/api/app.js";
 import { UI_ROUTES } from "../../src/ui/ui-route-table.js";
-import { call, route, service } from "./api-helpers.js";
+import { parse } from "yaml";
+import { call, fetchAsAdmin, route, service } from "./api-helpers.js";
 import { apiToken } from "./api-token.js";
 
 interface Element {
@@ -52,14 +53,26 @@ describe("the dashboard's pages", () => {
     expect(one(els, "meta", "name", "viewport")).toHaveLength(1);
   });
 
-  it("serves the script as JavaScript, the same to everyone", async () => {
-    const res = await SELF.fetch("http://api/ui/app.js");
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toMatch(/^text\/javascript/);
-    const text = await res.text();
-    // It talks to the JSON API with the token in a header, never in a cookie.
-    expect(text).toContain("authorization: `Bearer ${token()}`");
-    expect(text).not.toContain("document.cookie");
+  it("serves the script and every module it imports as JavaScript, the same to everyone", async () => {
+    const seen = new Map<string, string>();
+    const pending = ["/ui/app.js"];
+    // Follows the static imports from the entry script: every module the browser will ask for is served.
+    while (pending.length > 0) {
+      const path = pending.pop()!;
+      if (seen.has(path)) continue;
+      const res = await SELF.fetch(`http://api${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-type")).toMatch(/^text\/javascript/);
+      const text = await res.text();
+      seen.set(path, text);
+      for (const m of text.matchAll(/^import .* from "\.\/([a-z-]+\.js)";$/gm)) pending.push(`/ui/${m[1]}`);
+    }
+    expect([...seen.keys()].sort()).toEqual(UI_ROUTES.filter((r) => r.path.endsWith(".js")).map((r) => r.path).sort());
+    const all = [...seen.values()].join("\n");
+    // They talk to the JSON API with the token in a header, never in a cookie.
+    expect(seen.get("/ui/dom.js")).toContain("authorization: `Bearer ${token()}`");
+    expect(all).not.toContain("document.cookie");
+    expect((await SELF.fetch("http://api/ui/nothing.js")).status).toBe(404);
   });
 
   it("has an access decision for every dashboard route the app registers, and none the app lacks", () => {
@@ -95,5 +108,41 @@ describe("writes the dashboard makes", () => {
     const reader = await apiToken("reader");
     const res = await call("POST", "/v1/meshes/default/httproutes/ui-r/rollback", { revision: 1 }, { authorization: `Bearer ${reader}`, origin: "http://api" });
     expect(res.status).toBe(403);
+  });
+});
+
+describe("what the resource page reads", () => {
+  it("a document as YAML: the stored document, readable back as the same", async () => {
+    await call("PUT", "/v1/meshes/default/services/ui-yaml", service("ui-yaml"));
+    const json = await call("GET", "/v1/meshes/default/services/ui-yaml");
+    const res = await fetchAsAdmin("http://api/v1/meshes/default/services/ui-yaml?format=yaml");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/yaml/);
+    // Decoded by hand: workerd warns when .text() reads a type it does not count as text.
+    const text = new TextDecoder().decode(await res.arrayBuffer());
+    expect(text).toMatch(/^kind: Service$/m);
+    expect(parse(text)).toEqual(json.body);
+    expect((await call("GET", "/v1/meshes/default/services/ui-yaml?format=xml")).status).toBe(400);
+  });
+
+  it("a diff of two revisions line by line on their YAML: the changed weight faces the old one", async () => {
+    await call("PUT", "/v1/meshes/default/services/ui-d1", service("ui-d1"));
+    await call("PUT", "/v1/meshes/default/services/ui-d2", service("ui-d2"));
+    const first = await call("PUT", "/v1/meshes/default/httproutes/ui-diff", route("ui-diff", "ui-d1", [{ name: "ui-d1", weight: 80 }, { name: "ui-d2", weight: 20 }]));
+    const second = await call("PUT", "/v1/meshes/default/httproutes/ui-diff", route("ui-diff", "ui-d1", [{ name: "ui-d1", weight: 50 }, { name: "ui-d2", weight: 20 }]));
+    const from = (first.body.metadata as { revision: number }).revision;
+    const to = (second.body.metadata as { revision: number }).revision;
+    const res = await call("GET", `/v1/meshes/default/httproutes/ui-diff/diff?from=${from}&format=yaml`);
+    expect(res.status).toBe(200);
+    const lines = res.body.lines as { op: string; text: string }[];
+    const changed = lines.filter((l) => l.op !== "same").map((l) => `${l.op} ${l.text.trim()}`);
+    // The revision in metadata changes too; the weight is the one spec line that does.
+    expect(changed).toContain("remove weight: 80");
+    expect(changed).toContain("add weight: 50");
+    expect(changed.filter((l) => l.includes("weight"))).toHaveLength(2);
+    expect(lines.some((l) => l.op === "same" && l.text.trim() === "weight: 20")).toBe(true);
+    expect(res.body.to).toBe(to);
+    // Without format=yaml the answer is as before: field changes only.
+    expect((await call("GET", `/v1/meshes/default/httproutes/ui-diff/diff?from=${from}`)).body.lines).toBeUndefined();
   });
 });

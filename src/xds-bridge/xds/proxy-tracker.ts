@@ -1,5 +1,6 @@
 import type { HeldState } from "./poison-holds.js";
 import type { ProxyCallbacks, ProxyInfo } from "./proxy-callbacks.js";
+import { snapshotKeyOfProxy, snapshotTargetOfKey } from "./node-hash.js";
 import { compareVersionInfo } from "./version-info.js";
 
 export type AckState = "ACK" | "NACK";
@@ -19,6 +20,8 @@ export interface ProxyStatusRecord {
   held?: HeldState;
   /** The zone revision the bridge held when the proxy's stream opened; absent while it held none. */
   joinedRevision?: number;
+  /** The Workload an Envoy sidecar is served for; absent for proxyless clients. */
+  workload?: string;
 }
 
 /** What drainChanges hands to whoever reports status upstream. */
@@ -218,15 +221,18 @@ export class ProxyTracker implements ProxyCallbacks {
     return status;
   }
 
-  private record(proxy: ProxyInfo, r: Omit<ProxyStatusRecord, "proxyId" | "mesh" | "joinedRevision">): void {
+  private record(proxy: ProxyInfo, r: Omit<ProxyStatusRecord, "proxyId" | "mesh" | "joinedRevision" | "workload">): void {
     const c = this.connections.get(proxy.streamId);
     const held = c?.held.get(r.typeUrl);
     const joinedRevision = c?.joinedRevision ?? 0;
+    // What the proxy is served as, read from its snapshot key: a sidecar's names its workload.
+    const workload = snapshotTargetOfKey(snapshotKeyOfProxy(proxy)).workload;
     this.pending.set(`${proxy.id}\n${r.typeUrl}`, {
       proxyId: proxy.id,
       mesh: proxy.mesh,
       ...r,
       ...(joinedRevision > 0 ? { joinedRevision } : {}),
+      ...(workload !== undefined ? { workload } : {}),
       ...(held ? { held } : {}),
     });
   }

@@ -68,6 +68,7 @@ describe("output", () => {
           connected: true,
           connectedAtMs: 1,
           disconnectedAtMs: 0,
+          kind: "proxyless",
           types: {
             Cluster: { state: "SYNCED", revision: 9 },
             Listener: { state: "SYNCED", revision: 9 },

@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { NodeSchema } from "../../../../gen/envoy/config/core/v3/base_pb.js";
 import type { ProxyInfo } from "../../../../src/xds-bridge/xds/proxy-callbacks.js";
+import { proxyInfoOf } from "../../../../src/xds-bridge/xds/node-hash.js";
 import { ProxyTracker } from "../../../../src/xds-bridge/xds/proxy-tracker.js";
 import { TYPE_URL } from "../../../../src/xds-bridge/xds-resources.js";
 
@@ -41,6 +42,20 @@ describe("ProxyTracker", () => {
       ackedAtMs: 3000,
       lastNack: { version: "v2" },
     });
+  });
+
+  it("reports a sidecar's workload, from what it is served, and none for a proxyless client", () => {
+    const { tracker } = clockedTracker();
+    const sidecar = proxyInfoOf(create(NodeSchema, { id: "web-1.sidecar", metadata: { proxyType: "sidecar", workload: "web-1" } }), 1);
+    const grpc = proxyInfoOf(create(NodeSchema, { id: "grpc-1", metadata: { workload: "web-1" } }), 2);
+    for (const p of [sidecar, grpc]) {
+      tracker.onStreamOpen(p);
+      tracker.onAck(p, TYPE_URL.cluster, "v1");
+    }
+    const byId = new Map(tracker.drainChanges().statuses.map((s) => [s.proxyId, s]));
+    expect(byId.get("web-1.sidecar")?.workload).toBe("web-1");
+    // A workload in metadata without proxyType "sidecar" is served the mesh's proxyless config.
+    expect(byId.get("grpc-1")).not.toHaveProperty("workload");
   });
 
   it("drains only what changed since the last drain, latest record per proxy and type", () => {
