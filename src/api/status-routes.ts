@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { meshOfKey, type ResourceKey } from "../contract/resource-types.js";
+import { meshOfKey, type ResourceKey, type ResourceOf } from "../contract/resource-types.js";
 import type { ResourceStatus } from "../contract/rollout.js";
 import { proxyKindOf, type IdentityList, type ProxyList, type ZoneStatus } from "../contract/zone-status.js";
 import { spiffeId } from "../contract/x509/spiffe.js";
@@ -23,21 +23,32 @@ statusRoutes.get("/v1/meshes/:mesh/proxies", async (c) => {
   const mesh = c.req.param("mesh");
   // Disconnected proxies stay listed (STALE) until their zone forgets them; shown with ?all=true.
   const all = queryBool(c.req.query("all"), "all") ?? false;
-  const [zones, head] = await Promise.all([zoneStatuses(c), new ResourceStore(c.env.DB).meshHead(mesh)]);
+  const store = new ResourceStore(c.env.DB);
+  const [zones, head, meshDoc, workloads] = await Promise.all([zoneStatuses(c), store.meshHead(mesh), store.get({ kind: "Mesh", mesh: "", name: mesh }), store.list("Workload", mesh)]);
+  const mtls = (meshDoc?.resource as ResourceOf<"Mesh"> | undefined)?.spec.mtls?.mode ?? "disabled";
+  // A proxy's service: what its node metadata says, else (a sidecar) its declared Workload's.
+  const serviceOfWorkload = new Map(workloads.map((w) => [w.resource.metadata.name, (w.resource as ResourceOf<"Workload">).spec.service]));
   const items = zones.flatMap((z) =>
     z.proxies
       .filter((p) => p.mesh === mesh && (all || p.connected))
-      .map((p) => ({
-        proxyId: p.proxyId,
-        zone: z.zone,
-        bridgeId: p.bridgeId,
-        connected: p.connected,
-        connectedAtMs: p.connectedAtMs,
-        disconnectedAtMs: p.disconnectedAtMs,
-        kind: proxyKindOf(p),
-        ...(p.workload ? { workload: p.workload } : {}),
-        types: typeStates(p, head),
-      })),
+      .map((p) => {
+        const service = p.service || serviceOfWorkload.get(p.workload) || "";
+        // Its certificate is the one its bridge holds for that service (the key is there).
+        const cert = z.identities.filter((i) => i.mesh === mesh && i.service === service && i.bridgeId === p.bridgeId).sort((a, b) => b.notAfterMs - a.notAfterMs)[0];
+        return {
+          proxyId: p.proxyId,
+          zone: z.zone,
+          bridgeId: p.bridgeId,
+          connected: p.connected,
+          connectedAtMs: p.connectedAtMs,
+          disconnectedAtMs: p.disconnectedAtMs,
+          kind: proxyKindOf(p),
+          ...(p.workload ? { workload: p.workload } : {}),
+          ...(service && mtls !== "disabled" ? { identity: spiffeId(mesh, service) } : {}),
+          ...(cert && mtls !== "disabled" ? { certificateNotAfter: new Date(cert.notAfterMs).toISOString(), certificateSerial: cert.serial } : {}),
+          types: typeStates(p, head),
+        };
+      }),
   );
   return c.json({ kind: "ProxyList", mesh, meshRevision: head, items } satisfies ProxyList);
 });

@@ -39,6 +39,8 @@ export interface ProxyRow {
   joinedRevision: number;
   /** The Workload an Envoy sidecar runs next to; "" for a proxyless gRPC client. */
   workload: string;
+  /** The Service the proxy names in its node metadata; "" when none. */
+  service: string;
   types: ProxyTypeStatus[];
 }
 
@@ -95,6 +97,11 @@ export interface ProxyList {
     kind: ProxyKind;
     /** The sidecar's Workload; absent for proxyless clients. */
     workload?: string;
+    /** In a mesh with mTLS, the proxy's SPIFFE ID (from the service it names, or its sidecar's Workload). */
+    identity?: string;
+    /** The certificate its bridge holds for that identity: expiry and serial. */
+    certificateNotAfter?: string;
+    certificateSerial?: string;
     types: Record<string, ProxyTypeState>;
   }[];
 }

@@ -120,6 +120,7 @@ export class ZoneClient {
           heldResources: s.held?.names ?? [],
           joinedRevision: BigInt(s.joinedRevision ?? 0),
           workload: s.workload ?? "",
+          service: s.service ?? "",
         }),
       );
     }

@@ -28,6 +28,7 @@ export class ProxyStatusTable {
       "disconnected_at_ms INTEGER NOT NULL DEFAULT 0",
       "joined_revision INTEGER NOT NULL DEFAULT 0",
       "workload TEXT NOT NULL DEFAULT ''",
+      "service TEXT NOT NULL DEFAULT ''",
     ]) {
       try {
         sql.exec(`ALTER TABLE proxy_status ADD COLUMN ${column}`);
@@ -73,17 +74,19 @@ export class ProxyStatusTable {
       const state = p.state === AckState.NACK ? "NACK" : "ACK";
       this.sql.exec(
         `INSERT INTO proxy_status (proxy_id, type_url, mesh, bridge_id, state, revision, error_detail, at_ms, connected, held_revision, held_error,
-           connected_at_ms, disconnected_at_ms, joined_revision, workload)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, 0, ?, ?)
+           connected_at_ms, disconnected_at_ms, joined_revision, workload, service)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, 0, ?, ?, ?)
          ON CONFLICT(proxy_id, type_url) DO UPDATE SET mesh = excluded.mesh, bridge_id = excluded.bridge_id,
            state = excluded.state, revision = excluded.revision, error_detail = excluded.error_detail,
            at_ms = excluded.at_ms, held_revision = excluded.held_revision, held_error = excluded.held_error,
            connected_at_ms = CASE WHEN proxy_status.connected = 1 AND proxy_status.connected_at_ms > 0
              THEN proxy_status.connected_at_ms ELSE excluded.connected_at_ms END,
-           connected = 1, disconnected_at_ms = 0, joined_revision = excluded.joined_revision, workload = excluded.workload`,
+           connected = 1, disconnected_at_ms = 0, joined_revision = excluded.joined_revision, workload = excluded.workload,
+           service = excluded.service`,
         p.proxyId, p.typeUrl, p.mesh, bridgeId, state, Number(p.revision), p.errorDetail, Number(p.atMs), Number(p.heldRevision), p.heldError, nowMs,
         Number(p.joinedRevision),
         p.workload,
+        p.service,
       );
     }
     for (const id of report.disconnected) {
@@ -116,7 +119,7 @@ export class ProxyStatusTable {
       .exec<{
         proxy_id: string; type_url: string; mesh: string; bridge_id: string; state: "ACK" | "NACK";
         revision: number; error_detail: string; at_ms: number; connected: number; held_revision: number; held_error: string;
-        connected_at_ms: number; disconnected_at_ms: number; joined_revision: number; workload: string;
+        connected_at_ms: number; disconnected_at_ms: number; joined_revision: number; workload: string; service: string;
       }>(`SELECT * FROM proxy_status ${where} ORDER BY proxy_id, type_url`, ...binds)
       .toArray();
     const byId = new Map<string, ProxyRow>();
@@ -132,6 +135,7 @@ export class ProxyStatusTable {
           disconnectedAtMs: r.connected === 1 ? 0 : r.disconnected_at_ms || r.at_ms,
           joinedRevision: r.joined_revision,
           workload: r.workload,
+          service: r.service,
           types: [],
         };
         byId.set(r.proxy_id, p);

@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { generateKeyPair, readCertificate, verifySignature, type KeyPair } from "../../src/contract/x509/certificates.js";
 import { createCsr } from "../../src/contract/x509/csr.js";
 import { fromPem } from "../../src/contract/x509/pem.js";
-import type { ZoneMessage } from "../../src/contract/zone-protocol/zone_pb.js";
+import { AckState, type ZoneMessage } from "../../src/contract/zone-protocol/zone_pb.js";
 import { call, service } from "./api-helpers.js";
 import { ZoneSocket } from "./zone-socket.js";
 import { zoneToken } from "./zone-token.js";
@@ -54,6 +54,45 @@ async function ask(sock: ZoneSocket, svc: string, opts: { keys?: KeyPair; csr?: 
     if (m.msg.case !== "certificateIssued" && m.msg.case !== "certificateRefused") continue;
     expect(m.msg.value.requestId).toBe(requestId);
     return m.msg;
+  }
+}
+
+describe("proxies with their identity", () => {
+  it("lists each proxy's SPIFFE ID and the expiry of the certificate its bridge holds", async () => {
+    await meshWithEcho();
+    const sock = await bridge();
+    const answer = await ask(sock, "echo");
+    expect(answer.case).toBe("certificateIssued");
+    if (answer.case !== "certificateIssued") return;
+    const status = (proxyId: string, extra: Record<string, string>) => ({
+      proxyId, mesh, typeUrl: "type.googleapis.com/envoy.config.listener.v3.Listener", state: AckState.ACK, revision: 1n, atMs: BigInt(Date.now()), ...extra,
+    });
+    sock.send({ case: "status", value: { proxies: [status("echo-proxy", { service: "echo" }), status("echo-sidecar", { workload: "echo-1" }), status("web-proxy", { service: "web" }), status("anon", {})], disconnected: [] } });
+    const items = await until(async () => {
+      const res = await call("GET", `/v1/meshes/${mesh}/proxies`);
+      const list = res.body.items as { proxyId: string; identity?: string; certificateNotAfter?: string; certificateSerial?: string }[];
+      return list.length === 4 ? list : undefined;
+    });
+    const byId = Object.fromEntries(items.map((i) => [i.proxyId, i]));
+    const notAfter = new Date(Number(answer.value.notAfterMs)).toISOString();
+    expect(byId["echo-proxy"]).toMatchObject({ identity: `spiffe://${mesh}/echo`, certificateNotAfter: notAfter, certificateSerial: answer.value.serial });
+    // A sidecar names its Workload; its identity is that Workload's service.
+    expect(byId["echo-sidecar"]).toMatchObject({ identity: `spiffe://${mesh}/echo`, certificateNotAfter: notAfter });
+    // web has an identity but no certificate from this bridge; a proxy naming no service has neither.
+    expect(byId["web-proxy"]!.identity).toBe(`spiffe://${mesh}/web`);
+    expect(byId["web-proxy"]!.certificateNotAfter).toBeUndefined();
+    expect(byId["anon"]!.identity).toBeUndefined();
+    sock.close();
+  });
+});
+
+async function until<T>(probe: () => Promise<T | undefined>, ms = 5_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error("not in time");
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

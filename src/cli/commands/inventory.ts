@@ -22,7 +22,8 @@ export async function proxiesCommand(ctx: CommandContext): Promise<number> {
 }
 
 /**
- * The proxies table: one column per xDS type with `STATE@revision`, then the
+ * The proxies table: in a mesh with mTLS each proxy's SPIFFE ID and
+ * certificate expiry, one column per xDS type with `STATE@revision`, then the
  * error of each NACKed type on its own line (Envoy's details are long).
  *
  * @example formatProxies({ items: [] }) // "No proxies.\n"
@@ -32,9 +33,18 @@ export function formatProxies(answer: Pick<ProxyList, "items">): string {
   const seen = new Set(answer.items.flatMap((p) => Object.keys(p.types)));
   const types = [...TYPE_ORDER.filter((t) => seen.has(t)), ...[...seen].filter((t) => !TYPE_ORDER.includes(t)).sort()];
   const cell = (s: ProxyTypeState | undefined) => (s ? `${s.state}@${s.revision}` : "");
+  // Identity columns only where some proxy has one (a mesh with mTLS).
+  const identities = answer.items.some((p) => p.identity !== undefined);
   const table = renderTable(
-    ["PROXY", "ZONE", "BRIDGE", "CONNECTED", ...types.map((t) => t.toUpperCase())],
-    answer.items.map((p) => [p.proxyId, p.zone, p.bridgeId, yesNo(p.connected), ...types.map((t) => cell(p.types[t]))]),
+    ["PROXY", "ZONE", "BRIDGE", "CONNECTED", ...(identities ? ["IDENTITY", "CERT EXPIRES"] : []), ...types.map((t) => t.toUpperCase())],
+    answer.items.map((p) => [
+      p.proxyId,
+      p.zone,
+      p.bridgeId,
+      yesNo(p.connected),
+      ...(identities ? [p.identity ?? "", p.certificateNotAfter ?? (p.identity ? "(none yet)" : "")] : []),
+      ...types.map((t) => cell(p.types[t])),
+    ]),
   );
   const errors = answer.items.flatMap((p) =>
     Object.entries(p.types)

@@ -22,6 +22,8 @@ export interface ProxyStatusRecord {
   joinedRevision?: number;
   /** The Workload an Envoy sidecar is served for; absent for proxyless clients. */
   workload?: string;
+  /** The Service the proxy's node metadata names ("service"); absent when it names none. */
+  service?: string;
 }
 
 /** What drainChanges hands to whoever reports status upstream. */
@@ -221,18 +223,20 @@ export class ProxyTracker implements ProxyCallbacks {
     return status;
   }
 
-  private record(proxy: ProxyInfo, r: Omit<ProxyStatusRecord, "proxyId" | "mesh" | "joinedRevision" | "workload">): void {
+  private record(proxy: ProxyInfo, r: Omit<ProxyStatusRecord, "proxyId" | "mesh" | "joinedRevision" | "workload" | "service">): void {
     const c = this.connections.get(proxy.streamId);
     const held = c?.held.get(r.typeUrl);
     const joinedRevision = c?.joinedRevision ?? 0;
     // What the proxy is served as, read from its snapshot key: a sidecar's names its workload.
     const workload = snapshotTargetOfKey(snapshotKeyOfProxy(proxy)).workload;
+    const service = proxy.node.metadata?.["service"];
     this.pending.set(`${proxy.id}\n${r.typeUrl}`, {
       proxyId: proxy.id,
       mesh: proxy.mesh,
       ...r,
       ...(joinedRevision > 0 ? { joinedRevision } : {}),
       ...(workload !== undefined ? { workload } : {}),
+      ...(typeof service === "string" && service !== "" ? { service } : {}),
       ...(held ? { held } : {}),
     });
   }

@@ -81,4 +81,18 @@ describe("output", () => {
     expect(text).toContain("c1      default   b1       yes         SYNCED@9   NACKED@10            SYNCED@9");
     expect(text).toContain("c1 RouteConfiguration NACKED at revision 10: bad route");
   });
+
+  it("shows each proxy's identity and certificate expiry in a mesh with mTLS", () => {
+    const row = { zone: "z", bridgeId: "b1", connected: true, connectedAtMs: 1, disconnectedAtMs: 0, kind: "proxyless" as const, types: { Listener: { state: "SYNCED" as const, revision: 3 } } };
+    const text = formatProxies({
+      items: [
+        { ...row, proxyId: "echo-1", identity: "spiffe://secure/echo", certificateNotAfter: "2026-12-04T10:00:00.000Z" },
+        { ...row, proxyId: "web-1", identity: "spiffe://secure/web" },
+      ],
+    });
+    const lines = text.split("\n");
+    expect(lines[0]).toMatch(/^PROXY\s+ZONE\s+BRIDGE\s+CONNECTED\s+IDENTITY\s+CERT EXPIRES\s+LISTENER$/);
+    expect(lines[1]).toMatch(/^echo-1\s.*spiffe:\/\/secure\/echo\s+2026-12-04T10:00:00.000Z\s+SYNCED@3$/);
+    expect(lines[2]).toMatch(/^web-1\s.*spiffe:\/\/secure\/web\s+\(none yet\)\s+SYNCED@3$/);
+  });
 });
