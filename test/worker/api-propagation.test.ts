@@ -109,6 +109,10 @@ describe("GET /v1/meshes/{mesh}/propagation", () => {
     const heads = () => runInDurableObject(stub, (_obj, state) => state.storage.sql.exec("SELECT proxy_id FROM proxy_reach_head").toArray().map((r) => r.proxy_id));
     for (let i = 0; i < 100 && !(await heads()).includes("p-gone"); i++) await new Promise((r) => setTimeout(r, 20));
     expect(await heads()).toContain("p-gone");
+    // The disconnect is its own frame: wait until the zone recorded it, or the row below is still "connected".
+    const connected = () => runInDurableObject(stub, (_obj, state) => state.storage.sql.exec("SELECT connected FROM proxy_status WHERE proxy_id = 'p-gone'").toArray().some((r) => r.connected === 1));
+    for (let i = 0; i < 100 && (await connected()); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await connected()).toBe(false);
     await runInDurableObject(stub, (_obj, state) => {
       state.storage.sql.exec("UPDATE proxy_status SET disconnected_at_ms = ? WHERE proxy_id = 'p-gone'", Date.now() - 2 * 3_600_000);
     });
