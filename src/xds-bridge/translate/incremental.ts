@@ -1,6 +1,6 @@
 import type { ZoneModel } from "../../contract/zone-model.js";
 import type { XdsResources } from "../xds-resources.js";
-import { compareStrings } from "./compare.js";
+import { compareStrings, uniqueByName } from "./compare.js";
 import { translateView } from "./mesh-translator.js";
 import { meshRules } from "./mesh-rules.js";
 import { MeshView, type AnyRoute, type Service } from "./mesh-view.js";
@@ -50,7 +50,7 @@ export function translateMeshIncremental(
   }
   const all = [...byService.values()].map((e) => e.resources);
   const resources: XdsResources = {
-    listeners: all.flatMap((r) => r.listeners).sort((a, b) => compareStrings(a.name, b.name)),
+    listeners: uniqueByName(all.flatMap((r) => r.listeners).sort((a, b) => compareStrings(a.name, b.name))),
     routes: all.flatMap((r) => r.routes).sort((a, b) => compareStrings(a.name, b.name)),
     clusters: all.flatMap((r) => r.clusters).sort((a, b) => compareStrings(a.name, b.name)),
     endpoints: all.flatMap((r) => r.endpoints).sort((a, b) => compareStrings(a.clusterName, b.clusterName)),
@@ -79,3 +79,4 @@ function referencedServices(route: AnyRoute): string[] {
     ...rule.filters.flatMap((f) => (f.requestMirror ? [f.requestMirror.backendRef.name] : [])),
   ]);
 }
+

@@ -1,7 +1,7 @@
 import type { ZoneModel } from "../../contract/zone-model.js";
 import type { XdsResources } from "../xds-resources.js";
 import { buildClusters } from "./clusters.js";
-import { compareStrings } from "./compare.js";
+import { compareStrings, uniqueByName } from "./compare.js";
 import { buildLoadAssignments } from "./endpoints.js";
 import { buildListeners } from "./listeners.js";
 import { buildServerListeners } from "./server-listeners.js";
@@ -28,7 +28,7 @@ export function translateMesh(model: ZoneModel, mesh: string, opts: { localZone?
 /** translateMesh over a view, possibly restricted to some services (MeshView.only). */
 export function translateView(view: MeshView, opts: { localZone?: string } = {}): XdsResources {
   return {
-    listeners: [...buildListeners(view), ...buildServerListeners(view, opts.localZone)].sort((a, b) => compareStrings(a.name, b.name)),
+    listeners: uniqueByName([...buildListeners(view), ...buildServerListeners(view, opts.localZone)].sort((a, b) => compareStrings(a.name, b.name))),
     routes: buildRouteConfigurations(view).sort((a, b) => compareStrings(a.name, b.name)),
     clusters: buildClusters(view, "proxyless").sort((a, b) => compareStrings(a.name, b.name)),
     endpoints: buildLoadAssignments(view, opts.localZone).sort((a, b) => compareStrings(a.clusterName, b.clusterName)),
