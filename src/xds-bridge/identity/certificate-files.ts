@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** Where one identity's files live: `<certsDir>/<mesh>/<service>/{cert,key,ca}.pem`. */
@@ -48,9 +48,4 @@ export function existingIdentities(certsDir: string): { mesh: string; service: s
     }
   }
   return found;
-}
-
-/** The PEM of an identity's current certificate, or undefined. */
-export function readCertificatePem(paths: CertificatePaths): string | undefined {
-  return existsSync(paths.cert) ? readFileSync(paths.cert, "utf8") : undefined;
 }
