@@ -104,12 +104,13 @@ describe("GET /v1/meshes/{mesh}/propagation", () => {
     const sock = await zoneWithBridge("pg-gone");
     const put = await call("PUT", `/v1/meshes/${MESH}/services/pg-gone`, service("pg-gone", 50051, MESH));
     report(sock, "p-gone", revisionOf(put), Date.now());
-    sock.send({ case: "status", value: { proxies: [], disconnected: ["p-gone"] } });
     const stub = env.ZONES.get(env.ZONES.idFromName("pg-gone"));
     const heads = () => runInDurableObject(stub, (_obj, state) => state.storage.sql.exec("SELECT proxy_id FROM proxy_reach_head").toArray().map((r) => r.proxy_id));
     for (let i = 0; i < 100 && !(await heads()).includes("p-gone"); i++) await new Promise((r) => setTimeout(r, 20));
     expect(await heads()).toContain("p-gone");
-    // The disconnect is its own frame: wait until the zone recorded it, or the row below is still "connected".
+    // Sent only once the report is recorded (two frames sent back to back raced under load), and
+    // waited for, or the row aged below is still "connected".
+    sock.send({ case: "status", value: { proxies: [], disconnected: ["p-gone"] } });
     const connected = () => runInDurableObject(stub, (_obj, state) => state.storage.sql.exec("SELECT connected FROM proxy_status WHERE proxy_id = 'p-gone'").toArray().some((r) => r.connected === 1));
     for (let i = 0; i < 100 && (await connected()); i++) await new Promise((r) => setTimeout(r, 20));
     expect(await connected()).toBe(false);
