@@ -28,8 +28,8 @@ export interface PhaseOptions {
   write(change: Change): Promise<number>;
   /** Called right after the write is answered (the naive servers are told here). */
   afterWrite?(change: Change, revision: number): Promise<void>;
-  /** Called once a change settled (e.g. to read the grpc-js-xds clients' ACKs). */
-  settled?(change: Change, revision: number, answeredAtDateMs: number): void;
+  /** Called once a change settled (e.g. to read the grpc-js-xds clients' ACKs); `sentAtDateMs` is Date.now() just before the write was sent. */
+  settled?(change: Change, revision: number, sentAtDateMs: number): void;
   /** Called with the proxies connected and at rest, before the changes. */
   connected?(): Promise<void>;
   settleTimeoutMs: number;
@@ -60,16 +60,19 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseReport> {
   const loadStart = nowMs();
   for (const [i, change] of o.plan.entries()) {
     await o.fleet.mark();
+    // The clock starts before the request leaves: a push can reach the
+    // proxies before the API's answer reaches us, and timing from the answer
+    // would then give negative latencies. The API's own time is kept apart.
+    const sentAt = Date.now();
     const sent = nowMs();
     const revision = await o.write(change);
-    const t0 = nowMs();
-    const answeredAt = Date.now();
+    const answered = nowMs();
     await o.afterWrite?.(change, revision);
     const predicted = subscribersOf(o.specs, change.service);
-    const outcome = await o.fleet.settle(t0, predicted, o.settleTimeoutMs);
-    o.settled?.(change, revision, answeredAt);
+    const outcome = await o.fleet.settle(sent, predicted, o.settleTimeoutMs);
+    o.settled?.(change, revision, sentAt);
     const windows = await o.fleet.collect();
-    const result = changeResult({ kind: change.kind, service: change.service, writeMs: t0 - sent, predicted, timedOut: outcome.timedOut }, t0, windows);
+    const result = changeResult({ kind: change.kind, service: change.service, writeMs: answered - sent, predicted, timedOut: outcome.timedOut }, sent, windows);
     results.push(result);
     o.progress.step(`${o.server}: change ${i + 1}/${o.plan.length} ${change.kind} ${change.service}: ${result.affected} affected, all ACKed in ${result.allAckedMs.toFixed(0)} ms`);
   }

@@ -130,15 +130,15 @@ async function main(): Promise<BenchReport> {
       }
       progress.step(`ours: ${clients.length} grpc-js-xds clients called ${HUB}`);
     },
-    settled(change, revision, answeredAt) {
+    settled(change, revision, sentAt) {
       // When each bridge had translated and published it (logged after publish), from its log.
       const applied = system.bridges.map((b) => b.events.find((e) => e.event === "zone_update_applied" && Number(e.revision) >= revision)?.t ?? NaN);
-      bridgeAppliedMs.push(Math.max(...applied) - answeredAt);
+      bridgeAppliedMs.push(Math.max(...applied) - sentAt);
       if (change.kind !== "mesh-wide") return;
       for (const c of clients) {
         const b = system.bridges[system.zones.indexOf(c.zone)]!;
         const ack = b.events.find((e) => e.event === "ack" && e.proxy === c.id && String(e.type).endsWith(".ClusterLoadAssignment") && journalRevisionOf(String(e.version)) >= revision);
-        realismMeshWideAckMs.push(ack ? ack.t - answeredAt : NaN);
+        realismMeshWideAckMs.push(ack ? ack.t - sentAt : NaN);
       }
     },
   });

@@ -25,7 +25,7 @@ it("runs the quick benchmark and writes a complete report", async () => {
   // "close", not "exit": by then every line of its output has been read.
   const code = await new Promise<number | null>((resolve) => bench.child.once("close", resolve));
   expect(code, output.slice(-3000)).toBe(0);
-  expect(output).toContain("write -> all affected ACKed p99 (ms)");
+  expect(output).toContain("write sent -> all affected ACKed p99 (ms)");
 
   const r = JSON.parse(await readFile(out, "utf8")) as BenchReport;
   expect(r.args.quick).toBe(true);
@@ -38,6 +38,9 @@ it("runs the quick benchmark and writes a complete report", async () => {
       expect(c.pushed).toBeGreaterThanOrEqual(c.affected);
       expect(c.wireBytes).toBeGreaterThan(0);
       expect(c.timedOut).toBe(false);
+      // The clock starts before the request is sent, so no ACK can precede it.
+      expect(c.allAckedMs).toBeGreaterThan(0);
+      expect(c.perProxyMs.p50).toBeGreaterThan(0);
     }
     expect(phase.load.map((p) => p.process).join()).toMatch(/workerd/);
     expect(phase.load.every((p) => p.cpuSec >= 0 && p.rssMiB > 0)).toBe(true);
