@@ -1,3 +1,4 @@
+import type { ZoneTraceRecord } from "./contract/revision-trace.js";
 import type { RolloutEvent } from "./contract/rollout-events.js";
 import type { ZoneStatus } from "./contract/zone-status.js";
 
@@ -7,8 +8,17 @@ import type { ZoneStatus } from "./contract/zone-status.js";
  * global plane call zones without depending on the zone's code.
  */
 export interface ZoneRpc extends Rpc.DurableObjectBranded {
-  /** Revision `revision` is committed: catch up to it. Returns the zone's revision. */
-  sync(revision: number): Promise<number>;
+  /**
+   * Revision `revision` is committed: catch up to it. Answers the zone's
+   * revision and, on the zone's clock, when the call arrived and when it
+   * answered: with the caller's send and return times that is a clock
+   * offset sample (src/contract/clock-offset.ts).
+   */
+  sync(revision: number): Promise<SyncAnswer>;
+  /** The API's commit time of `revision` on this zone's clock (+- uncertaintyMs), for its trace. */
+  recordCommit(revision: number, committedMs: number, uncertaintyMs: number): Promise<void>;
+  /** The trace of the latest revision of the resource `key` (resource-types keyString), when this zone applied it. */
+  revisionTrace(key: string): Promise<ZoneTraceRecord | null>;
   status(): Promise<ZoneStatus>;
   /** Token `tokenId` was revoked: close the sockets it admitted. Returns how many. */
   revokeToken(tokenId: string): Promise<number>;
@@ -18,6 +28,12 @@ export interface ZoneRpc extends Rpc.DurableObjectBranded {
   remoteInventoryChanged(): Promise<void>;
   /** Tests only (EDGEPLANE_FAULTS=on): cut the zone off from D1 and the global plane, or reconnect it. */
   setUplinkDown(down: boolean): Promise<ZoneStatus>;
+}
+
+export interface SyncAnswer {
+  revision: number;
+  receivedMs: number;
+  answeredMs: number;
 }
 
 /** The RPC surface of the event stream's Durable Object (src/events/event-hub.ts). */

@@ -1,3 +1,4 @@
+import { keyString } from "../contract/resource-types.js";
 import type { ZoneStorage } from "./zone-storage.js";
 import type { ZoneUplink } from "./zone-uplink.js";
 
@@ -7,12 +8,13 @@ const JOURNAL_PAGE = 500;
 /**
  * How a zone learns of committed writes: it pulls the journal rows after its
  * own revision from D1 (through the uplink), applies them to its storage in
- * one transaction per page, and hands each applied change to `onApplied`.
+ * one transaction per page, and hands each applied change to `onApplied`
+ * (each changed key with the revision that changed it last, for the trace).
  * Pulls are serialised: a pull asked for while one runs starts after it, so
  * two never apply the same rows or interleave their broadcasts.
  *
  * @example
- * const pull = new JournalPull(state, uplink, (from, keys) => broadcast(from, keys), () => zone);
+ * const pull = new JournalPull(state, uplink, (from, changed) => broadcast(from, [...changed.keys()]));
  * await pull.pullSafely();
  */
 export class JournalPull {
@@ -21,8 +23,8 @@ export class JournalPull {
   constructor(
     private readonly state: ZoneStorage,
     private readonly uplink: ZoneUplink,
-    /** One applied page: the revision it started from and the keys it changed. */
-    private readonly onApplied: (fromRevision: number, keys: string[]) => void,
+    /** One applied page: the revision it started from, and each key it changed -> the revision that changed it. */
+    private readonly onApplied: (fromRevision: number, changed: Map<string, number>) => void,
   ) {}
 
   /** Pulls everything after the zone's revision; resolves with the revision reached, rejects when the uplink fails. */
@@ -32,8 +34,13 @@ export class JournalPull {
         const before = this.state.head().revision;
         const entries = await this.uplink.journalAfter(before, JOURNAL_PAGE);
         if (entries.length === 0) return before;
-        const keys = this.state.applyJournal(entries);
-        if (this.state.head().revision !== before) this.onApplied(before, keys);
+        const keys = new Set(this.state.applyJournal(entries));
+        const changed = new Map<string, number>();
+        for (const e of entries) {
+          const key = keyString(e);
+          if (keys.has(key)) changed.set(key, e.seq);
+        }
+        if (this.state.head().revision !== before) this.onApplied(before, changed);
         if (entries.length < JOURNAL_PAGE) return this.state.head().revision;
       }
     });

@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file zone-protocol/zone.proto.
  */
 export const file_zone_protocol_zone: GenFile = /*@__PURE__*/
-  fileDesc("Chh6b25lLXByb3RvY29sL3pvbmUucHJvdG8SEWVkZ2VwbGFuZS56b25lLnYxIlgKCFJlc291cmNlEgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHJldmlzaW9uGAQgASgDEhAKCGRvY3VtZW50GAUgASgMIjcKC1Jlc291cmNlS2V5EgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJIoMBCgVIZWxsbxIMCgR6b25lGAEgASgJEhEKCWJyaWRnZV9pZBgCIAEoCRINCgV0b2tlbhgDIAEoCRIVCg1sYXN0X3JldmlzaW9uGAQgASgDEhAKCGNoZWNrc3VtGAUgASgJEhAKCGZlYXR1cmVzGAYgAygJEg8KB3ZlcnNpb24YByABKAki/gEKC1Byb3h5U3RhdHVzEhAKCHByb3h5X2lkGAEgASgJEgwKBG1lc2gYAiABKAkSEAoIdHlwZV91cmwYAyABKAkSKgoFc3RhdGUYBCABKA4yGy5lZGdlcGxhbmUuem9uZS52MS5BY2tTdGF0ZRIQCghyZXZpc2lvbhgFIAEoAxIUCgxlcnJvcl9kZXRhaWwYBiABKAkSDQoFYXRfbXMYByABKAMSFQoNaGVsZF9yZXZpc2lvbhgIIAEoAxISCgpoZWxkX2Vycm9yGAkgASgJEhYKDmhlbGRfcmVzb3VyY2VzGAogAygJEhcKD2pvaW5lZF9yZXZpc2lvbhgLIAEoAyJVCgxTdGF0dXNSZXBvcnQSLwoHcHJveGllcxgBIAMoCzIeLmVkZ2VwbGFuZS56b25lLnYxLlByb3h5U3RhdHVzEhQKDGRpc2Nvbm5lY3RlZBgCIAMoCSIbCgdBcHBsaWVkEhAKCHJldmlzaW9uGAEgASgDIkUKE0Rpc2NvdmVyZWRXb3JrbG9hZHMSLgoJd29ya2xvYWRzGAEgAygLMhsuZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2Ui4QEKDUJyaWRnZU1lc3NhZ2USKQoFaGVsbG8YASABKAsyGC5lZGdlcGxhbmUuem9uZS52MS5IZWxsb0gAEjEKBnN0YXR1cxgCIAEoCzIfLmVkZ2VwbGFuZS56b25lLnYxLlN0YXR1c1JlcG9ydEgAEi0KB2FwcGxpZWQYAyABKAsyGi5lZGdlcGxhbmUuem9uZS52MS5BcHBsaWVkSAASPAoKZGlzY292ZXJlZBgEIAEoCzImLmVkZ2VwbGFuZS56b25lLnYxLkRpc2NvdmVyZWRXb3JrbG9hZHNIAEIFCgNtc2ciOwoHV2VsY29tZRIMCgR6b25lGAEgASgJEhAKCHJldmlzaW9uGAIgASgDEhAKCHNuYXBzaG90GAMgASgIItgBCgpab25lVXBkYXRlEhAKCHJldmlzaW9uGAEgASgDEhUKDWZyb21fcmV2aXNpb24YAiABKAMSEAoIc25hcHNob3QYAyABKAgSLAoHdXBzZXJ0cxgEIAMoCzIbLmVkZ2VwbGFuZS56b25lLnYxLlJlc291cmNlEjAKCHJlbW92YWxzGAUgAygLMh4uZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2VLZXkSEAoIY2hlY2tzdW0YBiABKAkSDQoFY2h1bmsYByABKA0SDgoGY2h1bmtzGAggASgNIkAKB1JlZnVzZWQSDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEhYKDnJldHJ5X2FmdGVyX21zGAMgASgDIk4KC0VuZHBvaW50U2V0Eg8KB3ZlcnNpb24YASABKAMSLgoJd29ya2xvYWRzGAIgAygLMhsuZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2UiRwoQRGlzY292ZXJ5UmVmdXNlZBIzCgdyZWZ1c2VkGAEgAygLMiIuZWRnZXBsYW5lLnpvbmUudjEuUmVmdXNlZFJlc291cmNlIksKD1JlZnVzZWRSZXNvdXJjZRIMCgRraW5kGAEgASgJEgwKBG1lc2gYAiABKAkSDAoEbmFtZRgDIAEoCRIOCgZyZWFzb24YBCABKAkimgIKC1pvbmVNZXNzYWdlEi0KB3dlbGNvbWUYASABKAsyGi5lZGdlcGxhbmUuem9uZS52MS5XZWxjb21lSAASLwoGdXBkYXRlGAIgASgLMh0uZWRnZXBsYW5lLnpvbmUudjEuWm9uZVVwZGF0ZUgAEi0KB3JlZnVzZWQYAyABKAsyGi5lZGdlcGxhbmUuem9uZS52MS5SZWZ1c2VkSAASMwoJZW5kcG9pbnRzGAQgASgLMh4uZWRnZXBsYW5lLnpvbmUudjEuRW5kcG9pbnRTZXRIABJAChFkaXNjb3ZlcnlfcmVmdXNlZBgFIAEoCzIjLmVkZ2VwbGFuZS56b25lLnYxLkRpc2NvdmVyeVJlZnVzZWRIAEIFCgNtc2cqTAoIQWNrU3RhdGUSGQoVQUNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASEQoNQUNLX1NUQVRFX0FDSxABEhIKDkFDS19TVEFURV9OQUNLEAIyWAoIWm9uZVN5bmMSTAoEU3luYxIgLmVkZ2VwbGFuZS56b25lLnYxLkJyaWRnZU1lc3NhZ2UaHi5lZGdlcGxhbmUuem9uZS52MS5ab25lTWVzc2FnZSgBMAFiBnByb3RvMw");
+  fileDesc("Chh6b25lLXByb3RvY29sL3pvbmUucHJvdG8SEWVkZ2VwbGFuZS56b25lLnYxIlgKCFJlc291cmNlEgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHJldmlzaW9uGAQgASgDEhAKCGRvY3VtZW50GAUgASgMIjcKC1Jlc291cmNlS2V5EgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJIoMBCgVIZWxsbxIMCgR6b25lGAEgASgJEhEKCWJyaWRnZV9pZBgCIAEoCRINCgV0b2tlbhgDIAEoCRIVCg1sYXN0X3JldmlzaW9uGAQgASgDEhAKCGNoZWNrc3VtGAUgASgJEhAKCGZlYXR1cmVzGAYgAygJEg8KB3ZlcnNpb24YByABKAki/gEKC1Byb3h5U3RhdHVzEhAKCHByb3h5X2lkGAEgASgJEgwKBG1lc2gYAiABKAkSEAoIdHlwZV91cmwYAyABKAkSKgoFc3RhdGUYBCABKA4yGy5lZGdlcGxhbmUuem9uZS52MS5BY2tTdGF0ZRIQCghyZXZpc2lvbhgFIAEoAxIUCgxlcnJvcl9kZXRhaWwYBiABKAkSDQoFYXRfbXMYByABKAMSFQoNaGVsZF9yZXZpc2lvbhgIIAEoAxISCgpoZWxkX2Vycm9yGAkgASgJEhYKDmhlbGRfcmVzb3VyY2VzGAogAygJEhcKD2pvaW5lZF9yZXZpc2lvbhgLIAEoAyJVCgxTdGF0dXNSZXBvcnQSLwoHcHJveGllcxgBIAMoCzIeLmVkZ2VwbGFuZS56b25lLnYxLlByb3h5U3RhdHVzEhQKDGRpc2Nvbm5lY3RlZBgCIAMoCSIbCgdBcHBsaWVkEhAKCHJldmlzaW9uGAEgASgDIkUKE0Rpc2NvdmVyZWRXb3JrbG9hZHMSLgoJd29ya2xvYWRzGAEgAygLMhsuZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2UiJAoKQ2xvY2tQcm9iZRIWCg5icmlkZ2Vfc2VudF9tcxgBIAEoASLSAgoLVHJhY2VSZXBvcnQSEAoIcmV2aXNpb24YASABKAMSHAoUem9uZV9taW51c19icmlkZ2VfbXMYAiABKAESFAoMY2xvY2tfcnR0X21zGAMgASgBEhMKC3JlY2VpdmVkX21zGAQgASgBEhUKDXRyYW5zbGF0ZWRfbXMYBSABKAESFAoMcHVibGlzaGVkX21zGAYgASgBEhYKDnByb3hpZXNfcHVzaGVkGAcgASgNEhUKDXByb3hpZXNfYWNrZWQYCCABKA0SFQoNZmlyc3RfcHVzaF9tcxgJIAEoARIUCgxsYXN0X3B1c2hfbXMYCiABKAESEwoLbGFzdF9hY2tfbXMYCyABKAESFQoNc2xvd2VzdF9wcm94eRgMIAEoCRIZChFzbG93ZXN0X3B1c2hlZF9tcxgNIAEoARIYChBzbG93ZXN0X2Fja2VkX21zGA4gASgBIsgCCg1CcmlkZ2VNZXNzYWdlEikKBWhlbGxvGAEgASgLMhguZWRnZXBsYW5lLnpvbmUudjEuSGVsbG9IABIxCgZzdGF0dXMYAiABKAsyHy5lZGdlcGxhbmUuem9uZS52MS5TdGF0dXNSZXBvcnRIABItCgdhcHBsaWVkGAMgASgLMhouZWRnZXBsYW5lLnpvbmUudjEuQXBwbGllZEgAEjwKCmRpc2NvdmVyZWQYBCABKAsyJi5lZGdlcGxhbmUuem9uZS52MS5EaXNjb3ZlcmVkV29ya2xvYWRzSAASNAoLY2xvY2tfcHJvYmUYBSABKAsyHS5lZGdlcGxhbmUuem9uZS52MS5DbG9ja1Byb2JlSAASLwoFdHJhY2UYBiABKAsyHi5lZGdlcGxhbmUuem9uZS52MS5UcmFjZVJlcG9ydEgAQgUKA21zZyI7CgdXZWxjb21lEgwKBHpvbmUYASABKAkSEAoIcmV2aXNpb24YAiABKAMSEAoIc25hcHNob3QYAyABKAgi2AEKClpvbmVVcGRhdGUSEAoIcmV2aXNpb24YASABKAMSFQoNZnJvbV9yZXZpc2lvbhgCIAEoAxIQCghzbmFwc2hvdBgDIAEoCBIsCgd1cHNlcnRzGAQgAygLMhsuZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2USMAoIcmVtb3ZhbHMYBSADKAsyHi5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZUtleRIQCghjaGVja3N1bRgGIAEoCRINCgVjaHVuaxgHIAEoDRIOCgZjaHVua3MYCCABKA0iQAoHUmVmdXNlZBIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSFgoOcmV0cnlfYWZ0ZXJfbXMYAyABKAMiTgoLRW5kcG9pbnRTZXQSDwoHdmVyc2lvbhgBIAEoAxIuCgl3b3JrbG9hZHMYAiADKAsyGy5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZSJHChBEaXNjb3ZlcnlSZWZ1c2VkEjMKB3JlZnVzZWQYASADKAsyIi5lZGdlcGxhbmUuem9uZS52MS5SZWZ1c2VkUmVzb3VyY2UiSwoPUmVmdXNlZFJlc291cmNlEgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJEg4KBnJlYXNvbhgEIAEoCSI0CglDbG9ja0VjaG8SFgoOYnJpZGdlX3NlbnRfbXMYASABKAESDwoHem9uZV9tcxgCIAEoASLOAgoLWm9uZU1lc3NhZ2USLQoHd2VsY29tZRgBIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLldlbGNvbWVIABIvCgZ1cGRhdGUYAiABKAsyHS5lZGdlcGxhbmUuem9uZS52MS5ab25lVXBkYXRlSAASLQoHcmVmdXNlZBgDIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLlJlZnVzZWRIABIzCgllbmRwb2ludHMYBCABKAsyHi5lZGdlcGxhbmUuem9uZS52MS5FbmRwb2ludFNldEgAEkAKEWRpc2NvdmVyeV9yZWZ1c2VkGAUgASgLMiMuZWRnZXBsYW5lLnpvbmUudjEuRGlzY292ZXJ5UmVmdXNlZEgAEjIKCmNsb2NrX2VjaG8YBiABKAsyHC5lZGdlcGxhbmUuem9uZS52MS5DbG9ja0VjaG9IAEIFCgNtc2cqTAoIQWNrU3RhdGUSGQoVQUNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASEQoNQUNLX1NUQVRFX0FDSxABEhIKDkFDS19TVEFURV9OQUNLEAIyWAoIWm9uZVN5bmMSTAoEU3luYxIgLmVkZ2VwbGFuZS56b25lLnYxLkJyaWRnZU1lc3NhZ2UaHi5lZGdlcGxhbmUuem9uZS52MS5ab25lTWVzc2FnZSgBMAFiBnByb3RvMw");
 
 /**
  * One stored resource. The document travels as the JSON the API validated and
@@ -297,6 +297,134 @@ export const DiscoveredWorkloadsSchema: GenMessage<DiscoveredWorkloads> = /*@__P
   messageDesc(file_zone_protocol_zone, 6);
 
 /**
+ * Clock offset on this link, NTP-style (src/contract/clock-offset.ts): the
+ * bridge sends its clock, the zone echoes it with its own (ClockEcho), and
+ * the bridge notes when the echo came back. Then
+ *   zone clock - bridge clock ~= ((zone_ms - bridge_sent_ms) + (zone_ms - bridge_received_ms)) / 2
+ * within half the round trip. Sent after every Welcome and then once a
+ * minute (each probe wakes a hibernated zone, the text pings do not).
+ *
+ * @generated from message edgeplane.zone.v1.ClockProbe
+ */
+export type ClockProbe = Message<"edgeplane.zone.v1.ClockProbe"> & {
+  /**
+   * Bridge clock, unix milliseconds (fractional).
+   *
+   * @generated from field: double bridge_sent_ms = 1;
+   */
+  bridgeSentMs: number;
+};
+
+/**
+ * Describes the message edgeplane.zone.v1.ClockProbe.
+ * Use `create(ClockProbeSchema)` to create a new message.
+ */
+export const ClockProbeSchema: GenMessage<ClockProbe> = /*@__PURE__*/
+  messageDesc(file_zone_protocol_zone, 7);
+
+/**
+ * Where one zone update (ending at `revision`) went inside this bridge and
+ * its proxies, for the per-hop trace of a revision (GET {resource}/status).
+ * Times are the bridge's clock, unix milliseconds (fractional); the zone
+ * converts them with `zone_minus_bridge_ms`, the bridge's best ClockProbe
+ * sample (least round trip), good to +- `clock_rtt_ms` / 2. Sent with the
+ * status reports while the update's proxies ACK, each time with the whole
+ * record so far (a later one replaces an earlier one).
+ *
+ * @generated from message edgeplane.zone.v1.TraceReport
+ */
+export type TraceReport = Message<"edgeplane.zone.v1.TraceReport"> & {
+  /**
+   * @generated from field: int64 revision = 1;
+   */
+  revision: bigint;
+
+  /**
+   * @generated from field: double zone_minus_bridge_ms = 2;
+   */
+  zoneMinusBridgeMs: number;
+
+  /**
+   * @generated from field: double clock_rtt_ms = 3;
+   */
+  clockRttMs: number;
+
+  /**
+   * The update's first frame arrived.
+   *
+   * @generated from field: double received_ms = 4;
+   */
+  receivedMs: number;
+
+  /**
+   * Translation of the meshes it touched ended.
+   *
+   * @generated from field: double translated_ms = 5;
+   */
+  translatedMs: number;
+
+  /**
+   * Their snapshots were set: every affected stream has queued its push.
+   *
+   * @generated from field: double published_ms = 6;
+   */
+  publishedMs: number;
+
+  /**
+   * Proxies sent a response at this revision, and those that ACKed all of it.
+   *
+   * @generated from field: uint32 proxies_pushed = 7;
+   */
+  proxiesPushed: number;
+
+  /**
+   * @generated from field: uint32 proxies_acked = 8;
+   */
+  proxiesAcked: number;
+
+  /**
+   * @generated from field: double first_push_ms = 9;
+   */
+  firstPushMs: number;
+
+  /**
+   * @generated from field: double last_push_ms = 10;
+   */
+  lastPushMs: number;
+
+  /**
+   * 0 until a proxy ACKed everything it was sent at this revision.
+   *
+   * @generated from field: double last_ack_ms = 11;
+   */
+  lastAckMs: number;
+
+  /**
+   * The proxy that ACKed last (or still has not: then slowest_acked_ms is 0).
+   *
+   * @generated from field: string slowest_proxy = 12;
+   */
+  slowestProxy: string;
+
+  /**
+   * @generated from field: double slowest_pushed_ms = 13;
+   */
+  slowestPushedMs: number;
+
+  /**
+   * @generated from field: double slowest_acked_ms = 14;
+   */
+  slowestAckedMs: number;
+};
+
+/**
+ * Describes the message edgeplane.zone.v1.TraceReport.
+ * Use `create(TraceReportSchema)` to create a new message.
+ */
+export const TraceReportSchema: GenMessage<TraceReport> = /*@__PURE__*/
+  messageDesc(file_zone_protocol_zone, 8);
+
+/**
  * @generated from message edgeplane.zone.v1.BridgeMessage
  */
 export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
@@ -327,6 +455,18 @@ export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
      */
     value: DiscoveredWorkloads;
     case: "discovered";
+  } | {
+    /**
+     * @generated from field: edgeplane.zone.v1.ClockProbe clock_probe = 5;
+     */
+    value: ClockProbe;
+    case: "clockProbe";
+  } | {
+    /**
+     * @generated from field: edgeplane.zone.v1.TraceReport trace = 6;
+     */
+    value: TraceReport;
+    case: "trace";
   } | { case: undefined; value?: undefined };
 };
 
@@ -335,7 +475,7 @@ export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
  * Use `create(BridgeMessageSchema)` to create a new message.
  */
 export const BridgeMessageSchema: GenMessage<BridgeMessage> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 7);
+  messageDesc(file_zone_protocol_zone, 9);
 
 /**
  * @generated from message edgeplane.zone.v1.Welcome
@@ -366,7 +506,7 @@ export type Welcome = Message<"edgeplane.zone.v1.Welcome"> & {
  * Use `create(WelcomeSchema)` to create a new message.
  */
 export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 8);
+  messageDesc(file_zone_protocol_zone, 10);
 
 /**
  * A change of the zone's state. A snapshot replaces everything the bridge
@@ -425,7 +565,7 @@ export type ZoneUpdate = Message<"edgeplane.zone.v1.ZoneUpdate"> & {
  * Use `create(ZoneUpdateSchema)` to create a new message.
  */
 export const ZoneUpdateSchema: GenMessage<ZoneUpdate> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 9);
+  messageDesc(file_zone_protocol_zone, 11);
 
 /**
  * The zone will not serve this bridge; `code` says why, and `retry_after_ms`
@@ -455,7 +595,7 @@ export type Refused = Message<"edgeplane.zone.v1.Refused"> & {
  * Use `create(RefusedSchema)` to create a new message.
  */
 export const RefusedSchema: GenMessage<Refused> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 10);
+  messageDesc(file_zone_protocol_zone, 12);
 
 /**
  * The endpoint layer: every Workload the zone knows beside the journal's
@@ -483,7 +623,7 @@ export type EndpointSet = Message<"edgeplane.zone.v1.EndpointSet"> & {
  * Use `create(EndpointSetSchema)` to create a new message.
  */
 export const EndpointSetSchema: GenMessage<EndpointSet> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 11);
+  messageDesc(file_zone_protocol_zone, 13);
 
 /**
  * The zone's answer to a DiscoveredWorkloads that held documents it refused
@@ -504,7 +644,7 @@ export type DiscoveryRefused = Message<"edgeplane.zone.v1.DiscoveryRefused"> & {
  * Use `create(DiscoveryRefusedSchema)` to create a new message.
  */
 export const DiscoveryRefusedSchema: GenMessage<DiscoveryRefused> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 12);
+  messageDesc(file_zone_protocol_zone, 14);
 
 /**
  * @generated from message edgeplane.zone.v1.RefusedResource
@@ -538,7 +678,33 @@ export type RefusedResource = Message<"edgeplane.zone.v1.RefusedResource"> & {
  * Use `create(RefusedResourceSchema)` to create a new message.
  */
 export const RefusedResourceSchema: GenMessage<RefusedResource> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 13);
+  messageDesc(file_zone_protocol_zone, 15);
+
+/**
+ * The zone's answer to a ClockProbe, sent as soon as it is read.
+ *
+ * @generated from message edgeplane.zone.v1.ClockEcho
+ */
+export type ClockEcho = Message<"edgeplane.zone.v1.ClockEcho"> & {
+  /**
+   * @generated from field: double bridge_sent_ms = 1;
+   */
+  bridgeSentMs: number;
+
+  /**
+   * Zone clock, unix milliseconds, when the probe was read.
+   *
+   * @generated from field: double zone_ms = 2;
+   */
+  zoneMs: number;
+};
+
+/**
+ * Describes the message edgeplane.zone.v1.ClockEcho.
+ * Use `create(ClockEchoSchema)` to create a new message.
+ */
+export const ClockEchoSchema: GenMessage<ClockEcho> = /*@__PURE__*/
+  messageDesc(file_zone_protocol_zone, 16);
 
 /**
  * @generated from message edgeplane.zone.v1.ZoneMessage
@@ -577,6 +743,12 @@ export type ZoneMessage = Message<"edgeplane.zone.v1.ZoneMessage"> & {
      */
     value: DiscoveryRefused;
     case: "discoveryRefused";
+  } | {
+    /**
+     * @generated from field: edgeplane.zone.v1.ClockEcho clock_echo = 6;
+     */
+    value: ClockEcho;
+    case: "clockEcho";
   } | { case: undefined; value?: undefined };
 };
 
@@ -585,7 +757,7 @@ export type ZoneMessage = Message<"edgeplane.zone.v1.ZoneMessage"> & {
  * Use `create(ZoneMessageSchema)` to create a new message.
  */
 export const ZoneMessageSchema: GenMessage<ZoneMessage> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 14);
+  messageDesc(file_zone_protocol_zone, 17);
 
 /**
  * @generated from enum edgeplane.zone.v1.AckState
