@@ -51,21 +51,23 @@ export class SnapshotPublisher {
   constructor(private readonly options: SnapshotPublisherOptions) {}
 
   /**
-   * Translates the touched meshes (and their sidecars) and swaps their snapshots in.
+   * Translates the touched meshes (and their sidecars) and swaps their
+   * snapshots in; `onTranslated` is called between the two.
    *
    * @example publisher.publish(new Set(["default", "payments"]));
    */
-  publish(meshes: Set<string>): void {
+  publish(meshes: Set<string>, onTranslated?: () => void): void {
     const model = this.translationModel();
     const { localZone } = this.options;
-    for (const mesh of meshes) {
+    // Everything is translated before any snapshot is set, so the trace can tell translating from pushing.
+    const proxyless = [...meshes].map((mesh) => ({ mesh, ...translateMeshIncremental(model, mesh, { localZone }, this.memos.get(mesh)) }));
+    const sidecars = [...this.sidecars].filter(([, sc]) => meshes.has(sc.mesh)).map(([key, sc]) => ({ key, resources: translateSidecar(model, sc.mesh, sc.workload, { localZone }) }));
+    onTranslated?.();
+    for (const { mesh, resources, memo } of proxyless) {
       // Only services whose inputs changed are translated and encoded again.
-      const { resources, memo } = translateMeshIncremental(model, mesh, { localZone }, this.memos.get(mesh));
       if (this.setSnapshot(snapshotKeyOf({ mesh }), resources)) this.memos.set(mesh, memo);
     }
-    for (const [key, sc] of this.sidecars) {
-      if (meshes.has(sc.mesh)) this.setSnapshot(key, translateSidecar(model, sc.mesh, sc.workload, { localZone }));
-    }
+    for (const { key, resources } of sidecars) this.setSnapshot(key, resources);
   }
 
   /**

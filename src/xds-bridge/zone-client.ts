@@ -11,9 +11,14 @@ import {
 } from "../contract/zone-protocol/zone_pb.js";
 import type { Resource } from "../contract/resource-types.js";
 import type { Logger } from "./logger.js";
+import type { TraceReportInit } from "./revision-tracer.js";
 import type { TrackerChanges } from "./xds/proxy-tracker.js";
 import { journalRevisionOf } from "./xds/version-info.js";
+import type { ZoneClock } from "./zone-clock.js";
 import type { ApplyResult, ZoneMirror } from "./zone-mirror.js";
+
+/** Clock probes after the first (sent with every Welcome): each wakes a hibernated zone, so rarely. */
+const PROBE_EVERY_MS = 60_000;
 
 export interface ZoneClientOptions {
   /** Base URL of the control plane, e.g. http://127.0.0.1:8787. */
@@ -32,6 +37,10 @@ export interface ZoneClientOptions {
   onApplied: (result: Extract<ApplyResult, { ok: true }>) => void;
   /** Called with each endpoint layer set the zone sends. */
   onEndpoints: (set: EndpointSet) => void;
+  /** The zone's clock as measured on this connection (ClockProbe / ClockEcho). */
+  clock?: ZoneClock;
+  /** The first frame of a live (not snapshot) update ending at `revision` arrived, before it is decoded further. */
+  onUpdateReceived?: (revision: number) => void;
   pingEveryMs?: number;
   /** No pong for this long: the connection is dead, reconnect. */
   deadAfterMs?: number;
@@ -62,6 +71,7 @@ export class ZoneClient {
   private tokenWatch: NodeJS.Timeout | undefined;
   private lastZoneRevision = 0;
   private lastPong = 0;
+  private lastProbe = 0;
   private readonly pendingStatus = new Map<string, ProxyStatus>();
   private readonly pendingDisconnected = new Set<string>();
   /** The latest complete set of discovered workloads; re-sent after every Welcome. */
@@ -118,6 +128,11 @@ export class ZoneClient {
     }
     for (const id of changes.disconnected) this.pendingDisconnected.add(id);
     this.flushStatus();
+  }
+
+  /** Sends the trace of the latest update; dropped while disconnected (a newer one follows). */
+  reportTrace(report: TraceReportInit): void {
+    if (this.ready) this.send({ case: "trace", value: report });
   }
 
   /** Reports the complete set of workloads this bridge discovered. */
@@ -201,6 +216,7 @@ export class ZoneClient {
         return;
       }
       if (ws.readyState === WebSocket.OPEN) ws.send("ping");
+      if (this.ready && Date.now() - this.lastProbe >= PROBE_EVERY_MS) this.probeClock();
     }, every);
   }
 
@@ -220,11 +236,19 @@ export class ZoneClient {
         this.flushStatus();
         this.discoveredSent = false;
         this.flushDiscovered();
+        // A new connection may take another path: measure the offset again.
+        this.opts.clock?.reset();
+        this.probeClock();
+        return;
+      case "clockEcho":
+        this.opts.clock?.echoed(msg.msg.value.bridgeSentMs, msg.msg.value.zoneMs);
         return;
       case "endpoints":
         this.opts.onEndpoints(msg.msg.value);
         return;
       case "update": {
+        const u = msg.msg.value;
+        if (!u.snapshot && u.chunk === 0) this.opts.onUpdateReceived?.(Number(u.revision));
         this.lastZoneRevision = Math.max(this.lastZoneRevision, Number(msg.msg.value.revision));
         const result = this.opts.mirror.apply(msg.msg.value);
         if (result === undefined) return;
@@ -251,6 +275,13 @@ export class ZoneClient {
       case undefined:
         return;
     }
+  }
+
+  private probeClock(): void {
+    const clock = this.opts.clock;
+    if (!clock) return;
+    this.lastProbe = Date.now();
+    this.send({ case: "clockProbe", value: { bridgeSentMs: clock.now() } });
   }
 
   /** The mirror cannot continue: drop the connection and ask for a snapshot. */
