@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import type { ChangeKind } from "./mesh.js";
 import type { ProxyWindow } from "./sim-proxy.js";
 import { summarize, type Summary } from "./stats.js";
+import type { HopSample } from "./trace-hops.js";
 
 const CLK_TCK = 100;
 const PAGE = 4096;
@@ -133,6 +134,8 @@ export interface ChangeResult {
   resourceBytes: number;
   /** Settling gave up before every predicted proxy changed. */
   timedOut: boolean;
+  /** From the revision's trace (ours): each hop after the commit and from the hop before, worst over zones and bridges. */
+  hops?: HopSample;
 }
 
 /** Folds the proxies' windows of one change into its result; `t0` is when the write was sent (or the lab's push began). */

@@ -13,6 +13,7 @@ import { changeResult, cpuRows, sampleAll, summarizeChanges, type ChangeResult, 
 import type { LabSide, PhaseReport, Progress } from "./report.js";
 import type { Mode } from "./sim-proxy.js";
 import { summarize } from "./stats.js";
+import { summarizeHops, type HopSample } from "./trace-hops.js";
 
 export interface PhaseOptions {
   server: "ours" | "naive";
@@ -30,6 +31,8 @@ export interface PhaseOptions {
   afterWrite?(change: Change, revision: number): Promise<void>;
   /** Called once a change settled (e.g. to read the grpc-js-xds clients' ACKs); `sentAtDateMs` is Date.now() just before the write was sent. */
   settled?(change: Change, revision: number, sentAtDateMs: number): void;
+  /** After a change settled and before the next: its per-hop trace (ours only; the naive servers have none). */
+  trace?(change: Change, revision: number): Promise<HopSample | undefined>;
   /** Called with the proxies connected and at rest, before the changes. */
   connected?(): Promise<void>;
   settleTimeoutMs: number;
@@ -73,6 +76,8 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseReport> {
     o.settled?.(change, revision, sentAt);
     const windows = await o.fleet.collect();
     const result = changeResult({ kind: change.kind, service: change.service, writeMs: answered - sent, predicted, timedOut: outcome.timedOut }, sent, windows);
+    const hops = await o.trace?.(change, revision);
+    if (hops) result.hops = hops;
     results.push(result);
     o.progress.step(`${o.server}: change ${i + 1}/${o.plan.length} ${change.kind} ${change.service}: ${result.affected} affected, all ACKed in ${result.allAckedMs.toFixed(0)} ms`);
   }
@@ -92,6 +97,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseReport> {
     rssBeforeMiB,
     changes: results,
     summary,
+    hops: summarizeHops(results.flatMap((r) => (r.hops ? [r.hops] : []))),
   };
 }
 

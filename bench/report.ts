@@ -9,6 +9,7 @@ import { CHANGE_KINDS } from "./mesh.js";
 import type { ChangeResult, CpuRow, KindSummary } from "./metrics.js";
 import type { Throughput, Startup } from "./system.js";
 import { summarize, table, type Summary } from "./stats.js";
+import type { HopRow } from "./trace-hops.js";
 
 export interface PhaseReport {
   server: "ours" | "naive";
@@ -23,6 +24,8 @@ export interface PhaseReport {
   rssBeforeMiB: Record<string, number>;
   changes: ChangeResult[];
   summary: Record<ChangeKind | "all", KindSummary>;
+  /** Per hop of the revisions' traces, over the changes (empty for the naive servers). */
+  hops: HopRow[];
 }
 
 export interface LabSide {
@@ -149,12 +152,20 @@ export function renderReport(r: BenchReport): string {
   const applied = summarize(r.bridgeAppliedMs.filter(Number.isFinite));
   const xdsAcks = summarize(r.realismMeshWideAckMs.filter(Number.isFinite));
   const targets = r.targets.map((t) => ({ target: t.target, value: t.value, result: t.met ? "met" : "MISSED" }));
+  const hops = r.ours.hops.map((h) => ({
+    [`ours, per hop (trace, ${r.ours.hops[0]?.at.n ?? 0} changes)`]: h.hop,
+    "after commit p50": f(h.at.p50, 1),
+    "after commit p99": f(h.at.p99, 1),
+    "step p50": f(h.step.p50, 1),
+    "step p99": f(h.step.p99, 1),
+  }));
   const { sizes } = r.args;
   return [
     `Edgeplane benchmark: ${sizes.zones} zones, ${sizes.proxies} proxies (${r.args.mode}), ${sizes.services} services, ${sizes.changes} changes (naive: ${r.naive.summary.all.changes}); ${r.args.workers} sim-proxy workers; ${f(r.wallSec)} s`,
     "",
     table(rows),
     "",
+    hops.length > 0 ? `${table(hops)}\n(ms; a step is the time from the hop above, worst over zones and bridges; write sent -> committed is the API's time above)\n` : "no per-hop traces (the status route answered none)\n",
     table(lab),
     "",
     table(api),

@@ -25,6 +25,7 @@ import { runLab, runPhase } from "./phases.js";
 import { summarizeProfile, type CpuProfile } from "./profile.js";
 import { judgeTargets, Progress, renderReport, type BenchReport } from "./report.js";
 import { bridgesCaughtUp, measureThroughput, startSystem } from "./system.js";
+import { hopSample, settledTrace } from "./trace-hops.js";
 import type { Mode } from "./sim-proxy.js";
 import type { XdsClientApi } from "./xds-client.js";
 
@@ -113,6 +114,11 @@ async function main(): Promise<BenchReport> {
     restSec: quick ? 2 : 5,
     plan: changePlan(sizes, 0),
     write,
+    async trace(change) {
+      // The last document is the one whose revision the write answered (apply: the bundle's last).
+      const t = await settledTrace(system.api, change.docs.at(-1)!, sizes.zones, 1, 3_000);
+      return t && hopSample(t);
+    },
     settleTimeoutMs: 30_000,
     progress,
     async connected() {

@@ -86,8 +86,10 @@ export class Bridge {
       clock: this.zoneClock,
       onUpdateReceived: (revision) => this.tracer.received(revision),
       onApplied: (result) => {
-        this.publisher.publish(result.meshes, () => this.tracer.translated(result.revision));
-        this.tracer.published(result.revision);
+        this.publisher.publish(result.meshes, {
+          translated: () => this.tracer.translated(result.revision),
+          publishing: () => this.tracer.published(result.revision),
+        });
         this.saveCache();
         log.info("zone_update_applied", { revision: result.revision, snapshot: result.snapshot, meshes: [...result.meshes] });
       },

@@ -28,8 +28,8 @@ export type TraceReportInit = MessageInitShape<typeof TraceReportSchema>;
 
 /**
  * The bridge's hops of the latest zone update, for the revision's trace:
- * when its first frame arrived, when translation ended, when the snapshots
- * were set, and per proxy when it was first sent a response at that
+ * when its first frame arrived, when translation ended, when the first
+ * snapshot was handed to the cache (streams push from there), and per proxy when it was first sent a response at that
  * revision and when it had ACKed every type it was sent at it (responses
  * and ACKs are matched by the journal revision in version_info). Proxies
  * whose content did not change are sent nothing and are not counted.
@@ -57,8 +57,9 @@ export class RevisionTracer {
     this.current.dirty = true;
   }
 
+  /** The first snapshot of the update was handed to the cache: pushes start from here. */
   published(revision: number): void {
-    if (this.current?.revision !== revision) return;
+    if (this.current?.revision !== revision || this.current.publishedMs > 0) return;
     this.current.publishedMs = this.now();
     this.current.dirty = true;
   }

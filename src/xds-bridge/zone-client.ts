@@ -17,7 +17,14 @@ import { journalRevisionOf } from "./xds/version-info.js";
 import type { ZoneClock } from "./zone-clock.js";
 import type { ApplyResult, ZoneMirror } from "./zone-mirror.js";
 
-/** Clock probes after the first (sent with every Welcome): each wakes a hibernated zone, so rarely. */
+/**
+ * When clock probes go after a Welcome (ms): a few early ones, because the
+ * first meets the bridge busy applying what the Welcome brought (the echo
+ * waits in the socket and the sample comes out skewed by half that wait;
+ * the least round trip wins), then one a minute: each probe wakes a
+ * hibernated zone, the text pings do not.
+ */
+const PROBE_AFTER_WELCOME_MS = [0, 300, 1_000, 3_000, 10_000];
 const PROBE_EVERY_MS = 60_000;
 
 export interface ZoneClientOptions {
@@ -72,6 +79,7 @@ export class ZoneClient {
   private lastZoneRevision = 0;
   private lastPong = 0;
   private lastProbe = 0;
+  private probeTimers: NodeJS.Timeout[] = [];
   private readonly pendingStatus = new Map<string, ProxyStatus>();
   private readonly pendingDisconnected = new Set<string>();
   /** The latest complete set of discovered workloads; re-sent after every Welcome. */
@@ -96,6 +104,7 @@ export class ZoneClient {
 
   stop(): void {
     this.stopped = true;
+    for (const t of this.probeTimers) clearTimeout(t);
     this.stopTokenWatch();
     clearTimeout(this.retryTimer);
     clearInterval(this.pingTimer);
@@ -238,7 +247,8 @@ export class ZoneClient {
         this.flushDiscovered();
         // A new connection may take another path: measure the offset again.
         this.opts.clock?.reset();
-        this.probeClock();
+        for (const t of this.probeTimers) clearTimeout(t);
+        this.probeTimers = PROBE_AFTER_WELCOME_MS.map((ms) => setTimeout(() => this.probeClock(), ms));
         return;
       case "clockEcho":
         this.opts.clock?.echoed(msg.msg.value.bridgeSentMs, msg.msg.value.zoneMs);
@@ -279,7 +289,7 @@ export class ZoneClient {
 
   private probeClock(): void {
     const clock = this.opts.clock;
-    if (!clock) return;
+    if (!clock || !this.ready) return;
     this.lastProbe = Date.now();
     this.send({ case: "clockProbe", value: { bridgeSentMs: clock.now() } });
   }

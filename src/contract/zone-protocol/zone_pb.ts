@@ -364,7 +364,7 @@ export type TraceReport = Message<"edgeplane.zone.v1.TraceReport"> & {
   translatedMs: number;
 
   /**
-   * Their snapshots were set: every affected stream has queued its push.
+   * The first of its snapshots was encoded and handed to the cache: streams push from here.
    *
    * @generated from field: double published_ms = 6;
    */
