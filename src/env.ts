@@ -1,6 +1,7 @@
 import type { ZoneTraceRecord } from "./contract/revision-trace.js";
 import type { RolloutEvent } from "./contract/rollout-events.js";
 import type { ZoneStatus } from "./contract/zone-status.js";
+import type { JournalEntry } from "./contract/journal-entry.js";
 
 /**
  * The RPC surface of a zone Durable Object (src/zone-do/zone-object.ts
@@ -9,12 +10,14 @@ import type { ZoneStatus } from "./contract/zone-status.js";
  */
 export interface ZoneRpc extends Rpc.DurableObjectBranded {
   /**
-   * Revision `revision` is committed: catch up to it. Answers the zone's
+   * Revision `revision` is committed: catch up to it, from `rows` (the
+   * journal rows the write committed) when they continue the zone's
+   * revision, else by pulling the journal from D1. Answers the zone's
    * revision and, on the zone's clock, when the call arrived and when it
    * answered: with the caller's send and return times that is a clock
    * offset sample (src/contract/clock-offset.ts).
    */
-  sync(revision: number): Promise<SyncAnswer>;
+  sync(revision: number, rows?: JournalEntry[]): Promise<SyncAnswer>;
   /** The API's commit time of `revision` on this zone's clock (+- uncertaintyMs), for its trace. */
   recordCommit(revision: number, committedMs: number, uncertaintyMs: number): Promise<void>;
   /** The trace of the latest revision of the resource `key` (resource-types keyString), when this zone applied it. */
