@@ -46,6 +46,11 @@ it("runs the quick benchmark and writes a complete report", async () => {
     expect(phase.load.every((p) => p.cpuSec >= 0 && p.rssMiB > 0)).toBe(true);
   }
   expect(r.naive.changes.every((c) => c.pushed === r.args.sizes.proxies)).toBe(true);
+  // The per-hop breakdown comes from the product's trace of every change, in the order the hops happen.
+  expect(output).toContain("ours, per hop (trace,");
+  expect(r.ours.hops.map((h) => h.hop)).toEqual(["committed", "zone notified", "zone applied", "frame sent", "bridge received", "translated", "snapshot published", "first proxy pushed", "last proxy pushed", "last proxy ACKed"]);
+  expect(r.ours.hops.every((h) => h.at.n === r.ours.changes.length)).toBe(true);
+  expect(r.naive.hops).toEqual([]);
   expect(r.identicalConfig.identical).toBe(r.identicalConfig.compared);
   expect(r.realism.length).toBeGreaterThan(0);
   expect(r.realism.every((c) => c.backend.startsWith("echo-"))).toBe(true);
