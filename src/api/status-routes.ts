@@ -50,7 +50,8 @@ async function resourceStatus(c: ApiContext, key: ResourceKey): Promise<Response
   if (!latest) throw new ApiError("not_found", `${key.kind} "${key.name}" never existed${key.mesh ? ` in mesh "${key.mesh}"` : ""}`);
   const revision = latest.revision;
   const writtenAtMs = Date.parse(latest.at);
-  const [zones, traces] = await Promise.all([zoneStatuses(c), zoneTraces(c, keyString(key))]);
+  const names = await new ZoneRegistry(c.env.DB).names();
+  const [zones, traces] = await Promise.all([zoneStatuses(c, names), zoneTraces(c, names, keyString(key))]);
   // A Zone concerns the proxies of every mesh.
   const mesh = key.kind === "Zone" ? undefined : meshOfKey(key);
   const proxies = zones.flatMap((z) =>
@@ -72,12 +73,11 @@ async function resourceStatus(c: ApiContext, key: ResourceKey): Promise<Response
 }
 
 /** Each zone's trace of the resource's latest revision it applied. */
-async function zoneTraces(c: ApiContext, key: string) {
-  const names = await new ZoneRegistry(c.env.DB).names();
+async function zoneTraces(c: ApiContext, names: string[], key: string) {
   return Promise.all(names.map(async (zone) => ({ zone, record: await c.env.ZONES.get(c.env.ZONES.idFromName(zone)).revisionTrace(key) })));
 }
 
-async function zoneStatuses(c: ApiContext): Promise<ZoneStatus[]> {
-  const names = await new ZoneRegistry(c.env.DB).names();
+async function zoneStatuses(c: ApiContext, known?: string[]): Promise<ZoneStatus[]> {
+  const names = known ?? (await new ZoneRegistry(c.env.DB).names());
   return Promise.all(names.map(async (zone) => ({ ...(await c.env.ZONES.get(c.env.ZONES.idFromName(zone)).status()), zone })));
 }
