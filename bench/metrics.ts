@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import type { ChangeKind } from "./mesh.js";
 import type { ProxyWindow } from "./sim-proxy.js";
 import { summarize, type Summary } from "./stats.js";
+import type { HopSample } from "./trace-hops.js";
 
 const CLK_TCK = 100;
 const PAGE = 4096;
@@ -124,18 +125,20 @@ export interface ChangeResult {
   affected: number;
   /** Proxies that received any response. */
   pushed: number;
-  /** API answered -> last affected proxy ACKed the change (NaN if none was affected). */
+  /** Write sent -> last affected proxy ACKed the change (NaN if none was affected). */
   allAckedMs: number;
-  /** API answered -> each affected proxy's ACK (left out of the JSON: its summary is there). */
+  /** Write sent -> each affected proxy's ACK (left out of the JSON: its summary is there). */
   ackMs: number[];
   perProxyMs: Summary;
   wireBytes: number;
   resourceBytes: number;
   /** Settling gave up before every predicted proxy changed. */
   timedOut: boolean;
+  /** From the revision's trace (ours): each hop after the commit and from the hop before, worst over zones and bridges. */
+  hops?: HopSample;
 }
 
-/** Folds the proxies' windows of one change into its result; `t0` is when the write was answered (or the lab's push began). */
+/** Folds the proxies' windows of one change into its result; `t0` is when the write was sent (or the lab's push began). */
 export function changeResult(base: { kind: ChangeKind; service: string; writeMs: number; predicted: number; timedOut: boolean }, t0: number, windows: ProxyWindow[]): ChangeResult {
   const affected = windows.filter((w) => w.changed > 0);
   const acks = affected.map((w) => w.lastChangeAck - t0);
@@ -154,7 +157,7 @@ export function changeResult(base: { kind: ChangeKind; service: string; writeMs:
 export interface KindSummary {
   kind: ChangeKind | "all";
   changes: number;
-  /** Over changes: write answered -> every affected proxy ACKed. */
+  /** Over changes: write sent -> every affected proxy ACKed. */
   allAcked: Summary;
   /** Pooled over (change, affected proxy). */
   perProxy: Summary;

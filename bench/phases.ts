@@ -13,6 +13,7 @@ import { changeResult, cpuRows, sampleAll, summarizeChanges, type ChangeResult, 
 import type { LabSide, PhaseReport, Progress } from "./report.js";
 import type { Mode } from "./sim-proxy.js";
 import { summarize } from "./stats.js";
+import { summarizeHops, type HopSample } from "./trace-hops.js";
 
 export interface PhaseOptions {
   server: "ours" | "naive";
@@ -28,8 +29,10 @@ export interface PhaseOptions {
   write(change: Change): Promise<number>;
   /** Called right after the write is answered (the naive servers are told here). */
   afterWrite?(change: Change, revision: number): Promise<void>;
-  /** Called once a change settled (e.g. to read the grpc-js-xds clients' ACKs). */
-  settled?(change: Change, revision: number, answeredAtDateMs: number): void;
+  /** Called once a change settled (e.g. to read the grpc-js-xds clients' ACKs); `sentAtDateMs` is Date.now() just before the write was sent. */
+  settled?(change: Change, revision: number, sentAtDateMs: number): void;
+  /** After a change settled and before the next: its per-hop trace (ours only; the naive servers have none). */
+  trace?(change: Change, revision: number): Promise<HopSample | undefined>;
   /** Called with the proxies connected and at rest, before the changes. */
   connected?(): Promise<void>;
   settleTimeoutMs: number;
@@ -60,16 +63,21 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseReport> {
   const loadStart = nowMs();
   for (const [i, change] of o.plan.entries()) {
     await o.fleet.mark();
+    // The clock starts before the request leaves: a push can reach the
+    // proxies before the API's answer reaches us, and timing from the answer
+    // would then give negative latencies. The API's own time is kept apart.
+    const sentAt = Date.now();
     const sent = nowMs();
     const revision = await o.write(change);
-    const t0 = nowMs();
-    const answeredAt = Date.now();
+    const answered = nowMs();
     await o.afterWrite?.(change, revision);
     const predicted = subscribersOf(o.specs, change.service);
-    const outcome = await o.fleet.settle(t0, predicted, o.settleTimeoutMs);
-    o.settled?.(change, revision, answeredAt);
+    const outcome = await o.fleet.settle(sent, predicted, o.settleTimeoutMs);
+    o.settled?.(change, revision, sentAt);
     const windows = await o.fleet.collect();
-    const result = changeResult({ kind: change.kind, service: change.service, writeMs: t0 - sent, predicted, timedOut: outcome.timedOut }, t0, windows);
+    const result = changeResult({ kind: change.kind, service: change.service, writeMs: answered - sent, predicted, timedOut: outcome.timedOut }, sent, windows);
+    const hops = await o.trace?.(change, revision);
+    if (hops) result.hops = hops;
     results.push(result);
     o.progress.step(`${o.server}: change ${i + 1}/${o.plan.length} ${change.kind} ${change.service}: ${result.affected} affected, all ACKed in ${result.allAckedMs.toFixed(0)} ms`);
   }
@@ -89,6 +97,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseReport> {
     rssBeforeMiB,
     changes: results,
     summary,
+    hops: summarizeHops(results.flatMap((r) => (r.hops ? [r.hops] : []))),
   };
 }
 

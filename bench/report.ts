@@ -9,6 +9,7 @@ import { CHANGE_KINDS } from "./mesh.js";
 import type { ChangeResult, CpuRow, KindSummary } from "./metrics.js";
 import type { Throughput, Startup } from "./system.js";
 import { summarize, table, type Summary } from "./stats.js";
+import type { HopRow } from "./trace-hops.js";
 
 export interface PhaseReport {
   server: "ours" | "naive";
@@ -23,6 +24,8 @@ export interface PhaseReport {
   rssBeforeMiB: Record<string, number>;
   changes: ChangeResult[];
   summary: Record<ChangeKind | "all", KindSummary>;
+  /** Per hop of the revisions' traces, over the changes (empty for the naive servers). */
+  hops: HopRow[];
 }
 
 export interface LabSide {
@@ -42,9 +45,9 @@ export interface BenchReport {
   /** The with-bridges round, then how long the bridges took to apply every write it made. */
   throughput: { alone: Throughput; withBridges: Throughput; bridgesCatchUpMs: number };
   realism: { id: string; zone: string; backend: string; ms: number; error?: string; after?: string }[];
-  /** grpc-js-xds clients: API answered -> their ACK of the mesh-wide changes, from the bridges' logs (ms). */
+  /** grpc-js-xds clients: write sent -> their ACK of the mesh-wide changes, from the bridges' logs (ms). */
   realismMeshWideAckMs: number[];
-  /** Per change: API answered -> the last bridge logged zone_update_applied (translated and published), ms. */
+  /** Per change: write sent -> the last bridge logged zone_update_applied (translated and published), ms. */
   bridgeAppliedMs: number[];
   /** What the bridges logged while at rest: event name -> count, all bridges. */
   bridgeEventsAtRest: Record<string, number>;
@@ -101,17 +104,18 @@ export function renderReport(r: BenchReport): string {
   const line = (measure: string, ours: number, naive: number, fmt: (x: number) => string = (x) => f(x)) => ({ measure, ours: fmt(ours), naive: fmt(naive), "ours/naive": ratio(ours, naive) });
   const rows = [
     line("changes measured", o.all.changes, n.all.changes),
-    line("write -> all affected ACKed p50 (ms)", o.all.allAcked.p50, n.all.allAcked.p50),
-    line("write -> all affected ACKed p95 (ms)", o.all.allAcked.p95, n.all.allAcked.p95),
-    line("write -> all affected ACKed p99 (ms)", o.all.allAcked.p99, n.all.allAcked.p99),
-    line("write -> all affected ACKed max (ms)", o.all.allAcked.max, n.all.allAcked.max),
-    line("write -> each affected ACK p50 (ms)", o.all.perProxy.p50, n.all.perProxy.p50),
-    line("write -> each affected ACK p99 (ms)", o.all.perProxy.p99, n.all.perProxy.p99),
+    line("write sent -> all affected ACKed p50 (ms)", o.all.allAcked.p50, n.all.allAcked.p50),
+    line("write sent -> all affected ACKed p95 (ms)", o.all.allAcked.p95, n.all.allAcked.p95),
+    line("write sent -> all affected ACKed p99 (ms)", o.all.allAcked.p99, n.all.allAcked.p99),
+    line("write sent -> all affected ACKed max (ms)", o.all.allAcked.max, n.all.allAcked.max),
+    line("write sent -> each affected ACK p50 (ms)", o.all.perProxy.p50, n.all.perProxy.p50),
+    line("write sent -> each affected ACK p99 (ms)", o.all.perProxy.p99, n.all.perProxy.p99),
     ...CHANGE_KINDS.map((k) => line(`  ${k}: all ACKed max (ms)`, o[k].allAcked.max, n[k].allAcked.max)),
     ...CHANGE_KINDS.map((k) => ({ measure: `  ${k}: proxies affected / pushed`, ours: `${f(o[k].affectedMean)} / ${f(o[k].pushedMean)}`, naive: `${f(n[k].affectedMean)} / ${f(n[k].pushedMean)}`, "ours/naive": ratio(o[k].pushedMean, n[k].pushedMean) })),
     ...CHANGE_KINDS.map((k) => line(`  ${k}: bytes pushed`, o[k].wireBytesMean, n[k].wireBytesMean, kb)),
     line("bytes per pushed proxy", o.all.wireBytesPerPushed, n.all.wireBytesPerPushed, kb),
-    line("API write answered (ms, p50)", o.all.writeMs.p50, n.all.writeMs.p50),
+    line("API write sent -> answered (ms, p50)", o.all.writeMs.p50, n.all.writeMs.p50),
+    line("API write sent -> answered (ms, p99)", o.all.writeMs.p99, n.all.writeMs.p99),
   ];
   const cpu = (p: PhaseReport, rows: CpuRow[], secs: number) => {
     const servers = serverRows(rows, p.server === "naive");
@@ -148,18 +152,26 @@ export function renderReport(r: BenchReport): string {
   const applied = summarize(r.bridgeAppliedMs.filter(Number.isFinite));
   const xdsAcks = summarize(r.realismMeshWideAckMs.filter(Number.isFinite));
   const targets = r.targets.map((t) => ({ target: t.target, value: t.value, result: t.met ? "met" : "MISSED" }));
+  const hops = r.ours.hops.map((h) => ({
+    [`ours, per hop (trace, ${r.ours.hops[0]?.at.n ?? 0} changes)`]: h.hop,
+    "after commit p50": f(h.at.p50, 1),
+    "after commit p99": f(h.at.p99, 1),
+    "step p50": f(h.step.p50, 1),
+    "step p99": f(h.step.p99, 1),
+  }));
   const { sizes } = r.args;
   return [
     `Edgeplane benchmark: ${sizes.zones} zones, ${sizes.proxies} proxies (${r.args.mode}), ${sizes.services} services, ${sizes.changes} changes (naive: ${r.naive.summary.all.changes}); ${r.args.workers} sim-proxy workers; ${f(r.wallSec)} s`,
     "",
     table(rows),
     "",
+    hops.length > 0 ? `${table(hops)}\n(ms; a step is the time from the hop above, worst over zones and bridges; write sent -> committed is the API's time above)\n` : "no per-hop traces (the status route answered none)\n",
     table(lab),
     "",
     table(api),
     "",
-    `ours, API answered -> every bridge translated and published (bridge log, ms): p50 ${f(applied.p50)}, max ${f(applied.max)}`,
-    `grpc-js-xds clients, API answered -> ACK of each mesh-wide change (bridge log, ms): p50 ${f(xdsAcks.p50)}, max ${f(xdsAcks.max)}, n ${xdsAcks.n}`,
+    `ours, write sent -> every bridge translated and published (bridge log, ms): p50 ${f(applied.p50)}, max ${f(applied.max)}`,
+    `grpc-js-xds clients, write sent -> ACK of each mesh-wide change (bridge log, ms): p50 ${f(xdsAcks.p50)}, max ${f(xdsAcks.max)}, n ${xdsAcks.n}`,
     `grpc-js-xds clients: ${r.realism.map((c) => `${c.id} -> ${c.backend || `FAILED (${c.error})`} in ${f(c.ms)} ms${c.after ? `, after the changes -> ${c.after}` : ""}`).join("; ")}`,
     `same config from both servers: ${r.identicalConfig.identical}/${r.identicalConfig.compared} proxies`,
     ...[r.ours, r.naive].flatMap((p) =>

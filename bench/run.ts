@@ -25,6 +25,7 @@ import { runLab, runPhase } from "./phases.js";
 import { summarizeProfile, type CpuProfile } from "./profile.js";
 import { judgeTargets, Progress, renderReport, type BenchReport } from "./report.js";
 import { bridgesCaughtUp, measureThroughput, startSystem } from "./system.js";
+import { hopSample, settledTrace } from "./trace-hops.js";
 import type { Mode } from "./sim-proxy.js";
 import type { XdsClientApi } from "./xds-client.js";
 
@@ -113,6 +114,11 @@ async function main(): Promise<BenchReport> {
     restSec: quick ? 2 : 5,
     plan: changePlan(sizes, 0),
     write,
+    async trace(change) {
+      // The last document is the one whose revision the write answered (apply: the bundle's last).
+      const t = await settledTrace(system.api, change.docs.at(-1)!, sizes.zones, 1, 3_000);
+      return t && hopSample(t);
+    },
     settleTimeoutMs: 30_000,
     progress,
     async connected() {
@@ -130,15 +136,15 @@ async function main(): Promise<BenchReport> {
       }
       progress.step(`ours: ${clients.length} grpc-js-xds clients called ${HUB}`);
     },
-    settled(change, revision, answeredAt) {
+    settled(change, revision, sentAt) {
       // When each bridge had translated and published it (logged after publish), from its log.
       const applied = system.bridges.map((b) => b.events.find((e) => e.event === "zone_update_applied" && Number(e.revision) >= revision)?.t ?? NaN);
-      bridgeAppliedMs.push(Math.max(...applied) - answeredAt);
+      bridgeAppliedMs.push(Math.max(...applied) - sentAt);
       if (change.kind !== "mesh-wide") return;
       for (const c of clients) {
         const b = system.bridges[system.zones.indexOf(c.zone)]!;
         const ack = b.events.find((e) => e.event === "ack" && e.proxy === c.id && String(e.type).endsWith(".ClusterLoadAssignment") && journalRevisionOf(String(e.version)) >= revision);
-        realismMeshWideAckMs.push(ack ? ack.t - answeredAt : NaN);
+        realismMeshWideAckMs.push(ack ? ack.t - sentAt : NaN);
       }
     },
   });

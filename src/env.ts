@@ -1,6 +1,8 @@
+import type { ZoneTraceRecord } from "./contract/revision-trace.js";
 import type { RolloutEvent } from "./contract/rollout-events.js";
 import type { ZoneStatus } from "./contract/zone-status.js";
 import type { RevisionReach } from "./contract/propagation.js";
+import type { JournalEntry } from "./contract/journal-entry.js";
 
 /**
  * The RPC surface of a zone Durable Object (src/zone-do/zone-object.ts
@@ -8,8 +10,19 @@ import type { RevisionReach } from "./contract/propagation.js";
  * global plane call zones without depending on the zone's code.
  */
 export interface ZoneRpc extends Rpc.DurableObjectBranded {
-  /** Revision `revision` is committed: catch up to it. Returns the zone's revision. */
-  sync(revision: number): Promise<number>;
+  /**
+   * Revision `revision` is committed: catch up to it, from `rows` (the
+   * journal rows the write committed) when they continue the zone's
+   * revision, else by pulling the journal from D1. Answers the zone's
+   * revision and, on the zone's clock, when the call arrived and when it
+   * answered: with the caller's send and return times that is a clock
+   * offset sample (src/contract/clock-offset.ts).
+   */
+  sync(revision: number, rows?: JournalEntry[]): Promise<SyncAnswer>;
+  /** The API's commit time of `revision` on this zone's clock (+- uncertaintyMs), for its trace. */
+  recordCommit(revision: number, committedMs: number, uncertaintyMs: number): Promise<void>;
+  /** The trace of the latest revision of the resource `key` (resource-types keyString), when this zone applied it. */
+  revisionTrace(key: string): Promise<ZoneTraceRecord | null>;
   status(): Promise<ZoneStatus>;
   /** Of `revisions` of `mesh`: how many of the zone's proxies reached each and when the last did. */
   propagation(mesh: string, revisions: number[]): Promise<RevisionReach[]>;
@@ -21,6 +34,12 @@ export interface ZoneRpc extends Rpc.DurableObjectBranded {
   remoteInventoryChanged(): Promise<void>;
   /** Tests only (EDGEPLANE_FAULTS=on): cut the zone off from D1 and the global plane, or reconnect it. */
   setUplinkDown(down: boolean): Promise<ZoneStatus>;
+}
+
+export interface SyncAnswer {
+  revision: number;
+  receivedMs: number;
+  answeredMs: number;
 }
 
 /** The RPC surface of the event stream's Durable Object (src/events/event-hub.ts). */

@@ -48,8 +48,9 @@ export async function answerWrite(c: ApiContext, outcome: Outcome, answer: Write
 /** Wakes the zones and tells the event stream, after the response is on its way. */
 function announce(c: ApiContext, outcome: Outcome): void {
   if (outcome.revision === undefined) return;
-  c.executionCtx.waitUntil(notifyZones(c.env, outcome.revision));
+  // The D1 batch has returned: this is when the write was committed, as this Worker's clock reads it.
   const atMs = Date.now();
+  c.executionCtx.waitUntil(notifyZones(c.env, outcome.revision, atMs, outcome.journal ?? []));
   const claims = c.get("principal");
   const author = { by: claims?.sub ?? "", source: c.req.query("source") ?? claims?.sub ?? "" };
   const written = outcome.results

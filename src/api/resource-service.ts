@@ -4,7 +4,7 @@ import { validateResource } from "../contract/resource-schema.js";
 import { convertSmiBundle, SmiConversionError, type BundleEntry } from "../contract/smi-conversion.js";
 import { ValidationError } from "../contract/validation-error.js";
 import type { Conversion, WriteResult, WriteWarning } from "../contract/write-result.js";
-import type { ResourceStore, StoredDocument, Write } from "../store/resource-store.js";
+import type { JournalEntry, ResourceStore, StoredDocument, Write } from "../store/resource-store.js";
 import { StoreError } from "../store/store-error.js";
 import { ApiError } from "./api-error.js";
 import { checkMtlsRules } from "./mtls-rules.js";
@@ -21,6 +21,8 @@ export interface Outcome {
   warnings: WriteWarning[];
   /** SMI documents and what was stored for them. */
   converted: Conversion[];
+  /** The journal rows committed, in order (none for a dry run or when nothing changed): handed to the zones. */
+  journal?: JournalEntry[];
 }
 
 /**
@@ -100,12 +102,13 @@ export class ResourceService {
       // Each as read: one changed meanwhile fails the whole batch rather than being deleted unseen.
       ...referrers.map((r): Write => ({ op: "delete", key: r.key, document: stripServerMetadata(r.stored.resource), expect: r.stored.revision })),
     ];
-    const revisions = await this.store.commit(writes, this.ctx.author);
+    const journal = await this.store.commitJournal(writes, this.ctx.author);
     return {
-      results: writes.map((w, i) => ({ ...w.key, action: "deleted" as const, revision: revisions[i]! })),
-      revision: revisions[revisions.length - 1],
+      results: writes.map((w, i) => ({ ...w.key, action: "deleted" as const, revision: journal[i]!.seq })),
+      revision: journal[journal.length - 1]?.seq,
       warnings: [],
       converted: [],
+      journal,
     };
   }
 
@@ -208,10 +211,10 @@ export class ResourceService {
     if (dryRun || writes.length === 0) {
       return { results, revision: undefined, warnings, converted: [] };
     }
-    const revisions = await this.store.commit(writes, this.ctx.author);
+    const journal = await this.store.commitJournal(writes, this.ctx.author);
     let w = 0;
-    for (const res of results) if (res.action !== "unchanged") res.revision = revisions[w++]!;
-    return { results, revision: revisions[revisions.length - 1], warnings, converted: [] };
+    for (const res of results) if (res.action !== "unchanged") res.revision = journal[w++]!.seq;
+    return { results, revision: journal[journal.length - 1]?.seq, warnings, converted: [], journal };
   }
 
   /** Refuses (409) to change what another config source wrote, unless forced. */

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { meshOfKey, type ResourceKey, type ResourceOf } from "../contract/resource-types.js";
+import { keyString, meshOfKey, type ResourceKey, type ResourceOf } from "../contract/resource-types.js";
 import type { ResourceStatus } from "../contract/rollout.js";
 import { proxyKindOf, type IdentityList, type ProxyList, type ZoneStatus } from "../contract/zone-status.js";
 import { spiffeId } from "../contract/x509/spiffe.js";
@@ -9,6 +9,7 @@ import { ZoneRegistry } from "../store/zone-registry.js";
 import { ApiError } from "./api-error.js";
 import type { ApiContext, AppEnv } from "./app-env.js";
 import { meshScopedKind, queryBool } from "./request-params.js";
+import { revisionTrace } from "./revision-trace-view.js";
 import { proxyRollout, summarize, typeStates } from "./rollout-status.js";
 
 /**
@@ -73,7 +74,8 @@ async function resourceStatus(c: ApiContext, key: ResourceKey): Promise<Response
   if (!latest) throw new ApiError("not_found", `${key.kind} "${key.name}" never existed${key.mesh ? ` in mesh "${key.mesh}"` : ""}`);
   const revision = latest.revision;
   const writtenAtMs = Date.parse(latest.at);
-  const zones = await zoneStatuses(c);
+  const names = await new ZoneRegistry(c.env.DB).names();
+  const [zones, traces] = await Promise.all([zoneStatuses(c, names), zoneTraces(c, names, keyString(key))]);
   // A Zone concerns the proxies of every mesh.
   const mesh = key.kind === "Zone" ? undefined : meshOfKey(key);
   const proxies = zones.flatMap((z) =>
@@ -90,10 +92,16 @@ async function resourceStatus(c: ApiContext, key: ResourceKey): Promise<Response
     proxies,
     summary: summarize(proxies),
     done: zones.every((z) => z.revision >= revision) && proxies.every((p) => p.state === "ACK" || !p.connected || p.joinedAfterWrite === true),
+    trace: revisionTrace(revision, traces),
   } satisfies ResourceStatus);
 }
 
-async function zoneStatuses(c: ApiContext): Promise<ZoneStatus[]> {
-  const names = await new ZoneRegistry(c.env.DB).names();
+/** Each zone's trace of the resource's latest revision it applied. */
+async function zoneTraces(c: ApiContext, names: string[], key: string) {
+  return Promise.all(names.map(async (zone) => ({ zone, record: await c.env.ZONES.get(c.env.ZONES.idFromName(zone)).revisionTrace(key) })));
+}
+
+async function zoneStatuses(c: ApiContext, known?: string[]): Promise<ZoneStatus[]> {
+  const names = known ?? (await new ZoneRegistry(c.env.DB).names());
   return Promise.all(names.map(async (zone) => ({ ...(await c.env.ZONES.get(c.env.ZONES.idFromName(zone)).status()), zone })));
 }

@@ -15,6 +15,8 @@ export interface CliOptions {
   wait: boolean;
   /** `proxies --all`: disconnected proxies too. */
   all: boolean;
+  /** `status --trace`: the revision's per-hop trace as a waterfall. */
+  trace: boolean;
   /** `--version`: print the CLI's version and exit. */
   version: boolean;
   /** The config source to write as (`apply`, `delete`). */
@@ -64,6 +66,7 @@ const PARSE_OPTIONS = {
   to: { type: "string" },
   bridge: { type: "string" },
   all: { type: "boolean" },
+  trace: { type: "boolean" },
   version: { type: "boolean" },
   source: { type: "string" },
   prune: { type: "boolean" },
@@ -102,6 +105,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
     dryRun: v["dry-run"] ?? false,
     wait: v.wait ?? false,
     all: v.all ?? false,
+    trace: v.trace ?? false,
     version: v.version ?? false,
     prune: v.prune ?? false,
     force: v.force ?? false,

@@ -5,7 +5,7 @@
  */
 
 /** Every long option the CLI knows. */
-export const OPTION_NAMES = ["server", "token", "output", "mesh", "filename", "dry-run", "wait", "timeout", "from", "to", "bridge", "all", "version", "source", "prune", "force", "cascade", "subject", "role", "meshes", "sources", "ttl", "secret-file", "token-file", "help"] as const;
+export const OPTION_NAMES = ["server", "token", "output", "mesh", "filename", "dry-run", "wait", "timeout", "from", "to", "bridge", "all", "trace", "version", "source", "prune", "force", "cascade", "subject", "role", "meshes", "sources", "ttl", "secret-file", "token-file", "help"] as const;
 export type OptionName = (typeof OPTION_NAMES)[number];
 
 /** Options every command takes. */
@@ -80,11 +80,11 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
   },
   status: {
     name: "status",
-    synopsis: "status KIND NAME [-m MESH]",
-    summary: "which zones applied a resource and which proxies ACKed it",
+    synopsis: "status KIND NAME [-m MESH] [--trace]",
+    summary: "which zones applied a resource and which proxies ACKed it (--trace: where the time went, hop by hop, as a waterfall)",
     minArgs: 2,
     maxArgs: 2,
-    options: ["mesh", "output"],
+    options: ["mesh", "trace", "output"],
   },
   proxies: {
     name: "proxies",

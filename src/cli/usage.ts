@@ -23,6 +23,7 @@ const OPTION_HELP: Readonly<Record<OptionName, [string, string]>> = {
   "secret-file": ["--secret-file FILE", "token bootstrap: the file holding the Worker's API_TOKEN_SECRET"],
   "token-file": ["--token-file FILE", "login: the file holding the token, or - for stdin"],
   all: ["--all", "proxies: also those disconnected (kept until their zone forgets them)"],
+  trace: ["--trace", "status: where the revision's time went, hop by hop, as a waterfall (ms after the commit)"],
   output: ["-o, --output FMT", "table (default), json or yaml"],
   server: ["--server URL", "the API (else EDGEPLANE_SERVER, the config file, http://127.0.0.1:8787)"],
   token: ["--token TOKEN", "sent as Authorization: Bearer (else EDGEPLANE_TOKEN, the config file)"],

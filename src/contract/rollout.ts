@@ -1,4 +1,5 @@
 import type { Kind } from "./resource-types.js";
+import type { RevisionTrace } from "./revision-trace.js";
 
 /**
  * Where one revision of one resource is (`GET {resource}/status`): the zones
@@ -46,4 +47,6 @@ export interface ResourceStatus {
   summary: RolloutSummary;
   /** Every zone applied it and every proxy connected at write time (and still connected) holds it. */
   done: boolean;
+  /** Where the revision's time went, hop by hop, per zone and bridge (src/contract/revision-trace.ts). */
+  trace: RevisionTrace;
 }

@@ -3,6 +3,7 @@ import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { keyString, type Kind, type Resource, type ResourceKey } from "../contract/resource-types.js";
 import { journal, resources, writeGuard } from "./d1-schema.js";
 import { StoreError } from "./store-error.js";
+import type { JournalEntry } from "../contract/journal-entry.js";
 
 /** A resource as stored, with the metadata the server owns. */
 export interface StoredDocument {
@@ -34,15 +35,7 @@ export interface Write {
   expect?: number | "absent" | "present";
 }
 
-export interface JournalEntry {
-  seq: number;
-  kind: Kind;
-  mesh: string;
-  name: string;
-  op: "put" | "delete";
-  document: string;
-  at: string;
-}
+export type { JournalEntry };
 
 /**
  * Reads and writes resources in D1. Every commit is one D1 batch (one
@@ -147,6 +140,15 @@ export class ResourceStore {
    * `expect` did not hold.
    */
   async commit(writes: Write[], author: Author = { principal: "", source: "" }): Promise<number[]> {
+    return (await this.commitJournal(writes, author)).map((e) => e.seq);
+  }
+
+  /**
+   * `commit`, answering the journal rows it wrote (in order) as a zone
+   * would read them back, so the zones can be handed them without reading
+   * D1 again.
+   */
+  async commitJournal(writes: Write[], author: Author = { principal: "", source: "" }): Promise<JournalEntry[]> {
     if (writes.length === 0) return [];
     const at = new Date().toISOString();
     const statements = writes.flatMap((w) => this.statementsFor(w, at, author));
@@ -155,8 +157,8 @@ export class ResourceStore {
       // The tuple type drizzle wants for batch() cannot be built from a
       // runtime list; every element is a batchable drizzle query.
       const results = await this.db.batch([...statements, last] as unknown as Parameters<typeof this.db.batch>[0]);
-      const seqs = (results[results.length - 1] as { seq: number }[]).map((r) => r.seq);
-      return seqs.reverse();
+      const seqs = (results[results.length - 1] as { seq: number }[]).map((r) => r.seq).reverse();
+      return writes.map((w, i) => ({ seq: seqs[i]!, kind: w.key.kind, mesh: w.key.mesh, name: w.key.name, op: w.op, document: JSON.stringify(w.document), at }));
     } catch (err) {
       if (!isGuardFailure(err)) throw err;
       throw await this.explainGuardFailure(writes);

@@ -7,6 +7,7 @@ import { BridgeMetrics } from "./bridge-metrics.js";
 import { EndpointMirror } from "./endpoint-mirror.js";
 import type { Logger } from "./logger.js";
 import { proxyEventLog } from "./proxy-event-log.js";
+import { RevisionTracer } from "./revision-tracer.js";
 import { SnapshotPublisher } from "./snapshot-publisher.js";
 import { StateCache } from "./state-cache.js";
 import { StatusReporter } from "./status-reporter.js";
@@ -15,6 +16,7 @@ import { combineCallbacks } from "./xds/proxy-callbacks.js";
 import { ProxyTracker } from "./xds/proxy-tracker.js";
 import { SnapshotCache } from "./xds/snapshot-cache.js";
 import { ZoneClient } from "./zone-client.js";
+import { wallMs, ZoneClock } from "./zone-clock.js";
 import { ZoneMirror } from "./zone-mirror.js";
 import { IdentityManager } from "./identity/identity-manager.js";
 
@@ -35,6 +37,9 @@ export class Bridge {
   readonly snapshots = new SnapshotCache();
   readonly tracker = new ProxyTracker(Date.now, () => this.mirror.revision);
   readonly endpoints = new EndpointMirror();
+  /** The zone's clock and this bridge's hops of the latest update, for the revision's trace. */
+  readonly zoneClock = new ZoneClock(wallMs);
+  readonly tracer = new RevisionTracer(wallMs);
   private readonly metrics: BridgeMetrics;
   private readonly cache: StateCache;
   private readonly discovery: LocalDiscovery;
@@ -81,8 +86,13 @@ export class Bridge {
           : { token: config.token }),
       mirror: this.mirror,
       log,
+      clock: this.zoneClock,
+      onUpdateReceived: (revision) => this.tracer.received(revision),
       onApplied: (result) => {
-        this.publisher.publish(result.meshes);
+        this.publisher.publish(result.meshes, {
+          translated: () => this.tracer.translated(result.revision),
+          publishing: () => this.tracer.published(result.revision),
+        });
         for (const m of result.meshes) this.identities.meshChanged(m);
         this.saveCache();
         log.info("zone_update_applied", { revision: result.revision, snapshot: result.snapshot, meshes: [...result.meshes] });
@@ -105,7 +115,10 @@ export class Bridge {
       if (id.state === "issued") this.publisher.identityChanged(id.mesh, id.service);
     });
     this.metrics = new BridgeMetrics(() => ({ connected: this.zone.connected, revision: this.mirror.revision, zoneRevision: this.zone.zoneRevision }));
-    this.reporter = new StatusReporter(this.tracker, (changes) => this.zone.report(changes), config.reportEveryMs);
+    this.reporter = new StatusReporter(this.tracker, (changes) => this.zone.report(changes), config.reportEveryMs, {
+      drain: () => this.tracer.drain(this.zoneClock.best),
+      send: (report) => this.zone.reportTrace(report),
+    });
   }
 
   static async start(config: BridgeConfig, log: Logger): Promise<Bridge> {
@@ -136,7 +149,7 @@ export class Bridge {
       host: config.adsHost,
       port: config.adsPort,
       cache: this.snapshots,
-      callbacks: combineCallbacks(this.tracker, this.discovery.proxies, this.publisher.sidecarCallbacks(), this.metrics.callbacks(), proxyEventLog(log)),
+      callbacks: combineCallbacks(this.tracker, this.tracer.callbacks(), this.discovery.proxies, this.publisher.sidecarCallbacks(), this.metrics.callbacks(), proxyEventLog(log)),
       onError: (err, context) => log.error("ads_error", { context, error: String(err) }),
     });
     log.info("ads_listening", { address: this.ads.address });

@@ -14,6 +14,14 @@ import type { SidecarIdentity } from "./translate/sidecar-tls.js";
 import { buildVersionInfo } from "./xds/version-info.js";
 import type { ZoneMirror } from "./zone-mirror.js";
 
+/** Marks for the revision's trace (revision-tracer.ts). */
+export interface PublishHooks {
+  /** Every touched mesh and sidecar is translated. */
+  translated(): void;
+  /** A snapshot is encoded and handed to the cache. */
+  publishing(): void;
+}
+
 export interface SnapshotPublisherOptions {
   /** The bridge's zone: EDS priorities prefer it. */
   localZone: string;
@@ -54,21 +62,24 @@ export class SnapshotPublisher {
   constructor(private readonly options: SnapshotPublisherOptions) {}
 
   /**
-   * Translates the touched meshes (and their sidecars) and swaps their snapshots in.
+   * Translates the touched meshes (and their sidecars) and swaps their
+   * snapshots in; `hooks` mark the end of translation and each snapshot
+   * handed to the cache (its streams push from there).
    *
    * @example publisher.publish(new Set(["default", "payments"]));
    */
-  publish(meshes: Set<string>): void {
+  publish(meshes: Set<string>, hooks?: PublishHooks): void {
     const model = this.translationModel();
     const { localZone } = this.options;
-    for (const mesh of meshes) {
+    // Everything is translated before any snapshot is set, so the trace can tell translating from pushing.
+    const proxyless = [...meshes].map((mesh) => ({ mesh, ...translateMeshIncremental(model, mesh, { localZone }, this.memos.get(mesh)) }));
+    const sidecars = [...this.sidecars].filter(([, sc]) => meshes.has(sc.mesh)).map(([key, sc]) => ({ key, resources: this.sidecarResources(model, sc) }));
+    hooks?.translated();
+    for (const { mesh, resources, memo } of proxyless) {
       // Only services whose inputs changed are translated and encoded again.
-      const { resources, memo } = translateMeshIncremental(model, mesh, { localZone }, this.memos.get(mesh));
-      if (this.setSnapshot(snapshotKeyOf({ mesh }), resources)) this.memos.set(mesh, memo);
+      if (this.setSnapshot(snapshotKeyOf({ mesh }), resources, hooks)) this.memos.set(mesh, memo);
     }
-    for (const [key, sc] of this.sidecars) {
-      if (meshes.has(sc.mesh)) this.setSnapshot(key, this.sidecarResources(model, sc));
-    }
+    for (const { key, resources } of sidecars) this.setSnapshot(key, resources, hooks);
   }
 
   /**
@@ -136,7 +147,7 @@ export class SnapshotPublisher {
    * it goes without the offending routes), and proxies report it held, as
    * if they had refused it.
    */
-  private setSnapshot(key: string, translated: XdsResources): boolean {
+  private setSnapshot(key: string, translated: XdsResources, hooks?: PublishHooks): boolean {
     const { cache, mirror, endpoints, discovery, log } = this.options;
     const { resources, refused } = this.withoutUnservable(key, translated);
     const problems = checkConsistency(resources);
@@ -147,7 +158,10 @@ export class SnapshotPublisher {
     }
     // A proxy's ACK of it names what it holds of each source.
     const version = buildVersionInfo({ revision: mirror.model.revision, endpoints: endpoints.version, discovery: discovery.seq });
-    cache.setSnapshot(key, new Snapshot(resources, version, cache.getSnapshot(key), refused));
+    const snapshot = new Snapshot(resources, version, cache.getSnapshot(key), refused);
+    // Encoded and about to be seen: setSnapshot has the streams queue their pushes before it returns.
+    hooks?.publishing();
+    cache.setSnapshot(key, snapshot);
     this.servedRoutes.set(key, new Map(resources.routes.map((r) => [r.name, r])));
     return true;
   }

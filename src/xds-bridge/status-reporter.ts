@@ -1,8 +1,10 @@
+import type { TraceReportInit } from "./revision-tracer.js";
 import type { ProxyTracker, TrackerChanges } from "./xds/proxy-tracker.js";
 
 /**
  * Sends the proxies' ACK/NACK changes to the zone every `everyMs`, and once
- * more when stopped, so nothing a proxy answered before a shutdown is lost.
+ * more when stopped, so nothing a proxy answered before a shutdown is lost;
+ * on the same beat, the latest update's trace when it moved (`trace`).
  * An interval with nothing new sends nothing.
  *
  * @example
@@ -16,6 +18,7 @@ export class StatusReporter {
     private readonly tracker: Pick<ProxyTracker, "drainChanges">,
     private readonly send: (changes: TrackerChanges) => void,
     private readonly everyMs: number,
+    private readonly trace?: { drain(): TraceReportInit | undefined; send(report: TraceReportInit): void },
   ) {}
 
   start(): void {
@@ -32,5 +35,7 @@ export class StatusReporter {
   private report(): void {
     const changes = this.tracker.drainChanges();
     if (changes.statuses.length > 0 || changes.disconnected.length > 0) this.send(changes);
+    const report = this.trace?.drain();
+    if (report) this.trace!.send(report);
   }
 }

@@ -13,9 +13,21 @@ import {
 } from "../contract/zone-protocol/zone_pb.js";
 import type { Resource } from "../contract/resource-types.js";
 import type { Logger } from "./logger.js";
+import type { TraceReportInit } from "./revision-tracer.js";
 import type { TrackerChanges } from "./xds/proxy-tracker.js";
 import { journalRevisionOf } from "./xds/version-info.js";
+import type { ZoneClock } from "./zone-clock.js";
 import type { ApplyResult, ZoneMirror } from "./zone-mirror.js";
+
+/**
+ * When clock probes go after a Welcome (ms): a few early ones, because the
+ * first meets the bridge busy applying what the Welcome brought (the echo
+ * waits in the socket and the sample comes out skewed by half that wait;
+ * the least round trip wins), then one a minute: each probe wakes a
+ * hibernated zone, the text pings do not.
+ */
+const PROBE_AFTER_WELCOME_MS = [0, 300, 1_000, 3_000, 10_000];
+const PROBE_EVERY_MS = 60_000;
 
 export interface ZoneClientOptions {
   /** Base URL of the control plane, e.g. http://127.0.0.1:8787. */
@@ -38,6 +50,10 @@ export interface ZoneClientOptions {
   onWelcome?: () => void;
   /** The zone's answers to certificate requests. */
   onCertificate?: (answer: { case: "issued"; value: CertificateIssued } | { case: "refused"; value: CertificateRefused }) => void;
+  /** The zone's clock as measured on this connection (ClockProbe / ClockEcho). */
+  clock?: ZoneClock;
+  /** The first frame of a live (not snapshot) update ending at `revision` arrived, before it is decoded further. */
+  onUpdateReceived?: (revision: number) => void;
   pingEveryMs?: number;
   /** No pong for this long: the connection is dead, reconnect. */
   deadAfterMs?: number;
@@ -68,6 +84,8 @@ export class ZoneClient {
   private tokenWatch: NodeJS.Timeout | undefined;
   private lastZoneRevision = 0;
   private lastPong = 0;
+  private lastProbe = 0;
+  private probeTimers: NodeJS.Timeout[] = [];
   private readonly pendingStatus = new Map<string, ProxyStatus>();
   private readonly pendingDisconnected = new Set<string>();
   /** The latest complete set of discovered workloads; re-sent after every Welcome. */
@@ -92,6 +110,7 @@ export class ZoneClient {
 
   stop(): void {
     this.stopped = true;
+    for (const t of this.probeTimers) clearTimeout(t);
     this.stopTokenWatch();
     clearTimeout(this.retryTimer);
     clearInterval(this.pingTimer);
@@ -131,6 +150,11 @@ export class ZoneClient {
   /** Sends a CSR for one identity; false when not connected (the caller asks again after the next Welcome). */
   requestCertificate(req: { requestId: string; mesh: string; service: string; csr: Uint8Array }): boolean {
     return this.ready && this.send({ case: "certificateRequest", value: req });
+  }
+
+  /** Sends the trace of the latest update; dropped while disconnected (a newer one follows). */
+  reportTrace(report: TraceReportInit): void {
+    if (this.ready) this.send({ case: "trace", value: report });
   }
 
   /** Reports the complete set of workloads this bridge discovered. */
@@ -214,6 +238,7 @@ export class ZoneClient {
         return;
       }
       if (ws.readyState === WebSocket.OPEN) ws.send("ping");
+      if (this.ready && Date.now() - this.lastProbe >= PROBE_EVERY_MS) this.probeClock();
     }, every);
   }
 
@@ -234,11 +259,20 @@ export class ZoneClient {
         this.discoveredSent = false;
         this.flushDiscovered();
         this.opts.onWelcome?.();
+        // A new connection may take another path: measure the offset again.
+        this.opts.clock?.reset();
+        for (const t of this.probeTimers) clearTimeout(t);
+        this.probeTimers = PROBE_AFTER_WELCOME_MS.map((ms) => setTimeout(() => this.probeClock(), ms));
+        return;
+      case "clockEcho":
+        this.opts.clock?.echoed(msg.msg.value.bridgeSentMs, msg.msg.value.zoneMs);
         return;
       case "endpoints":
         this.opts.onEndpoints(msg.msg.value);
         return;
       case "update": {
+        const u = msg.msg.value;
+        if (!u.snapshot && u.chunk === 0) this.opts.onUpdateReceived?.(Number(u.revision));
         this.lastZoneRevision = Math.max(this.lastZoneRevision, Number(msg.msg.value.revision));
         const result = this.opts.mirror.apply(msg.msg.value);
         if (result === undefined) return;
@@ -271,6 +305,13 @@ export class ZoneClient {
       case undefined:
         return;
     }
+  }
+
+  private probeClock(): void {
+    const clock = this.opts.clock;
+    if (!clock || !this.ready) return;
+    this.lastProbe = Date.now();
+    this.send({ case: "clockProbe", value: { bridgeSentMs: clock.now() } });
   }
 
   /** The mirror cannot continue: drop the connection and ask for a snapshot. */

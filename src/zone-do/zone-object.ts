@@ -4,7 +4,9 @@ import { keyString } from "../contract/resource-types.js";
 import type { RevisionReach } from "../contract/propagation.js";
 import type { ZoneStatus } from "../contract/zone-status.js";
 import { BridgeMessageSchema, type BridgeMessage } from "../contract/zone-protocol/zone_pb.js";
-import type { Env, ZoneRpc } from "../env.js";
+import type { ZoneTraceRecord } from "../contract/revision-trace.js";
+import type { Env, SyncAnswer, ZoneRpc } from "../env.js";
+import type { JournalEntry } from "../store/resource-store.js";
 import { publishEvents } from "../events/publish.js";
 import { MAX_TTL_SECONDS } from "../global/zone-tokens.js";
 import { BridgeHandshake, CLOSE } from "./bridge-handshake.js";
@@ -15,6 +17,7 @@ import { InventorySync } from "./inventory-sync.js";
 import { JournalPull } from "./journal-pull.js";
 import { ProxyStatusTable } from "./proxy-status-table.js";
 import { RevisionReachTable } from "./revision-reach.js";
+import { RevisionTraces } from "./revision-traces.js";
 import { TokenMemory } from "./token-memory.js";
 import { tokenRefusal } from "./token-refusal.js";
 import { appliedEvents, proxyEvents } from "./zone-events.js";
@@ -56,6 +59,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
   private inventory!: InventorySync;
   private handshake!: BridgeHandshake;
   private signer!: CertificateSigner;
+  private traces!: RevisionTraces;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -69,10 +73,11 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     this.proxyStatus = new ProxyStatusTable(ctx.storage.sql);
     this.reach = new RevisionReachTable(ctx.storage.sql);
     this.endpoints = new EndpointLayer(ctx.storage.sql);
+    this.traces = new RevisionTraces(ctx.storage.sql);
     this.uplink = new ZoneUplink(env, ctx.storage);
     this.signer = new CertificateSigner(ctx.storage.sql, this.state, this.endpoints, this.uplink);
     this.sockets = new BridgeSockets(ctx, () => this.state.zoneName());
-    this.journal = new JournalPull(this.state, this.uplink, (from, keys) => this.applied(from, keys));
+    this.journal = new JournalPull(this.state, this.uplink, (from, changed) => this.applied(from, changed));
     this.inventory = new InventorySync(this.endpoints, this.state, this.uplink, () => this.broadcastEndpoints(), () => this.scheduleAlarm());
     this.handshake = new BridgeHandshake({
       env,
@@ -88,10 +93,22 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     });
   }
 
-  async sync(revision: number): Promise<number> {
-    // A failed pull is logged and left to the alarm; the caller only learns how far the zone got.
+  async sync(revision: number, rows: JournalEntry[] = []): Promise<SyncAnswer> {
+    const receivedMs = Date.now();
+    this.traces.notified(revision, receivedMs);
+    // The rows the writer committed, when they continue our revision, spare the D1 round trip.
+    if (rows.length > 0 && this.state.head().revision < revision) await this.journal.applyPushed(rows);
+    // Otherwise pull. A failed pull is logged and left to the alarm; the caller only learns how far the zone got.
     if (this.state.head().revision < revision) await this.journal.pullSafely();
-    return this.state.head().revision;
+    return { revision: this.state.head().revision, receivedMs, answeredMs: Date.now() };
+  }
+
+  async recordCommit(revision: number, committedMs: number, uncertaintyMs: number): Promise<void> {
+    this.traces.recordCommit(revision, committedMs, uncertaintyMs);
+  }
+
+  async revisionTrace(key: string): Promise<ZoneTraceRecord | null> {
+    return this.traces.forKey(key) ?? null;
   }
 
   async propagation(mesh: string, revisions: number[]): Promise<RevisionReach[]> {
@@ -255,6 +272,13 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
       case "applied":
         if (att.ready) this.proxyStatus.bridgeApplied(att.bridgeId, Number(msg.msg.value.revision), Date.now());
         return;
+      case "clockProbe":
+        // Answered at once, so the bridge's round trip is nearly all wire time.
+        if (att.ready) this.sockets.send(ws, { case: "clockEcho", value: { bridgeSentMs: msg.msg.value.bridgeSentMs, zoneMs: Date.now() } });
+        return;
+      case "trace":
+        if (att.ready) this.traces.recordBridge(att.bridgeId, msg.msg.value);
+        return;
       case "discovered": {
         if (!att.ready) return;
         const refused = await this.inventory.onDiscovered(att.bridgeId, msg.msg.value.workloads);
@@ -282,10 +306,18 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     }
   }
 
-  /** A pulled page changed `keys`: push the change, tell the event stream, and report our own ingress if it moved. */
-  private applied(fromRevision: number, keys: string[]): void {
+  /**
+   * A pulled page changed these keys: push the change, note its hops in the
+   * trace, tell the event stream, and report our own ingress if it moved.
+   * (The runtime's clock advances only at I/O, so "applied" and "sent" read
+   * the time the journal rows arrived unless a send had to wait.)
+   */
+  private applied(fromRevision: number, changed: Map<string, number>): void {
     const head = this.state.head();
+    const keys = [...changed.keys()];
+    const appliedMs = Date.now();
     this.sockets.broadcast(encodeUpdate({ ...head, fromRevision, snapshot: false, ...this.state.resourcesFor(keys) }));
+    this.traces.recordUpdate(head.revision, changed, appliedMs, Date.now());
     const zone = this.state.zoneName();
     this.ctx.waitUntil(publishEvents(this.env, appliedEvents(zone, head.revision, keys, Date.now())));
     // Our own Zone document carries the ingress other zones reach us by.

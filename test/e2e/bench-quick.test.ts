@@ -25,7 +25,7 @@ it("runs the quick benchmark and writes a complete report", async () => {
   // "close", not "exit": by then every line of its output has been read.
   const code = await new Promise<number | null>((resolve) => bench.child.once("close", resolve));
   expect(code, output.slice(-3000)).toBe(0);
-  expect(output).toContain("write -> all affected ACKed p99 (ms)");
+  expect(output).toContain("write sent -> all affected ACKed p99 (ms)");
 
   const r = JSON.parse(await readFile(out, "utf8")) as BenchReport;
   expect(r.args.quick).toBe(true);
@@ -38,11 +38,19 @@ it("runs the quick benchmark and writes a complete report", async () => {
       expect(c.pushed).toBeGreaterThanOrEqual(c.affected);
       expect(c.wireBytes).toBeGreaterThan(0);
       expect(c.timedOut).toBe(false);
+      // The clock starts before the request is sent, so no ACK can precede it.
+      expect(c.allAckedMs).toBeGreaterThan(0);
+      expect(c.perProxyMs.p50).toBeGreaterThan(0);
     }
     expect(phase.load.map((p) => p.process).join()).toMatch(/workerd/);
     expect(phase.load.every((p) => p.cpuSec >= 0 && p.rssMiB > 0)).toBe(true);
   }
   expect(r.naive.changes.every((c) => c.pushed === r.args.sizes.proxies)).toBe(true);
+  // The per-hop breakdown comes from the product's trace of every change, in the order the hops happen.
+  expect(output).toContain("ours, per hop (trace,");
+  expect(r.ours.hops.map((h) => h.hop)).toEqual(["committed", "zone notified", "zone applied", "frame sent", "bridge received", "translated", "snapshot published", "first proxy pushed", "last proxy pushed", "last proxy ACKed"]);
+  expect(r.ours.hops.every((h) => h.at.n === r.ours.changes.length)).toBe(true);
+  expect(r.naive.hops).toEqual([]);
   expect(r.identicalConfig.identical).toBe(r.identicalConfig.compared);
   expect(r.realism.length).toBeGreaterThan(0);
   expect(r.realism.every((c) => c.backend.startsWith("echo-"))).toBe(true);

@@ -174,6 +174,14 @@ describe("edgeplane CLI against the local system", () => {
     expect(status.stdout).toMatch(new RegExp(`^${CLIENT}\\s+default\\s+\\S+\\s+yes\\s+ACK\\s+\\d+\\s+\\d+ms`, "m"));
     expect(status.stdout).toMatch(/; done/);
 
+    // The same revision's trace, drawn from the real zone's and bridge's records.
+    const traced = await cli(["status", "httproute", "echo-split", "--trace"]);
+    expect(traced.code).toBe(0);
+    expect(traced.stdout).toMatch(/^zone default \(update \d+, ±[\d.]+ ms\)$/m);
+    expect(traced.stdout).toMatch(/^ {2}committed +0\.0 ms {2}\|/m);
+    expect(traced.stdout).toMatch(/^ {4}last proxy ACKed +-?[\d.]+ ms {2}\|/m);
+    expect(traced.stdout).toContain(`slowest proxy ${CLIENT}: pushed`);
+
     const proxies = await cli(["proxies", "-o", "json"]);
     expect(proxies.code).toBe(0);
     const items = (JSON.parse(proxies.stdout) as { items: { proxyId: string; connected: boolean; types: Record<string, { state: string }> }[] }).items;

@@ -174,7 +174,7 @@ describe("zone Durable Object over a WebSocket", () => {
     await call("PUT", "/v1/meshes/default/services/kept", service("kept"));
     const head = await journalHead();
     const stub = env.ZONES.get(env.ZONES.idFromName("zone-h"));
-    expect(await stub.sync(head)).toBe(head);
+    expect((await stub.sync(head)).revision).toBe(head);
     await zoneAt("zone-h", head);
     await runInDurableObject(stub, async (_obj, state) => {
       const rows = state.storage.sql.exec<{ name: string }>("SELECT name FROM resources WHERE kind = 'Service'").toArray();

@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file zone-protocol/zone.proto.
  */
 export const file_zone_protocol_zone: GenFile = /*@__PURE__*/
-  fileDesc("Chh6b25lLXByb3RvY29sL3pvbmUucHJvdG8SEWVkZ2VwbGFuZS56b25lLnYxIlgKCFJlc291cmNlEgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHJldmlzaW9uGAQgASgDEhAKCGRvY3VtZW50GAUgASgMIjcKC1Jlc291cmNlS2V5EgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJIoMBCgVIZWxsbxIMCgR6b25lGAEgASgJEhEKCWJyaWRnZV9pZBgCIAEoCRINCgV0b2tlbhgDIAEoCRIVCg1sYXN0X3JldmlzaW9uGAQgASgDEhAKCGNoZWNrc3VtGAUgASgJEhAKCGZlYXR1cmVzGAYgAygJEg8KB3ZlcnNpb24YByABKAkioQIKC1Byb3h5U3RhdHVzEhAKCHByb3h5X2lkGAEgASgJEgwKBG1lc2gYAiABKAkSEAoIdHlwZV91cmwYAyABKAkSKgoFc3RhdGUYBCABKA4yGy5lZGdlcGxhbmUuem9uZS52MS5BY2tTdGF0ZRIQCghyZXZpc2lvbhgFIAEoAxIUCgxlcnJvcl9kZXRhaWwYBiABKAkSDQoFYXRfbXMYByABKAMSFQoNaGVsZF9yZXZpc2lvbhgIIAEoAxISCgpoZWxkX2Vycm9yGAkgASgJEhYKDmhlbGRfcmVzb3VyY2VzGAogAygJEhcKD2pvaW5lZF9yZXZpc2lvbhgLIAEoAxIQCgh3b3JrbG9hZBgMIAEoCRIPCgdzZXJ2aWNlGA0gASgJIlUKDFN0YXR1c1JlcG9ydBIvCgdwcm94aWVzGAEgAygLMh4uZWRnZXBsYW5lLnpvbmUudjEuUHJveHlTdGF0dXMSFAoMZGlzY29ubmVjdGVkGAIgAygJIhsKB0FwcGxpZWQSEAoIcmV2aXNpb24YASABKAMiRQoTRGlzY292ZXJlZFdvcmtsb2FkcxIuCgl3b3JrbG9hZHMYASADKAsyGy5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZSJUChJDZXJ0aWZpY2F0ZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIMCgRtZXNoGAIgASgJEg8KB3NlcnZpY2UYAyABKAkSCwoDY3NyGAQgASgMIqcCCg1CcmlkZ2VNZXNzYWdlEikKBWhlbGxvGAEgASgLMhguZWRnZXBsYW5lLnpvbmUudjEuSGVsbG9IABIxCgZzdGF0dXMYAiABKAsyHy5lZGdlcGxhbmUuem9uZS52MS5TdGF0dXNSZXBvcnRIABItCgdhcHBsaWVkGAMgASgLMhouZWRnZXBsYW5lLnpvbmUudjEuQXBwbGllZEgAEjwKCmRpc2NvdmVyZWQYBCABKAsyJi5lZGdlcGxhbmUuem9uZS52MS5EaXNjb3ZlcmVkV29ya2xvYWRzSAASRAoTY2VydGlmaWNhdGVfcmVxdWVzdBgKIAEoCzIlLmVkZ2VwbGFuZS56b25lLnYxLkNlcnRpZmljYXRlUmVxdWVzdEgAQgUKA21zZyI7CgdXZWxjb21lEgwKBHpvbmUYASABKAkSEAoIcmV2aXNpb24YAiABKAMSEAoIc25hcHNob3QYAyABKAgi2AEKClpvbmVVcGRhdGUSEAoIcmV2aXNpb24YASABKAMSFQoNZnJvbV9yZXZpc2lvbhgCIAEoAxIQCghzbmFwc2hvdBgDIAEoCBIsCgd1cHNlcnRzGAQgAygLMhsuZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2USMAoIcmVtb3ZhbHMYBSADKAsyHi5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZUtleRIQCghjaGVja3N1bRgGIAEoCRINCgVjaHVuaxgHIAEoDRIOCgZjaHVua3MYCCABKA0iQAoHUmVmdXNlZBIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSFgoOcmV0cnlfYWZ0ZXJfbXMYAyABKAMiTgoLRW5kcG9pbnRTZXQSDwoHdmVyc2lvbhgBIAEoAxIuCgl3b3JrbG9hZHMYAiADKAsyGy5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZSJHChBEaXNjb3ZlcnlSZWZ1c2VkEjMKB3JlZnVzZWQYASADKAsyIi5lZGdlcGxhbmUuem9uZS52MS5SZWZ1c2VkUmVzb3VyY2UiSwoPUmVmdXNlZFJlc291cmNlEgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJEg4KBnJlYXNvbhgEIAEoCSLKAQoRQ2VydGlmaWNhdGVJc3N1ZWQSEgoKcmVxdWVzdF9pZBgBIAEoCRIMCgRtZXNoGAIgASgJEg8KB3NlcnZpY2UYAyABKAkSFwoPY2VydGlmaWNhdGVfcGVtGAQgASgJEhgKEHRydXN0X2J1bmRsZV9wZW0YBSABKAkSDgoGc2VyaWFsGAYgASgJEhQKDGlzc3VlZF9hdF9tcxgHIAEoAxIUCgxub3RfYWZ0ZXJfbXMYCCABKAMSEwoLcmVuZXdfYXRfbXMYCSABKAMifgoSQ2VydGlmaWNhdGVSZWZ1c2VkEhIKCnJlcXVlc3RfaWQYASABKAkSDAoEbWVzaBgCIAEoCRIPCgdzZXJ2aWNlGAMgASgJEgwKBGNvZGUYBCABKAkSDwoHbWVzc2FnZRgFIAEoCRIWCg5yZXRyeV9hZnRlcl9tcxgGIAEoAyKkAwoLWm9uZU1lc3NhZ2USLQoHd2VsY29tZRgBIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLldlbGNvbWVIABIvCgZ1cGRhdGUYAiABKAsyHS5lZGdlcGxhbmUuem9uZS52MS5ab25lVXBkYXRlSAASLQoHcmVmdXNlZBgDIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLlJlZnVzZWRIABIzCgllbmRwb2ludHMYBCABKAsyHi5lZGdlcGxhbmUuem9uZS52MS5FbmRwb2ludFNldEgAEkAKEWRpc2NvdmVyeV9yZWZ1c2VkGAUgASgLMiMuZWRnZXBsYW5lLnpvbmUudjEuRGlzY292ZXJ5UmVmdXNlZEgAEkIKEmNlcnRpZmljYXRlX2lzc3VlZBgKIAEoCzIkLmVkZ2VwbGFuZS56b25lLnYxLkNlcnRpZmljYXRlSXNzdWVkSAASRAoTY2VydGlmaWNhdGVfcmVmdXNlZBgLIAEoCzIlLmVkZ2VwbGFuZS56b25lLnYxLkNlcnRpZmljYXRlUmVmdXNlZEgAQgUKA21zZypMCghBY2tTdGF0ZRIZChVBQ0tfU1RBVEVfVU5TUEVDSUZJRUQQABIRCg1BQ0tfU1RBVEVfQUNLEAESEgoOQUNLX1NUQVRFX05BQ0sQAjJYCghab25lU3luYxJMCgRTeW5jEiAuZWRnZXBsYW5lLnpvbmUudjEuQnJpZGdlTWVzc2FnZRoeLmVkZ2VwbGFuZS56b25lLnYxLlpvbmVNZXNzYWdlKAEwAWIGcHJvdG8z");
+  fileDesc("Chh6b25lLXByb3RvY29sL3pvbmUucHJvdG8SEWVkZ2VwbGFuZS56b25lLnYxIlgKCFJlc291cmNlEgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHJldmlzaW9uGAQgASgDEhAKCGRvY3VtZW50GAUgASgMIjcKC1Jlc291cmNlS2V5EgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJIoMBCgVIZWxsbxIMCgR6b25lGAEgASgJEhEKCWJyaWRnZV9pZBgCIAEoCRINCgV0b2tlbhgDIAEoCRIVCg1sYXN0X3JldmlzaW9uGAQgASgDEhAKCGNoZWNrc3VtGAUgASgJEhAKCGZlYXR1cmVzGAYgAygJEg8KB3ZlcnNpb24YByABKAkioQIKC1Byb3h5U3RhdHVzEhAKCHByb3h5X2lkGAEgASgJEgwKBG1lc2gYAiABKAkSEAoIdHlwZV91cmwYAyABKAkSKgoFc3RhdGUYBCABKA4yGy5lZGdlcGxhbmUuem9uZS52MS5BY2tTdGF0ZRIQCghyZXZpc2lvbhgFIAEoAxIUCgxlcnJvcl9kZXRhaWwYBiABKAkSDQoFYXRfbXMYByABKAMSFQoNaGVsZF9yZXZpc2lvbhgIIAEoAxISCgpoZWxkX2Vycm9yGAkgASgJEhYKDmhlbGRfcmVzb3VyY2VzGAogAygJEhcKD2pvaW5lZF9yZXZpc2lvbhgLIAEoAxIQCgh3b3JrbG9hZBgMIAEoCRIPCgdzZXJ2aWNlGA0gASgJIlUKDFN0YXR1c1JlcG9ydBIvCgdwcm94aWVzGAEgAygLMh4uZWRnZXBsYW5lLnpvbmUudjEuUHJveHlTdGF0dXMSFAoMZGlzY29ubmVjdGVkGAIgAygJIhsKB0FwcGxpZWQSEAoIcmV2aXNpb24YASABKAMiRQoTRGlzY292ZXJlZFdvcmtsb2FkcxIuCgl3b3JrbG9hZHMYASADKAsyGy5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZSJUChJDZXJ0aWZpY2F0ZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIMCgRtZXNoGAIgASgJEg8KB3NlcnZpY2UYAyABKAkSCwoDY3NyGAQgASgMIiQKCkNsb2NrUHJvYmUSFgoOYnJpZGdlX3NlbnRfbXMYASABKAEi0gIKC1RyYWNlUmVwb3J0EhAKCHJldmlzaW9uGAEgASgDEhwKFHpvbmVfbWludXNfYnJpZGdlX21zGAIgASgBEhQKDGNsb2NrX3J0dF9tcxgDIAEoARITCgtyZWNlaXZlZF9tcxgEIAEoARIVCg10cmFuc2xhdGVkX21zGAUgASgBEhQKDHB1Ymxpc2hlZF9tcxgGIAEoARIWCg5wcm94aWVzX3B1c2hlZBgHIAEoDRIVCg1wcm94aWVzX2Fja2VkGAggASgNEhUKDWZpcnN0X3B1c2hfbXMYCSABKAESFAoMbGFzdF9wdXNoX21zGAogASgBEhMKC2xhc3RfYWNrX21zGAsgASgBEhUKDXNsb3dlc3RfcHJveHkYDCABKAkSGQoRc2xvd2VzdF9wdXNoZWRfbXMYDSABKAESGAoQc2xvd2VzdF9hY2tlZF9tcxgOIAEoASKOAwoNQnJpZGdlTWVzc2FnZRIpCgVoZWxsbxgBIAEoCzIYLmVkZ2VwbGFuZS56b25lLnYxLkhlbGxvSAASMQoGc3RhdHVzGAIgASgLMh8uZWRnZXBsYW5lLnpvbmUudjEuU3RhdHVzUmVwb3J0SAASLQoHYXBwbGllZBgDIAEoCzIaLmVkZ2VwbGFuZS56b25lLnYxLkFwcGxpZWRIABI8CgpkaXNjb3ZlcmVkGAQgASgLMiYuZWRnZXBsYW5lLnpvbmUudjEuRGlzY292ZXJlZFdvcmtsb2Fkc0gAEkQKE2NlcnRpZmljYXRlX3JlcXVlc3QYCiABKAsyJS5lZGdlcGxhbmUuem9uZS52MS5DZXJ0aWZpY2F0ZVJlcXVlc3RIABI0CgtjbG9ja19wcm9iZRgFIAEoCzIdLmVkZ2VwbGFuZS56b25lLnYxLkNsb2NrUHJvYmVIABIvCgV0cmFjZRgGIAEoCzIeLmVkZ2VwbGFuZS56b25lLnYxLlRyYWNlUmVwb3J0SABCBQoDbXNnIjsKB1dlbGNvbWUSDAoEem9uZRgBIAEoCRIQCghyZXZpc2lvbhgCIAEoAxIQCghzbmFwc2hvdBgDIAEoCCLYAQoKWm9uZVVwZGF0ZRIQCghyZXZpc2lvbhgBIAEoAxIVCg1mcm9tX3JldmlzaW9uGAIgASgDEhAKCHNuYXBzaG90GAMgASgIEiwKB3Vwc2VydHMYBCADKAsyGy5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZRIwCghyZW1vdmFscxgFIAMoCzIeLmVkZ2VwbGFuZS56b25lLnYxLlJlc291cmNlS2V5EhAKCGNoZWNrc3VtGAYgASgJEg0KBWNodW5rGAcgASgNEg4KBmNodW5rcxgIIAEoDSJACgdSZWZ1c2VkEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIWCg5yZXRyeV9hZnRlcl9tcxgDIAEoAyJOCgtFbmRwb2ludFNldBIPCgd2ZXJzaW9uGAEgASgDEi4KCXdvcmtsb2FkcxgCIAMoCzIbLmVkZ2VwbGFuZS56b25lLnYxLlJlc291cmNlIkcKEERpc2NvdmVyeVJlZnVzZWQSMwoHcmVmdXNlZBgBIAMoCzIiLmVkZ2VwbGFuZS56b25lLnYxLlJlZnVzZWRSZXNvdXJjZSJLCg9SZWZ1c2VkUmVzb3VyY2USDAoEa2luZBgBIAEoCRIMCgRtZXNoGAIgASgJEgwKBG5hbWUYAyABKAkSDgoGcmVhc29uGAQgASgJIsoBChFDZXJ0aWZpY2F0ZUlzc3VlZBISCgpyZXF1ZXN0X2lkGAEgASgJEgwKBG1lc2gYAiABKAkSDwoHc2VydmljZRgDIAEoCRIXCg9jZXJ0aWZpY2F0ZV9wZW0YBCABKAkSGAoQdHJ1c3RfYnVuZGxlX3BlbRgFIAEoCRIOCgZzZXJpYWwYBiABKAkSFAoMaXNzdWVkX2F0X21zGAcgASgDEhQKDG5vdF9hZnRlcl9tcxgIIAEoAxITCgtyZW5ld19hdF9tcxgJIAEoAyJ+ChJDZXJ0aWZpY2F0ZVJlZnVzZWQSEgoKcmVxdWVzdF9pZBgBIAEoCRIMCgRtZXNoGAIgASgJEg8KB3NlcnZpY2UYAyABKAkSDAoEY29kZRgEIAEoCRIPCgdtZXNzYWdlGAUgASgJEhYKDnJldHJ5X2FmdGVyX21zGAYgASgDIjQKCUNsb2NrRWNobxIWCg5icmlkZ2Vfc2VudF9tcxgBIAEoARIPCgd6b25lX21zGAIgASgBItgDCgtab25lTWVzc2FnZRItCgd3ZWxjb21lGAEgASgLMhouZWRnZXBsYW5lLnpvbmUudjEuV2VsY29tZUgAEi8KBnVwZGF0ZRgCIAEoCzIdLmVkZ2VwbGFuZS56b25lLnYxLlpvbmVVcGRhdGVIABItCgdyZWZ1c2VkGAMgASgLMhouZWRnZXBsYW5lLnpvbmUudjEuUmVmdXNlZEgAEjMKCWVuZHBvaW50cxgEIAEoCzIeLmVkZ2VwbGFuZS56b25lLnYxLkVuZHBvaW50U2V0SAASQAoRZGlzY292ZXJ5X3JlZnVzZWQYBSABKAsyIy5lZGdlcGxhbmUuem9uZS52MS5EaXNjb3ZlcnlSZWZ1c2VkSAASQgoSY2VydGlmaWNhdGVfaXNzdWVkGAogASgLMiQuZWRnZXBsYW5lLnpvbmUudjEuQ2VydGlmaWNhdGVJc3N1ZWRIABJEChNjZXJ0aWZpY2F0ZV9yZWZ1c2VkGAsgASgLMiUuZWRnZXBsYW5lLnpvbmUudjEuQ2VydGlmaWNhdGVSZWZ1c2VkSAASMgoKY2xvY2tfZWNobxgGIAEoCzIcLmVkZ2VwbGFuZS56b25lLnYxLkNsb2NrRWNob0gAQgUKA21zZypMCghBY2tTdGF0ZRIZChVBQ0tfU1RBVEVfVU5TUEVDSUZJRUQQABIRCg1BQ0tfU1RBVEVfQUNLEAESEgoOQUNLX1NUQVRFX05BQ0sQAjJYCghab25lU3luYxJMCgRTeW5jEiAuZWRnZXBsYW5lLnpvbmUudjEuQnJpZGdlTWVzc2FnZRoeLmVkZ2VwbGFuZS56b25lLnYxLlpvbmVNZXNzYWdlKAEwAWIGcHJvdG8z");
 
 /**
  * One stored resource. The document travels as the JSON the API validated and
@@ -355,6 +355,134 @@ export const CertificateRequestSchema: GenMessage<CertificateRequest> = /*@__PUR
   messageDesc(file_zone_protocol_zone, 7);
 
 /**
+ * Clock offset on this link, NTP-style (src/contract/clock-offset.ts): the
+ * bridge sends its clock, the zone echoes it with its own (ClockEcho), and
+ * the bridge notes when the echo came back. Then
+ *   zone clock - bridge clock ~= ((zone_ms - bridge_sent_ms) + (zone_ms - bridge_received_ms)) / 2
+ * within half the round trip. Sent after every Welcome and then once a
+ * minute (each probe wakes a hibernated zone, the text pings do not).
+ *
+ * @generated from message edgeplane.zone.v1.ClockProbe
+ */
+export type ClockProbe = Message<"edgeplane.zone.v1.ClockProbe"> & {
+  /**
+   * Bridge clock, unix milliseconds (fractional).
+   *
+   * @generated from field: double bridge_sent_ms = 1;
+   */
+  bridgeSentMs: number;
+};
+
+/**
+ * Describes the message edgeplane.zone.v1.ClockProbe.
+ * Use `create(ClockProbeSchema)` to create a new message.
+ */
+export const ClockProbeSchema: GenMessage<ClockProbe> = /*@__PURE__*/
+  messageDesc(file_zone_protocol_zone, 8);
+
+/**
+ * Where one zone update (ending at `revision`) went inside this bridge and
+ * its proxies, for the per-hop trace of a revision (GET {resource}/status).
+ * Times are the bridge's clock, unix milliseconds (fractional); the zone
+ * converts them with `zone_minus_bridge_ms`, the bridge's best ClockProbe
+ * sample (least round trip), good to +- `clock_rtt_ms` / 2. Sent with the
+ * status reports while the update's proxies ACK, each time with the whole
+ * record so far (a later one replaces an earlier one).
+ *
+ * @generated from message edgeplane.zone.v1.TraceReport
+ */
+export type TraceReport = Message<"edgeplane.zone.v1.TraceReport"> & {
+  /**
+   * @generated from field: int64 revision = 1;
+   */
+  revision: bigint;
+
+  /**
+   * @generated from field: double zone_minus_bridge_ms = 2;
+   */
+  zoneMinusBridgeMs: number;
+
+  /**
+   * @generated from field: double clock_rtt_ms = 3;
+   */
+  clockRttMs: number;
+
+  /**
+   * The update's first frame arrived.
+   *
+   * @generated from field: double received_ms = 4;
+   */
+  receivedMs: number;
+
+  /**
+   * Translation of the meshes it touched ended.
+   *
+   * @generated from field: double translated_ms = 5;
+   */
+  translatedMs: number;
+
+  /**
+   * The first of its snapshots was encoded and handed to the cache: streams push from here.
+   *
+   * @generated from field: double published_ms = 6;
+   */
+  publishedMs: number;
+
+  /**
+   * Proxies sent a response at this revision, and those that ACKed all of it.
+   *
+   * @generated from field: uint32 proxies_pushed = 7;
+   */
+  proxiesPushed: number;
+
+  /**
+   * @generated from field: uint32 proxies_acked = 8;
+   */
+  proxiesAcked: number;
+
+  /**
+   * @generated from field: double first_push_ms = 9;
+   */
+  firstPushMs: number;
+
+  /**
+   * @generated from field: double last_push_ms = 10;
+   */
+  lastPushMs: number;
+
+  /**
+   * 0 until a proxy ACKed everything it was sent at this revision.
+   *
+   * @generated from field: double last_ack_ms = 11;
+   */
+  lastAckMs: number;
+
+  /**
+   * The proxy that ACKed last (or still has not: then slowest_acked_ms is 0).
+   *
+   * @generated from field: string slowest_proxy = 12;
+   */
+  slowestProxy: string;
+
+  /**
+   * @generated from field: double slowest_pushed_ms = 13;
+   */
+  slowestPushedMs: number;
+
+  /**
+   * @generated from field: double slowest_acked_ms = 14;
+   */
+  slowestAckedMs: number;
+};
+
+/**
+ * Describes the message edgeplane.zone.v1.TraceReport.
+ * Use `create(TraceReportSchema)` to create a new message.
+ */
+export const TraceReportSchema: GenMessage<TraceReport> = /*@__PURE__*/
+  messageDesc(file_zone_protocol_zone, 9);
+
+/**
  * @generated from message edgeplane.zone.v1.BridgeMessage
  */
 export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
@@ -393,6 +521,18 @@ export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
      */
     value: CertificateRequest;
     case: "certificateRequest";
+  } | {
+    /**
+     * @generated from field: edgeplane.zone.v1.ClockProbe clock_probe = 5;
+     */
+    value: ClockProbe;
+    case: "clockProbe";
+  } | {
+    /**
+     * @generated from field: edgeplane.zone.v1.TraceReport trace = 6;
+     */
+    value: TraceReport;
+    case: "trace";
   } | { case: undefined; value?: undefined };
 };
 
@@ -401,7 +541,7 @@ export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
  * Use `create(BridgeMessageSchema)` to create a new message.
  */
 export const BridgeMessageSchema: GenMessage<BridgeMessage> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 8);
+  messageDesc(file_zone_protocol_zone, 10);
 
 /**
  * @generated from message edgeplane.zone.v1.Welcome
@@ -432,7 +572,7 @@ export type Welcome = Message<"edgeplane.zone.v1.Welcome"> & {
  * Use `create(WelcomeSchema)` to create a new message.
  */
 export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 9);
+  messageDesc(file_zone_protocol_zone, 11);
 
 /**
  * A change of the zone's state. A snapshot replaces everything the bridge
@@ -491,7 +631,7 @@ export type ZoneUpdate = Message<"edgeplane.zone.v1.ZoneUpdate"> & {
  * Use `create(ZoneUpdateSchema)` to create a new message.
  */
 export const ZoneUpdateSchema: GenMessage<ZoneUpdate> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 10);
+  messageDesc(file_zone_protocol_zone, 12);
 
 /**
  * The zone will not serve this bridge; `code` says why, and `retry_after_ms`
@@ -521,7 +661,7 @@ export type Refused = Message<"edgeplane.zone.v1.Refused"> & {
  * Use `create(RefusedSchema)` to create a new message.
  */
 export const RefusedSchema: GenMessage<Refused> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 11);
+  messageDesc(file_zone_protocol_zone, 13);
 
 /**
  * The endpoint layer: every Workload the zone knows beside the journal's
@@ -549,7 +689,7 @@ export type EndpointSet = Message<"edgeplane.zone.v1.EndpointSet"> & {
  * Use `create(EndpointSetSchema)` to create a new message.
  */
 export const EndpointSetSchema: GenMessage<EndpointSet> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 12);
+  messageDesc(file_zone_protocol_zone, 14);
 
 /**
  * The zone's answer to a DiscoveredWorkloads that held documents it refused
@@ -570,7 +710,7 @@ export type DiscoveryRefused = Message<"edgeplane.zone.v1.DiscoveryRefused"> & {
  * Use `create(DiscoveryRefusedSchema)` to create a new message.
  */
 export const DiscoveryRefusedSchema: GenMessage<DiscoveryRefused> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 13);
+  messageDesc(file_zone_protocol_zone, 15);
 
 /**
  * @generated from message edgeplane.zone.v1.RefusedResource
@@ -604,7 +744,7 @@ export type RefusedResource = Message<"edgeplane.zone.v1.RefusedResource"> & {
  * Use `create(RefusedResourceSchema)` to create a new message.
  */
 export const RefusedResourceSchema: GenMessage<RefusedResource> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 14);
+  messageDesc(file_zone_protocol_zone, 16);
 
 /**
  * A signed leaf for a CertificateRequest, with the mesh's trust bundle.
@@ -671,7 +811,7 @@ export type CertificateIssued = Message<"edgeplane.zone.v1.CertificateIssued"> &
  * Use `create(CertificateIssuedSchema)` to create a new message.
  */
 export const CertificateIssuedSchema: GenMessage<CertificateIssued> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 15);
+  messageDesc(file_zone_protocol_zone, 17);
 
 /**
  * The zone will not sign: `code` is one of unknown_mesh, mtls_disabled,
@@ -717,7 +857,33 @@ export type CertificateRefused = Message<"edgeplane.zone.v1.CertificateRefused">
  * Use `create(CertificateRefusedSchema)` to create a new message.
  */
 export const CertificateRefusedSchema: GenMessage<CertificateRefused> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 16);
+  messageDesc(file_zone_protocol_zone, 18);
+
+/**
+ * The zone's answer to a ClockProbe, sent as soon as it is read.
+ *
+ * @generated from message edgeplane.zone.v1.ClockEcho
+ */
+export type ClockEcho = Message<"edgeplane.zone.v1.ClockEcho"> & {
+  /**
+   * @generated from field: double bridge_sent_ms = 1;
+   */
+  bridgeSentMs: number;
+
+  /**
+   * Zone clock, unix milliseconds, when the probe was read.
+   *
+   * @generated from field: double zone_ms = 2;
+   */
+  zoneMs: number;
+};
+
+/**
+ * Describes the message edgeplane.zone.v1.ClockEcho.
+ * Use `create(ClockEchoSchema)` to create a new message.
+ */
+export const ClockEchoSchema: GenMessage<ClockEcho> = /*@__PURE__*/
+  messageDesc(file_zone_protocol_zone, 19);
 
 /**
  * @generated from message edgeplane.zone.v1.ZoneMessage
@@ -770,6 +936,12 @@ export type ZoneMessage = Message<"edgeplane.zone.v1.ZoneMessage"> & {
      */
     value: CertificateRefused;
     case: "certificateRefused";
+  } | {
+    /**
+     * @generated from field: edgeplane.zone.v1.ClockEcho clock_echo = 6;
+     */
+    value: ClockEcho;
+    case: "clockEcho";
   } | { case: undefined; value?: undefined };
 };
 
@@ -778,7 +950,7 @@ export type ZoneMessage = Message<"edgeplane.zone.v1.ZoneMessage"> & {
  * Use `create(ZoneMessageSchema)` to create a new message.
  */
 export const ZoneMessageSchema: GenMessage<ZoneMessage> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 17);
+  messageDesc(file_zone_protocol_zone, 20);
 
 /**
  * @generated from enum edgeplane.zone.v1.AckState

@@ -19,6 +19,7 @@ describe("apply --wait against a fake API", () => {
     proxies: [{ proxyId: "c1", zone: "default", bridgeId: "b1", connected: true, state: "PENDING", revision: 11, ...proxy }],
     summary: { proxies: 1, acked: done ? 1 : 0, nacked: proxy.state === "NACK" ? 1 : 0, pending: proxy.state === "PENDING" ? 1 : 0, joinedLater: 0 },
     done,
+    trace: { revision: 12, zones: [] },
   });
   const stdin = "kind: HTTPRoute\nmetadata: {name: split}\n";
 
