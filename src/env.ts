@@ -28,6 +28,8 @@ export interface ZoneRpc extends Rpc.DurableObjectBranded {
   propagation(mesh: string, revisions: number[]): Promise<RevisionReach[]>;
   /** Token `tokenId` was revoked: close the sockets it admitted. Returns how many. */
   revokeToken(tokenId: string): Promise<number>;
+  /** Workload token keys or revocations changed in D1: read them and hand them to the bridges. */
+  admissionChanged(): Promise<void>;
   /** The zone was deleted: close its bridges and drop everything it stored. */
   retire(): Promise<void>;
   /** Another zone's inventory changed. */

@@ -24,6 +24,7 @@ import { writeContext } from "./write-context.js";
 import { metricsRoutes } from "./metrics-routes.js";
 import { tokenRoutes } from "./token-routes.js";
 import { zoneRoutes } from "./zone-routes.js";
+import { workloadTokenRoutes } from "./workload-token-routes.js";
 import { zoneTokenRoutes } from "./zone-token-routes.js";
 import { uiRoutes } from "../ui/ui-routes.js";
 
@@ -84,6 +85,7 @@ app.route("/", statusRoutes);
 app.route("/", meshCaRoutes);
 app.route("/", propagationRoutes);
 app.route("/", zoneTokenRoutes);
+app.route("/", workloadTokenRoutes);
 app.route("/", zoneRoutes);
 app.route("/", metricsRoutes);
 app.route("/", tokenRoutes);

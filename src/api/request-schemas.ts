@@ -2,6 +2,8 @@ import { z } from "zod";
 import { apiTokenClaimsSchema, MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS, ROLES } from "../contract/api-token.js";
 import { strictObject } from "../contract/schema/strict-object.js";
 import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS } from "../global/zone-tokens.js";
+import { NAME_PATTERN } from "../contract/resource-schema.js";
+import { WORKLOAD_TOKEN_DEFAULT_TTL_SECONDS, WORKLOAD_TOKEN_MAX_TTL_SECONDS, WORKLOAD_TOKEN_MIN_TTL_SECONDS } from "../contract/workload-token.js";
 
 /**
  * The small request bodies that are not resources. Read through
@@ -36,4 +38,16 @@ export const apiTokenRequest = strictObject({
 export const caRotateRequest = strictObject({
   certificate: z.string().max(16_384).optional().meta({ description: "the root certificate, PEM" }),
   privateKey: z.string().max(16_384).optional().meta({ description: "its ECDSA P-256 key, PKCS#8 PEM; stored sealed, never answered or logged" }),
+});
+
+/** `POST /v1/meshes/{mesh}/workload-tokens`: the service (and zone) a proxy presenting the token may be. */
+export const workloadTokenRequest = strictObject({
+  service: z.string().regex(NAME_PATTERN).meta({ description: "the service the proxy declares in its node metadata" }),
+  zone: z.string().regex(NAME_PATTERN).optional().meta({ description: "admit it only in this zone" }),
+  ttlSeconds: z
+    .int()
+    .min(WORKLOAD_TOKEN_MIN_TTL_SECONDS)
+    .max(WORKLOAD_TOKEN_MAX_TTL_SECONDS)
+    .default(WORKLOAD_TOKEN_DEFAULT_TTL_SECONDS)
+    .meta({ description: "seconds, from one minute to one year" }),
 });

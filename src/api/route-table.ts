@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Kind } from "../contract/resource-types.js";
 import { applyResult, revisionHead, writeResult } from "./response-schemas.js";
 import type { Access, MeshFrom } from "./access.js";
-import { apiTokenRequest, caRotateRequest, rollbackRequest, zoneTokenRequest } from "./request-schemas.js";
+import { apiTokenRequest, caRotateRequest, rollbackRequest, workloadTokenRequest, zoneTokenRequest } from "./request-schemas.js";
 
 /**
  * Every route of the API, described once: method, path, what the body and the
@@ -189,6 +189,22 @@ export const ROUTES: readonly RouteSpec[] = [
     request: schema("CaRotateRequest", caRotateRequest),
     status: 201,
     access: ADMIN,
+  },
+
+  {
+    method: "POST",
+    path: "/v1/meshes/{mesh}/workload-tokens",
+    summary: "issue a workload token: a proxy carrying it in its node metadata (`token`) may be registered as an endpoint of the service and get its identity (the token is in this answer and nowhere else)",
+    request: schema("WorkloadTokenRequest", workloadTokenRequest),
+    status: 201,
+    access: writer({ param: "mesh" }),
+  },
+  { method: "GET", path: "/v1/meshes/{mesh}/workload-tokens", summary: "the mesh's workload tokens, without the tokens", access: reader({ param: "mesh" }) },
+  {
+    method: "DELETE",
+    path: "/v1/meshes/{mesh}/workload-tokens/{id}",
+    summary: "revoke a workload token; bridges drop the proxies using it",
+    access: writer({ param: "mesh" }),
   },
 
   { method: "GET", path: "/v1/zones", summary: "zones (declared or seen), their bridges and how far behind the journal they are", access: reader() },

@@ -139,3 +139,34 @@ export const meshCas = sqliteTable(
   },
   (t) => [index("mesh_cas_mesh").on(t.mesh)],
 );
+
+/**
+ * The keys workload tokens are signed with (src/global/workload-tokens.ts),
+ * one per mesh: the public key in SPKI (base64) for zones and bridges, the
+ * private key only sealed under MESH_CA_SECRET (src/global/ca-vault.ts).
+ */
+export const workloadTokenKeys = sqliteTable("workload_token_keys", {
+  kid: text("kid").primaryKey(),
+  mesh: text("mesh").notNull().unique(),
+  publicSpki: text("public_spki").notNull(),
+  keySealed: text("key_sealed").notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
+/** Issued workload tokens: what each admits and whether it was revoked. Never the token: its SHA-256. */
+export const workloadTokens = sqliteTable(
+  "workload_tokens",
+  {
+    id: text("id").primaryKey(),
+    mesh: text("mesh").notNull(),
+    service: text("service").notNull(),
+    /** Null: any zone. */
+    zone: text("zone"),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: text("created_at").notNull(),
+    createdBy: text("created_by").notNull(),
+    expiresAt: text("expires_at").notNull(),
+    revokedAt: text("revoked_at"),
+  },
+  (t) => [index("workload_tokens_mesh").on(t.mesh)],
+);

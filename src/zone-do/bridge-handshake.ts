@@ -20,7 +20,7 @@ export interface HandshakeParts {
   /** Refuses and closes a socket, recording its bridge as gone if it was admitted. */
   refuse(ws: WebSocket, refusal: Refusal, closeCode: number): void;
   /** The bridge is in: record it as connected. */
-  admitted(bridgeId: string): void;
+  admitted(bridgeId: string, ws: WebSocket): void;
   /** Work that must finish but not delay the answer (ctx.waitUntil). */
   background(work: Promise<unknown>): void;
 }
@@ -99,6 +99,6 @@ export class BridgeHandshake {
     ws.send(encodeEndpoints(endpoints.version, endpoints.all()));
 
     sockets.update(ws, { bridgeId: hello.bridgeId, ready: true });
-    this.parts.admitted(hello.bridgeId);
+    this.parts.admitted(hello.bridgeId, ws);
   }
 }

@@ -19,6 +19,7 @@ import { ProxyStatusTable } from "./proxy-status-table.js";
 import { RevisionReachTable } from "./revision-reach.js";
 import { RevisionTraces } from "./revision-traces.js";
 import { TokenMemory } from "./token-memory.js";
+import { ZoneAdmission } from "./zone-admission.js";
 import { tokenRefusal } from "./token-refusal.js";
 import { appliedEvents, proxyEvents } from "./zone-events.js";
 import { DEFAULT_CHANGE_LOG_ROWS, ZoneStorage } from "./zone-storage.js";
@@ -59,6 +60,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
   private inventory!: InventorySync;
   private handshake!: BridgeHandshake;
   private signer!: CertificateSigner;
+  private admission!: ZoneAdmission;
   private traces!: RevisionTraces;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -75,6 +77,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     this.endpoints = new EndpointLayer(ctx.storage.sql);
     this.traces = new RevisionTraces(ctx.storage.sql);
     this.uplink = new ZoneUplink(env, ctx.storage);
+    this.admission = new ZoneAdmission(ctx.storage.sql, this.uplink);
     this.signer = new CertificateSigner(ctx.storage.sql, this.state, this.endpoints, this.uplink);
     this.sockets = new BridgeSockets(ctx, () => this.state.zoneName());
     this.journal = new JournalPull(this.state, this.uplink, (from, changed) => this.applied(from, changed));
@@ -88,7 +91,12 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
       sql: ctx.storage.sql,
       catchUp: () => this.journal.pullSafely(),
       refuse: (ws, refusal, code) => this.drop(ws, refusal, code),
-      admitted: (bridgeId) => this.proxyStatus.bridgeConnected(bridgeId, Date.now()),
+      admitted: (bridgeId, ws) => {
+        this.proxyStatus.bridgeConnected(bridgeId, Date.now());
+        this.sockets.send(ws, this.admission.frame());
+        // A zone that never read it (new, or woken after a change it missed) catches up; a change is broadcast.
+        this.ctx.waitUntil(this.refreshAdmission());
+      },
       background: (work) => this.ctx.waitUntil(work),
     });
   }
@@ -109,6 +117,21 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
 
   async revisionTrace(key: string): Promise<ZoneTraceRecord | null> {
     return this.traces.forKey(key) ?? null;
+  }
+
+  async admissionChanged(): Promise<void> {
+    await this.refreshAdmission();
+  }
+
+  /** Reads workload-token keys and revocations from D1 and pushes them to the bridges when they changed. */
+  private async refreshAdmission(): Promise<void> {
+    try {
+      if (!(await this.admission.refresh())) return;
+    } catch (err) {
+      console.error(`zone ${this.state.zoneName()}: admission state not refreshed: ${String(err)}`);
+      return;
+    }
+    for (const ws of this.sockets.ready()) this.sockets.send(ws, this.admission.frame());
   }
 
   async propagation(mesh: string, revisions: number[]): Promise<RevisionReach[]> {
@@ -163,6 +186,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
 
   async remoteInventoryChanged(): Promise<void> {
     await this.inventory.refreshRemote();
+    await this.refreshAdmission();
   }
 
   async setUplinkDown(down: boolean): Promise<ZoneStatus> {

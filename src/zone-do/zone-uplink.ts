@@ -5,6 +5,7 @@ import { remoteWorkloads, storeInventory, wakeOtherZones } from "../global/inven
 import { ResourceStore, type JournalEntry } from "../store/resource-store.js";
 import { ZoneRegistry } from "../store/zone-registry.js";
 import { ZoneTokenStore, type ZoneTokenRecord } from "../store/zone-token-store.js";
+import { WorkloadTokenStore, type AdmissionRecords } from "../store/workload-token-store.js";
 
 export class UplinkDown extends Error {}
 
@@ -45,6 +46,12 @@ export class ZoneUplink {
   async zoneToken(id: string): Promise<ZoneTokenRecord | undefined> {
     await this.check();
     return new ZoneTokenStore(this.env.DB).find(id);
+  }
+
+  /** Every mesh's workload-token public key and the live revocations, for the bridges' admission checks. */
+  async admissionRecords(): Promise<AdmissionRecords> {
+    await this.check();
+    return new WorkloadTokenStore(this.env.DB).admissionRecords(new Date().toISOString());
   }
 
   /** Makes this zone known to the global plane (writes wake it); called once a bridge authenticated. */

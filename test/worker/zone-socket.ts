@@ -1,6 +1,6 @@
 import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { SELF } from "cloudflare:test";
-import { BridgeMessageSchema, ZoneMessageSchema, type ZoneMessage } from "../../src/contract/zone-protocol/zone_pb.js";
+import { BridgeMessageSchema, ZoneMessageSchema, type AdmissionState, type ZoneMessage } from "../../src/contract/zone-protocol/zone_pb.js";
 
 /**
  * A bridge's end of the zone protocol, over a real WebSocket upgrade through
@@ -8,6 +8,8 @@ import { BridgeMessageSchema, ZoneMessageSchema, type ZoneMessage } from "../../
  */
 export class ZoneSocket {
   private readonly queue: ZoneMessage[] = [];
+  /** Every AdmissionState the zone sent, oldest first. */
+  readonly admissions: AdmissionState[] = [];
   private waiters: ((m: ZoneMessage) => void)[] = [];
   /** The client end of a workerd WebSocket delivers binary frames as Blobs;
    * reading them is async, so frames are decoded through one chain to keep order. */
@@ -25,6 +27,11 @@ export class ZoneSocket {
       this.decoding = this.decoding.then(async () => {
         const bytes = new Uint8Array(data instanceof Blob ? await data.arrayBuffer() : data);
         const msg = fromBinary(ZoneMessageSchema, bytes);
+        // AdmissionState frames come after every Welcome and on changes: kept apart, so tests of the rest read on undisturbed.
+        if (msg.msg.case === "admission") {
+          this.admissions.push(msg.msg.value);
+          return;
+        }
         const w = this.waiters.shift();
         if (w) w(msg);
         else this.queue.push(msg);
