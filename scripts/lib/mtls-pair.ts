@@ -45,14 +45,13 @@ export async function startMtlsPair(mesh: Mesh, opts: { meshName: string; server
   if (applied.status !== 200) throw new Error(`apply: ${applied.status} ${JSON.stringify(applied.body)}`);
 
   const admin = new URL(mesh.adminUrl).host;
-  const bootstrap = async (svc: string): Promise<string> =>
-    (
-      await promisify(execFile)(
-        process.execPath,
-        ["--import", "tsx", join(ROOT, "src/xds-bridge/main.ts"), "bootstrap", "--service", svc, "--mesh", opts.meshName, "--ads", `127.0.0.1:${mesh.adsPort}`, "--admin", admin, "--refresh-interval", "1s"],
-        { cwd: ROOT, timeout: 60_000 },
-      )
-    ).stdout;
+  const bootstrap = async (svc: string): Promise<string> => {
+    // The token a writer of the mesh issues; the bridge registers the process and gives it an identity only with it.
+    const issued = await mesh.api("POST", `/v1/meshes/${opts.meshName}/workload-tokens`, { service: svc, ttlSeconds: 3600 });
+    if (issued.status !== 201) throw new Error(`workload token for ${svc}: ${issued.status} ${JSON.stringify(issued.body)}`);
+    const args = ["--service", svc, "--mesh", opts.meshName, "--ads", `127.0.0.1:${mesh.adsPort}`, "--admin", admin, "--refresh-interval", "1s", "--workload-token", String(issued.body.token)];
+    return (await promisify(execFile)(process.execPath, ["--import", "tsx", join(ROOT, "src/xds-bridge/main.ts"), "bootstrap", ...args], { cwd: ROOT, timeout: 60_000 })).stdout;
+  };
 
   const serverJson = await bootstrap(opts.server);
   const file = join(mesh.dir, `bootstrap-${opts.meshName}-${opts.server}.json`);

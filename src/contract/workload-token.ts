@@ -74,6 +74,18 @@ export function signedPartOf(claims: WorkloadTokenClaims): string {
   return `${WORKLOAD_TOKEN_PREFIX}.${base64urlEncode(new TextEncoder().encode(payload))}`;
 }
 
+/**
+ * Signs `claims` with an ECDSA P-256 private key (WebCrypto, so the Worker
+ * and tests sign the same way).
+ *
+ * @example const token = await signWorkloadToken(privateKey, { id, kid, mesh: "default", service: "echo", exp });
+ */
+export async function signWorkloadToken(key: Parameters<typeof crypto.subtle.sign>[1], claims: WorkloadTokenClaims): Promise<string> {
+  const signed = signedPartOf(claims);
+  const signature = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, key, new TextEncoder().encode(signed)));
+  return `${signed}.${base64urlEncode(signature)}`;
+}
+
 /** Splits a token and reads its claims; undefined when it is not a workload token at all. */
 export function parseWorkloadToken(token: string): ParsedWorkloadToken | undefined {
   if (token.length > MAX_TOKEN_CHARS) return undefined;

@@ -1,5 +1,5 @@
 import type { Env } from "../env.js";
-import { base64urlEncode, signedPartOf, type WorkloadTokenClaims } from "../contract/workload-token.js";
+import { signWorkloadToken, type WorkloadTokenClaims } from "../contract/workload-token.js";
 import { ZoneRegistry } from "../store/zone-registry.js";
 import { WorkloadTokenStore, type WorkloadTokenKeyRecord, type WorkloadTokenRecord } from "../store/workload-token-store.js";
 import { openKey, sealKey } from "./ca-vault.js";
@@ -77,9 +77,7 @@ export async function issueWorkloadToken(
     exp: Math.floor(nowMs / 1000) + req.ttlSeconds,
     ...(req.zone !== undefined ? { zone: req.zone } : {}),
   };
-  const signed = signedPartOf(claims);
-  const signature = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, key, new TextEncoder().encode(signed)));
-  const token = `${signed}.${base64urlEncode(signature)}`;
+  const token = await signWorkloadToken(key, claims);
   const record: WorkloadTokenRecord = {
     id: claims.id,
     mesh: req.mesh,

@@ -1,3 +1,4 @@
+import type { AdmissionDecision } from "./identity/admission.js";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { TYPED_CONFIGS } from "./translate/index.js";
 import { RESOURCE_KINDS } from "./xds/resource-kinds.js";
@@ -24,7 +25,7 @@ const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
  *   GET /readyz                 200 once it has a zone state or a cache to serve, else 503
  *   GET /metrics                Prometheus text format (bridge-metrics.ts)
  *   GET /identities             the identities this bridge holds: state, serial, expiry, file paths (never a key)
- *   POST /identities            {mesh, service}: hold that identity (what `edgeplane-bridge bootstrap` asks)
+ *   POST /identities            {mesh, service, token}: hold that identity, for a workload token that admits it (what `edgeplane-bridge bootstrap` asks)
  *
  * @example const admin = await startAdminServer({ host: "127.0.0.1", port: 19000, ads, tracker, metrics, ready: () => true });
  */
@@ -37,6 +38,8 @@ export async function startAdminServer(opts: {
   /** Whether the bridge has something to serve (a zone state or its cache). */
   ready: () => boolean;
   identities: IdentityManager;
+  /** Whether a workload token admits `service` of `mesh` (identity/admission.ts): an identity is held only for an admitted one. */
+  admits: (mesh: string, service: string, token: unknown) => AdmissionDecision;
   /** The bridge's zone: a bootstrap's node locality. */
   zone: string;
 }): Promise<{ port: number; close(): Promise<void> }> {
@@ -55,7 +58,7 @@ export async function startAdminServer(opts: {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(`${JSON.stringify(body, null, 2)}\n`);
     };
-    if (url.pathname === "/identities" && req.method === "POST") return holdIdentity(req, reply, opts.identities);
+    if (url.pathname === "/identities" && req.method === "POST") return holdIdentity(req, reply, opts.identities, opts.admits);
     if (url.pathname === "/identities") return reply(200, { zone: opts.zone, items: opts.identities.list() });
     if (req.method !== "GET") return reply(405, { code: "method_not_allowed", message: "GET only (and POST /identities)" });
     if (url.pathname === "/healthz") return reply(200, { ok: true });
@@ -103,7 +106,12 @@ export async function startAdminServer(opts: {
   return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-function holdIdentity(req: IncomingMessage, reply: (status: number, body: unknown) => void, identities: IdentityManager): void {
+function holdIdentity(
+  req: IncomingMessage,
+  reply: (status: number, body: unknown) => void,
+  identities: IdentityManager,
+  admits: (mesh: string, service: string, token: unknown) => AdmissionDecision,
+): void {
   let body = "";
   let tooLong = false;
   req.on("data", (chunk: Buffer) => {
@@ -112,15 +120,20 @@ function holdIdentity(req: IncomingMessage, reply: (status: number, body: unknow
   });
   req.on("end", () => {
     if (tooLong) return reply(413, { code: "too_large", message: `the body must be at most ${MAX_IDENTITY_BODY} bytes` });
-    let parsed: { mesh?: unknown; service?: unknown };
+    let parsed: { mesh?: unknown; service?: unknown; token?: unknown };
     try {
-      parsed = JSON.parse(body) as { mesh?: unknown; service?: unknown };
+      parsed = JSON.parse(body) as { mesh?: unknown; service?: unknown; token?: unknown };
     } catch {
       return reply(400, { code: "invalid_json", message: "the body must be JSON: {\"mesh\": \"default\", \"service\": \"echo\"}" });
     }
     for (const field of ["mesh", "service"] as const) {
       const v = parsed[field];
       if (typeof v !== "string" || !NAME.test(v)) return reply(400, { code: "invalid_field", field, message: `${field} must be a name (lowercase letters, digits, '-')` });
+    }
+    // Whoever reaches this port could otherwise get any service's certificate files written.
+    const decision = admits(parsed.mesh as string, parsed.service as string, parsed.token);
+    if (!decision.admitted) {
+      return reply(403, { code: decision.refusal, field: "token", message: `the workload token does not admit ${String(parsed.mesh)}/${String(parsed.service)} (${decision.refusal})`, hint: "POST /v1/meshes/{mesh}/workload-tokens issues one; edgeplane-bridge bootstrap asks for it" });
     }
     identities.hold(parsed.mesh as string, parsed.service as string).then(
       (view) => reply(202, view),

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { BridgeConfig } from "./bridge-config.js";
 import { LocalDiscovery } from "./discovery/local-discovery.js";
 import { startAdminServer } from "./admin-server.js";
@@ -18,6 +19,8 @@ import { SnapshotCache } from "./xds/snapshot-cache.js";
 import { ZoneClient } from "./zone-client.js";
 import { wallMs, ZoneClock } from "./zone-clock.js";
 import { ZoneMirror } from "./zone-mirror.js";
+import { Admission } from "./identity/admission.js";
+import { AdmissionGate } from "./identity/admission-gate.js";
 import { IdentityManager } from "./identity/identity-manager.js";
 
 /**
@@ -47,6 +50,9 @@ export class Bridge {
   private readonly zone: ZoneClient;
   private readonly reporter: StatusReporter;
   readonly identities: IdentityManager;
+  /** Which proxies proved the service they declare (workload tokens), and what that lets them be served. */
+  readonly admission: Admission;
+  private readonly gate: AdmissionGate;
   private ads!: AdsServer;
   private admin: { port: number; close(): Promise<void> } | undefined;
 
@@ -55,12 +61,14 @@ export class Bridge {
     private readonly log: Logger,
   ) {
     this.cache = new StateCache(config.cacheDir, config.zone);
+    this.admission = new Admission(config.zone, join(config.cacheDir, `${config.zone}.admission.json`));
     this.discovery = new LocalDiscovery({
       zone: config.zone,
       log,
       workloadsDir: config.workloadsDir,
       proxyGraceMs: config.proxyGraceMs,
       proxyExpiryMs: config.proxyExpiryMs,
+      admit: (proxy, service) => this.gate.decide(proxy, service).admitted,
       onChange: (workloads) => {
         this.zone.reportDiscovered(workloads);
         this.publisher.publish(new Set([...workloads, ...this.endpoints.workloads].map((w) => w.metadata.mesh ?? "")));
@@ -75,6 +83,11 @@ export class Bridge {
       identities: { material: (m, svc) => this.identities.material(m, svc), hold: (m, svc) => void this.identities.hold(m, svc) },
       log,
     });
+    this.gate = new AdmissionGate(this.admission, this.publisher, log);
+    this.admission.onChange(() => {
+      this.discovery.proxies.recheck();
+      this.regate();
+    });
     this.zone = new ZoneClient({
       controlPlane: config.controlPlane,
       zone: config.zone,
@@ -87,6 +100,7 @@ export class Bridge {
       mirror: this.mirror,
       log,
       clock: this.zoneClock,
+      onAdmission: (state) => this.admission.update(state),
       onUpdateReceived: (revision) => this.tracer.received(revision),
       onApplied: (result) => {
         this.publisher.publish(result.meshes, {
@@ -94,6 +108,8 @@ export class Bridge {
           publishing: () => this.tracer.published(result.revision),
         });
         for (const m of result.meshes) this.identities.meshChanged(m);
+        // A mesh may have turned strict (or back): its proxies are decided again.
+        this.regate();
         this.saveCache();
         log.info("zone_update_applied", { revision: result.revision, snapshot: result.snapshot, meshes: [...result.meshes] });
       },
@@ -119,6 +135,13 @@ export class Bridge {
       drain: () => this.tracer.drain(this.zoneClock.best),
       send: (report) => this.zone.reportTrace(report),
     });
+  }
+
+  /** Ends the streams whose proxy would now be served otherwise (admitted, revoked, mode changed); they reconnect. */
+  private regate(): void {
+    if (!this.ads) return;
+    const ended = this.ads.endStreams((p) => this.gate.changed(p));
+    if (ended > 0) this.log.info("proxies_regated", { streams: ended });
   }
 
   static async start(config: BridgeConfig, log: Logger): Promise<Bridge> {
@@ -149,6 +172,7 @@ export class Bridge {
       host: config.adsHost,
       port: config.adsPort,
       cache: this.snapshots,
+      gate: this.gate.gate,
       callbacks: combineCallbacks(this.tracker, this.tracer.callbacks(), this.discovery.proxies, this.publisher.sidecarCallbacks(), this.metrics.callbacks(), proxyEventLog(log)),
       onError: (err, context) => log.error("ads_error", { context, error: String(err) }),
     });
@@ -162,6 +186,7 @@ export class Bridge {
         metrics: this.metrics,
         ready: () => this.mirror.revision > 0,
         identities: this.identities,
+        admits: (mesh, service, token) => this.admission.check(token, { mesh, service }),
         zone: config.zone,
       });
       log.info("admin_listening", { address: `${config.adminHost}:${this.admin.port}` });

@@ -135,6 +135,17 @@ export class SnapshotPublisher {
    * word on workloads running here, so they are served before the zone
    * echoes them back).
    */
+  /** The mesh's mTLS mode as the journal has it ("disabled" for a mesh it does not know). */
+  mtlsMode(mesh: string): "disabled" | "permissive" | "strict" {
+    const doc = this.options.mirror.model.get({ kind: "Mesh", mesh: "", name: mesh })?.resource;
+    return doc?.kind === "Mesh" ? (doc.spec.mtls?.mode ?? "disabled") : "disabled";
+  }
+
+  /** The service a sidecar's workload serves, when the bridge knows the workload. */
+  serviceOfSidecar(mesh: string, workload: string): string | undefined {
+    return serviceOf(this.translationModel(), { mesh, workload }, this.options.localZone);
+  }
+
   private translationModel(): ZoneModel {
     const { mirror, endpoints, discovery } = this.options;
     return endpoints.mergedWith(mirror.model, discovery.list());

@@ -5,6 +5,7 @@ import {
   BridgeMessageSchema,
   ProxyStatusSchema,
   ZoneMessageSchema,
+  type AdmissionState,
   type CertificateIssued,
   type CertificateRefused,
   type EndpointSet,
@@ -50,6 +51,8 @@ export interface ZoneClientOptions {
   onWelcome?: () => void;
   /** The zone's answers to certificate requests. */
   onCertificate?: (answer: { case: "issued"; value: CertificateIssued } | { case: "refused"; value: CertificateRefused }) => void;
+  /** The zone's workload-token keys and revocations (after each Welcome, and when they change). */
+  onAdmission?: (state: AdmissionState) => void;
   /** The zone's clock as measured on this connection (ClockProbe / ClockEcho). */
   clock?: ZoneClock;
   /** The first frame of a live (not snapshot) update ending at `revision` arrived, before it is decoded further. */
@@ -301,6 +304,9 @@ export class ZoneClient {
         return;
       case "certificateRefused":
         this.opts.onCertificate?.({ case: "refused", value: msg.msg.value });
+        return;
+      case "admission":
+        this.opts.onAdmission?.(msg.msg.value);
         return;
       case undefined:
         return;

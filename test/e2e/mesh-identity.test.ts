@@ -101,7 +101,9 @@ describe("Envoy sidecars over SDS", () => {
   }
 
   it("serves a sidecar its certificate, key and trust bundle over SDS (SotW and delta), and rotates them with a Secret push alone", async () => {
-    const node = (id: string) => ({ id, mesh: MESH, metadata: { proxyType: "sidecar", workload: "echo-mtls-1" } });
+    const issued = await mesh.api("POST", `/v1/meshes/${MESH}/workload-tokens`, { service: "echo-mtls", ttlSeconds: 3600 });
+    expect(issued.status).toBe(201);
+    const node = (id: string) => ({ id, mesh: MESH, metadata: { proxyType: "sidecar", workload: "echo-mtls-1", token: String(issued.body.token) } });
     const sotw = RawAdsClient.connect(`127.0.0.1:${mesh.adsPort}`, node("sidecar-sds-sotw"));
     const delta = RawDeltaClient.connect(`127.0.0.1:${mesh.adsPort}`, node("sidecar-sds-delta"));
     try {

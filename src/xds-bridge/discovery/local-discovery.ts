@@ -1,6 +1,6 @@
 import type { Resource } from "../../contract/resource-types.js";
 import type { Logger } from "../logger.js";
-import { ProxyWorkloads } from "./proxy-workloads.js";
+import { ProxyWorkloads, type AdmitProxy } from "./proxy-workloads.js";
 import { WorkloadsDir } from "./workloads-dir.js";
 
 export interface LocalDiscoveryOptions {
@@ -15,6 +15,8 @@ export interface LocalDiscoveryOptions {
   proxyExpiryMs: number;
   /** Called with the complete set after each (coalesced) change; `seq` has counted it already. */
   onChange(workloads: Resource[]): void;
+  /** Whether a proxy declaring a workload may (its workload token). */
+  admit: AdmitProxy;
   /** How long a burst of changes is gathered into one call. */
   coalesceMs?: number;
 }
@@ -41,7 +43,7 @@ export class LocalDiscovery {
 
   constructor(private readonly options: LocalDiscoveryOptions) {
     const { zone, log } = options;
-    this.proxies = new ProxyWorkloads(zone, log, () => this.changed(), options.proxyGraceMs, options.proxyExpiryMs);
+    this.proxies = new ProxyWorkloads(zone, log, () => this.changed(), options.admit, options.proxyGraceMs, options.proxyExpiryMs);
     if (options.workloadsDir) {
       this.dir = new WorkloadsDir(options.workloadsDir, zone, log, (ws) => {
         this.dirWorkloads = ws;

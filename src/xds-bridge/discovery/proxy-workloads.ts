@@ -5,7 +5,11 @@ import type { ProxyCallbacks, ProxyInfo } from "../xds/proxy-callbacks.js";
 
 type Workload = ResourceOf<"Workload">;
 
+/** Whether `proxy` proved it may serve `service` (identity/admission.ts); a refusal is the caller's to log. */
+export type AdmitProxy = (proxy: ProxyInfo, service: string) => boolean;
+
 interface Entry {
+  proxy: ProxyInfo;
   workload: Workload;
   streams: number;
   graceTimer?: NodeJS.Timeout;
@@ -17,10 +21,12 @@ interface Entry {
  * whose node metadata has `service`, `address` and `port` serves that
  * service at that socket. It is healthy while its ADS stream is open; after
  * its last stream closes it turns unhealthy once `graceMs` passed without a
- * reconnect, and is removed after `expiryMs`.
+ * reconnect, and is removed after `expiryMs`. Only a proxy `admit` accepts
+ * (a valid workload token for that service) is registered: anything that
+ * reaches the ADS port could otherwise take a service's traffic.
  *
  * @example
- * const proxies = new ProxyWorkloads("zone-a", log, (ws) => report(ws));
+ * const proxies = new ProxyWorkloads("zone-a", log, (ws) => report(ws), (p, svc) => admission.check(p.node.metadata?.token, { mesh: p.mesh, service: svc }).admitted);
  * startAdsServer({ cache, callbacks: combineCallbacks(tracker, proxies) });
  */
 export class ProxyWorkloads implements ProxyCallbacks {
@@ -30,6 +36,7 @@ export class ProxyWorkloads implements ProxyCallbacks {
     private readonly zone: string,
     private readonly log: Logger,
     private readonly onChange: () => void,
+    private readonly admit: AdmitProxy,
     private readonly graceMs = 10_000,
     private readonly expiryMs = 600_000,
   ) {}
@@ -47,8 +54,9 @@ export class ProxyWorkloads implements ProxyCallbacks {
       clearTimeout(entry.expiryTimer);
       entry.streams += 1;
       entry.workload = workload;
+      entry.proxy = proxy;
     } else {
-      this.entries.set(proxy.id, { workload, streams: 1 });
+      this.entries.set(proxy.id, { proxy, workload, streams: 1 });
     }
     this.onChange();
   }
@@ -69,6 +77,20 @@ export class ProxyWorkloads implements ProxyCallbacks {
     }, this.expiryMs);
   }
 
+  /** Admission changed (a revocation): forgets at once the proxies no longer admitted. */
+  recheck(): void {
+    let changed = false;
+    for (const [id, e] of this.entries) {
+      if (this.admit(e.proxy, e.workload.spec.service)) continue;
+      clearTimeout(e.graceTimer);
+      clearTimeout(e.expiryTimer);
+      this.entries.delete(id);
+      this.log.info("proxy_workload_removed", { proxy: id, reason: "not_admitted" });
+      changed = true;
+    }
+    if (changed) this.onChange();
+  }
+
   stop(): void {
     for (const e of this.entries.values()) {
       clearTimeout(e.graceTimer);
@@ -87,6 +109,7 @@ export class ProxyWorkloads implements ProxyCallbacks {
       this.log.warn("proxy_metadata_invalid", { proxy: proxy.id, service, address, port: md["port"] });
       return undefined;
     }
+    if (!this.admit(proxy, service)) return undefined;
     try {
       return validateResource({
         kind: "Workload",

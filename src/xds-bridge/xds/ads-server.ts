@@ -8,8 +8,8 @@ import type {
 import { DeltaAdsStream } from "./ads-delta-stream.js";
 import { adsServiceDefinition } from "./ads-service.js";
 import { SotwAdsStream } from "./ads-sotw-stream.js";
-import { AdsProtocolError } from "./ads-stream-base.js";
-import { guardCallbacks, type ProxyCallbacks, type StreamDump } from "./proxy-callbacks.js";
+import { AdsProtocolError, type ProxyGate } from "./ads-stream-base.js";
+import { guardCallbacks, type ProxyCallbacks, type ProxyInfo, type StreamDump } from "./proxy-callbacks.js";
 import type { SnapshotCache } from "./snapshot-cache.js";
 
 export interface AdsServerOptions {
@@ -19,6 +19,8 @@ export interface AdsServerOptions {
   port?: number;
   cache: SnapshotCache;
   callbacks?: ProxyCallbacks;
+  /** What each proxy is served as, decided on its first request (src/xds-bridge/identity/admission.ts). */
+  gate?: ProxyGate;
   /** Failures that are not the client's fault (bugs, throwing callbacks); default console.error. */
   onError?: (err: unknown, context: string) => void;
 }
@@ -32,6 +34,8 @@ export interface AdsServer {
   activeStreams(): number;
   /** What each open stream of `proxyId` has accepted (one entry per stream). */
   configDump(proxyId: string): StreamDump[];
+  /** Ends the open streams whose proxy matches (the proxies reconnect and are gated again); returns how many. */
+  endStreams(match: (proxy: ProxyInfo) => boolean): number;
   /** Ends every stream (each reported closed) and stops the server. */
   close(): Promise<void>;
 }
@@ -76,14 +80,14 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
     StreamAggregatedResources: (call: AdsCall) => {
       nextStreamId += 1;
       serveStream(call, nextStreamId, "ADS", (streamId, send, fail) =>
-        new SotwAdsStream({ streamId, cache: options.cache, callbacks, send, fail }),
+        new SotwAdsStream({ streamId, cache: options.cache, callbacks, send, fail, ...(options.gate ? { gate: options.gate } : {}) }),
       );
     },
     DeltaAggregatedResources: (call: DeltaCall) => {
       // One id sequence for both variants: the tracker keys streams by id.
       nextStreamId += 1;
       serveStream(call, nextStreamId, "delta ADS", (streamId, send, fail) =>
-        new DeltaAdsStream({ streamId, cache: options.cache, callbacks, send, fail }),
+        new DeltaAdsStream({ streamId, cache: options.cache, callbacks, send, fail, ...(options.gate ? { gate: options.gate } : {}) }),
       );
     },
   });
@@ -146,6 +150,17 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
     activeStreams: () => closers.size,
     configDump: (proxyId) =>
       [...dumps.values()].map((d) => d()).filter((d): d is StreamDump => d !== undefined && d.proxy.id === proxyId),
+    endStreams: (match) => {
+      let ended = 0;
+      for (const [id, dump] of [...dumps]) {
+        const proxy = dump()?.proxy;
+        if (proxy && match(proxy)) {
+          closers.get(id)?.();
+          ended += 1;
+        }
+      }
+      return ended;
+    },
     close: async () => {
       for (const close of [...closers.values()]) close();
       // ADS streams never end on their own and clients hold their HTTP/2

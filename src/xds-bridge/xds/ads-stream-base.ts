@@ -10,12 +10,17 @@ export class AdsProtocolError extends Error {
   override readonly name = "AdsProtocolError";
 }
 
+/** Given what a proxy's first request says, what it is served as (e.g. a snapshot key it is never given). */
+export type ProxyGate = (proxy: ProxyInfo) => ProxyInfo;
+
 /** What every ADS stream variant needs from the server that runs it. */
 export interface StreamCoreOptions {
   /** Unique per server, across SotW and delta streams (the tracker keys on it). */
   readonly streamId: number;
   readonly cache: SnapshotCache;
   readonly callbacks: Required<ProxyCallbacks>;
+  /** Decides what a proxy is served from its first request (admission may withhold its config). */
+  readonly gate?: ProxyGate;
   /** The stream cannot go on (protocol error or bug); the transport ends it. */
   fail(err: unknown): void;
 }
@@ -87,7 +92,8 @@ export abstract class AdsStreamBase<Req extends { node?: Node | undefined }, Sta
     if (this.proxyInfo) return this.proxyInfo;
     const node = request.node;
     if (!node) throw new AdsProtocolError(`the first ${requestName} of a stream must carry node`);
-    const proxy = proxyInfoOf(node, this.options.streamId);
+    const seen = proxyInfoOf(node, this.options.streamId);
+    const proxy = this.options.gate ? this.options.gate(seen) : seen;
     this.proxyInfo = proxy;
     this.unwatch = this.options.cache.watch(snapshotKeyOfProxy(proxy), (snapshot) => this.onSnapshot(snapshot));
     this.options.callbacks.onStreamOpen(proxy);
