@@ -68,7 +68,11 @@ export class Bridge {
       workloadsDir: config.workloadsDir,
       proxyGraceMs: config.proxyGraceMs,
       proxyExpiryMs: config.proxyExpiryMs,
-      admit: (proxy, service) => this.gate.decide(proxy, service).admitted,
+      admit: (proxy, service) => {
+        const decision = this.gate.decide(proxy, service);
+        if (!decision.admitted) log.warn("proxy_not_admitted", { proxy: proxy.id, mesh: proxy.mesh, service, reason: decision.refusal });
+        return decision.admitted;
+      },
       onChange: (workloads) => {
         this.zone.reportDiscovered(workloads);
         this.publisher.publish(new Set([...workloads, ...this.endpoints.workloads].map((w) => w.metadata.mesh ?? "")));
@@ -100,7 +104,10 @@ export class Bridge {
       mirror: this.mirror,
       log,
       clock: this.zoneClock,
-      onAdmission: (state) => this.admission.update(state),
+      onAdmission: (state) => {
+        log.info("admission_state", { keys: state.keys.length, revoked: state.revoked.length });
+        this.admission.update(state);
+      },
       onUpdateReceived: (revision) => this.tracer.received(revision),
       onApplied: (result) => {
         this.publisher.publish(result.meshes, {

@@ -31,6 +31,8 @@ interface Entry {
  */
 export class ProxyWorkloads implements ProxyCallbacks {
   private readonly entries = new Map<string, Entry>();
+  /** Proxies with an open stream that declared a workload but were not admitted: a later admission change may admit them. */
+  private readonly declined = new Map<number, ProxyInfo>();
 
   constructor(
     private readonly zone: string,
@@ -47,7 +49,10 @@ export class ProxyWorkloads implements ProxyCallbacks {
 
   onStreamOpen(proxy: ProxyInfo): void {
     const workload = this.workloadOf(proxy);
-    if (!workload) return;
+    if (!workload) {
+      if (this.declares(proxy)) this.declined.set(proxy.streamId, proxy);
+      return;
+    }
     const entry = this.entries.get(proxy.id);
     if (entry) {
       clearTimeout(entry.graceTimer);
@@ -62,6 +67,7 @@ export class ProxyWorkloads implements ProxyCallbacks {
   }
 
   onStreamClosed(proxy: ProxyInfo): void {
+    this.declined.delete(proxy.streamId);
     const entry = this.entries.get(proxy.id);
     if (!entry) return;
     entry.streams -= 1;
@@ -77,7 +83,7 @@ export class ProxyWorkloads implements ProxyCallbacks {
     }, this.expiryMs);
   }
 
-  /** Admission changed (a revocation): forgets at once the proxies no longer admitted. */
+  /** Admission changed: forgets at once the proxies no longer admitted (a revocation), registers those admitted now (a new key). */
   recheck(): void {
     let changed = false;
     for (const [id, e] of this.entries) {
@@ -88,7 +94,17 @@ export class ProxyWorkloads implements ProxyCallbacks {
       this.log.info("proxy_workload_removed", { proxy: id, reason: "not_admitted" });
       changed = true;
     }
+    for (const [streamId, proxy] of this.declined) {
+      if (!this.workloadOf(proxy)) continue;
+      this.declined.delete(streamId);
+      this.onStreamOpen(proxy);
+    }
     if (changed) this.onChange();
+  }
+
+  private declares(proxy: ProxyInfo): boolean {
+    const md = (proxy.node.metadata ?? {}) as Record<string, unknown>;
+    return typeof md["service"] === "string" && typeof md["address"] === "string";
   }
 
   stop(): void {
