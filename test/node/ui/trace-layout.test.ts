@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RevisionTrace } from "../../../src/contract/revision-trace.js";
 
-interface Geometry { width: number; label: number; valueRoom: number; row: number; bar: number; axis: number }
+interface Geometry { width: number; label: number; valueRoom: number; row: number; bar: number; axis: number; charWidth: number }
 interface HopRow { type: "hop"; owner: "zone" | "bridge"; hop: string; ms: number | null; text: string; y: number; x?: number; w?: number; barY?: number; barH?: number }
 type Row = HopRow | { type: "group" | "note"; text: string; y: number };
 interface Layout { width: number; height: number; endMs: number; axisY: number; plotX: number; ticks: { x: number; text: string }[]; rows: Row[] }
@@ -97,6 +97,19 @@ describe("the per-hop trace's waterfall layout", () => {
     expect(l.ticks.map((t) => t.text)).toEqual(["0 ms", "12.5 ms", "25 ms", "37.5 ms", "50 ms"]);
     expect(l.ticks[0]!.x).toBe(g.label);
     expect(l.ticks.at(-1)!.x).toBe(g.width - g.valueRoom);
+  });
+
+  it("widens the chart for a long heading instead of cutting it off, the plot keeping its scale", () => {
+    const g = mod.GEOMETRY;
+    const short = mod.traceLayout(trace());
+    expect(short.width).toBe(g.width);
+    const t = trace();
+    t.zones[0]!.bridges[0]!.bridgeId = `bridge-${"x".repeat(100)}`;
+    const long = mod.traceLayout(t);
+    const heading = long.rows[5]!.text;
+    expect(long.width).toBe(Math.ceil(heading.length * g.charWidth));
+    expect(long.width).toBeGreaterThan(g.width);
+    expect(long.ticks).toEqual(short.ticks);
   });
 
   it("gives a hop that took no time a visible mark, and one that runs backwards (clock offsets) a mark where it happened", () => {
