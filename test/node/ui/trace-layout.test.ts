@@ -158,7 +158,7 @@ describe("the per-hop trace's waterfall layout", () => {
   it("summarises every hop with its time in one sentence per zone and bridge, for the chart's label", () => {
     expect(mod.traceSummary(trace(null))).toBe(
       "Per-hop trace of revision 42, milliseconds after the commit. Zone default: committed 0.0 ms, zone notified 1.5 ms, zone applied 4.0 ms, frame sent 5.0 ms."
-        + " Bridge bridge-a: bridge received 6.0 ms, translated 7.0 ms, snapshot published 7.0 ms, first proxy pushed 8.0 ms, last proxy pushed 8.0 ms, last proxy ACKed not yet.",
+        + " Bridge bridge-a: bridge received 6.0 ms, translated 7.0 ms, snapshot published 7.0 ms, first proxy pushed 8.0 ms, last proxy pushed 8.0 ms, last proxy ACKed not yet; 0/1 proxies ACKed, the slowest client-1 not yet.",
     );
   });
 });
