@@ -7,6 +7,8 @@ import editPage from "./edit-page.js.txt";
 import meshPages from "./mesh-pages.js.txt";
 import propagationPage from "./propagation-page.js.txt";
 import resourcePage from "./resource-page.js.txt";
+import traceChart from "./trace-chart.js.txt";
+import traceLayout from "./trace-layout.js.txt";
 
 /** Each ES module of the dashboard by the name it is served under (`/ui/<name>`), which is how the modules import each other. */
 export const UI_MODULES: Readonly<Record<string, string>> = {
@@ -16,4 +18,6 @@ export const UI_MODULES: Readonly<Record<string, string>> = {
   "mesh-pages.js": meshPages,
   "propagation-page.js": propagationPage,
   "resource-page.js": resourcePage,
+  "trace-chart.js": traceChart,
+  "trace-layout.js": traceLayout,
 };

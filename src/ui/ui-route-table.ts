@@ -18,7 +18,7 @@ const SHELL = "the page shell is the sign-in form and a script; it holds no mesh
 export const UI_ROUTES: readonly UiRouteSpec[] = [
   { method: "GET", path: "/", summary: "redirects to the dashboard", access: { public: "a redirect reveals nothing" } },
   { method: "GET", path: "/ui/", summary: "the dashboard", access: { public: SHELL } },
-  ...["app.js", "dom.js", "edit-page.js", "mesh-pages.js", "propagation-page.js", "resource-page.js"].map((name): UiRouteSpec => ({
+  ...["app.js", "dom.js", "edit-page.js", "mesh-pages.js", "propagation-page.js", "resource-page.js", "trace-chart.js", "trace-layout.js"].map((name): UiRouteSpec => ({
     method: "GET",
     path: `/ui/${name}`,
     summary: `the dashboard's script module ${name}`,
