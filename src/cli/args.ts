@@ -31,6 +31,9 @@ export interface CliOptions {
   sources?: string[];
   ttlSeconds?: number;
   secretFile?: string;
+  /** `workload-token create`. */
+  service?: string;
+  zone?: string;
   /** `login`: where the token is ("-": stdin). */
   tokenFile?: string;
   timeoutMs: number;
@@ -79,6 +82,8 @@ const PARSE_OPTIONS = {
   ttl: { type: "string" },
   "secret-file": { type: "string" },
   "token-file": { type: "string" },
+  service: { type: "string" },
+  zone: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies Record<OptionName, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
 
@@ -126,6 +131,8 @@ export function parseCommandLine(argv: string[]): CommandLine {
   if (v.ttl !== undefined) options.ttlSeconds = Math.round(readDuration(v.ttl, "--ttl", word) / 1000);
   if (v["secret-file"] !== undefined) options.secretFile = v["secret-file"];
   if (v["token-file"] !== undefined) options.tokenFile = v["token-file"];
+  if (v.service !== undefined) options.service = v.service;
+  if (v.zone !== undefined) options.zone = v.zone;
 
   const line: CommandLine = { command: word, args, options, given };
   // With --help, the user asks how to write the rest: do not judge it.

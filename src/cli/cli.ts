@@ -1,5 +1,6 @@
 import { parseCommandLine, type CommandLine } from "./args.js";
 import { loginCommand, tokenCommand } from "./commands/tokens.js";
+import { workloadTokenCommand } from "./commands/workload-tokens.js";
 import { CLI_VERSION } from "./version.js";
 import { isCommandName, type CommandName } from "./command-specs.js";
 import { applyCommand } from "./commands/apply.js";
@@ -29,6 +30,7 @@ const HANDLERS: Readonly<Record<Exclude<CommandName, "help">, Command>> = {
   "config-dump": configDumpCommand,
   schema: schemaCommand,
   token: tokenCommand,
+  "workload-token": workloadTokenCommand,
   login: loginCommand,
 };
 

@@ -5,13 +5,13 @@
  */
 
 /** Every long option the CLI knows. */
-export const OPTION_NAMES = ["server", "token", "output", "mesh", "filename", "dry-run", "wait", "timeout", "from", "to", "bridge", "all", "trace", "version", "source", "prune", "force", "cascade", "subject", "role", "meshes", "sources", "ttl", "secret-file", "token-file", "help"] as const;
+export const OPTION_NAMES = ["server", "token", "output", "mesh", "filename", "dry-run", "wait", "timeout", "from", "to", "bridge", "all", "trace", "version", "source", "prune", "force", "cascade", "subject", "role", "meshes", "sources", "ttl", "secret-file", "token-file", "service", "zone", "help"] as const;
 export type OptionName = (typeof OPTION_NAMES)[number];
 
 /** Options every command takes. */
 export const GLOBAL_OPTIONS: readonly OptionName[] = ["server", "token", "version", "help"];
 
-export const COMMAND_NAMES = ["apply", "get", "delete", "history", "diff", "rollback", "status", "proxies", "zones", "config-dump", "schema", "token", "login", "help"] as const;
+export const COMMAND_NAMES = ["apply", "get", "delete", "history", "diff", "rollback", "status", "proxies", "zones", "config-dump", "schema", "token", "workload-token", "login", "help"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export interface CommandSpec {
@@ -118,6 +118,14 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     minArgs: 1,
     maxArgs: 2,
     options: ["subject", "role", "meshes", "sources", "ttl", "secret-file", "output"],
+  },
+  "workload-token": {
+    name: "workload-token",
+    synopsis: "workload-token create --service S [-m MESH] [--zone Z] [--ttl 720h] | workload-token list [-m MESH] | workload-token revoke ID [-m MESH]",
+    summary: "workload tokens: what a proxy carries in its node metadata (token) to be registered as an endpoint of its service and get its identity",
+    minArgs: 1,
+    maxArgs: 2,
+    options: ["mesh", "service", "zone", "ttl", "output"],
   },
   login: {
     name: "login",

@@ -22,6 +22,8 @@ const OPTION_HELP: Readonly<Record<OptionName, [string, string]>> = {
   ttl: ["--ttl DURATION", "token: how long it lives (720h, 15m, or seconds)"],
   "secret-file": ["--secret-file FILE", "token bootstrap: the file holding the Worker's API_TOKEN_SECRET"],
   "token-file": ["--token-file FILE", "login: the file holding the token, or - for stdin"],
+  service: ["--service NAME", "workload-token create: the service the proxy declares"],
+  zone: ["--zone NAME", "workload-token create: admit it only in this zone"],
   all: ["--all", "proxies: also those disconnected (kept until their zone forgets them)"],
   trace: ["--trace", "status: where the revision's time went, hop by hop, as a waterfall (ms after the commit)"],
   output: ["-o, --output FMT", "table (default), json or yaml"],

@@ -183,6 +183,16 @@ describe("npm start", () => {
     expect((await cli(writer, ["token", "list"])).stderr).toMatch(/forbidden/);
     const zoneToken = await fetch(`${server}/v1/zones/default/tokens`, { method: "POST", headers: { authorization: `Bearer ${writer}` } });
     expect(zoneToken.status).toBe(403);
+    // Workload tokens: a writer of the mesh issues, lists and revokes them; a reader may not issue one.
+    const workload = await cli(writer, ["workload-token", "create", "--service", "echo", "--ttl", "1h"]);
+    expect(workload.status, workload.stderr).toBe(0);
+    expect(workload.stdout.trim()).toMatch(/^ewt1\.[\w-]+\.[\w-]+$/);
+    expect((await cli(reader, ["workload-token", "create", "--service", "echo"])).stderr).toMatch(/forbidden/);
+    const listed = await cli(reader, ["workload-token", "list", "-o", "json"]);
+    const ids = (JSON.parse(listed.stdout) as { items: { id: string; service: string }[] }).items.filter((t) => t.service === "echo").map((t) => t.id);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(listed.stdout).not.toContain(workload.stdout.trim());
+    expect((await cli(writer, ["workload-token", "revoke", ids[0]!])).stdout).toMatch(/revoked at/);
 
     // Two sources cannot overwrite each other; a pruning apply deletes exactly what left the bundle.
     expect((await cli(writer, ["apply", "-f", "-", "--source", "gitops", "--prune"], svc("git-a") + "---\n" + svc("git-b"))).status).toBe(0);
