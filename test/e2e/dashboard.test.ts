@@ -182,6 +182,9 @@ describe("the dashboard in a browser", () => {
     // The kind comes from the zone's status: the bridge serves this client the mesh's proxyless config.
     const client = table.locator("tbody tr", { hasText: "ui-client" });
     expect(await client.getByTestId("proxy-kind").textContent()).toBe("proxyless gRPC client");
+    // The demo mesh has no mTLS: no identity and no certificate, said with a dash, not a colour.
+    expect(await client.getByTestId("proxy-identity").textContent()).toBe("-");
+    expect(await client.getByTestId("proxy-cert-expiry").textContent()).toBe("-");
     await shot(page, "proxies");
     await page.goto(`${sys.mesh.wrangler.url}/ui/#/propagation/default`);
     await page.getByRole("heading", { name: "Propagation in default" }).waitFor();
