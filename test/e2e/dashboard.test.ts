@@ -142,13 +142,15 @@ describe("the dashboard in a browser", () => {
     await overviewShown(page);
     await page.getByRole("link", { name: "Edit" }).click();
     const editor = page.getByLabel("YAML documents");
-    await editor.fill(["kind: HTTPRoute", "metadata: {name: ui-bad}", "spec:", "  parentRefs: [{name: echo, port: 50051}]", "  rules:", "    - backendRefs: [{name: echo-v1, weight: -5}]", ""].join("\n"));
+    // Two bad fields: both are listed, each by its field.
+    await editor.fill(["kind: HTTPRoute", "metadata: {name: ui-bad}", "spec:", "  parentRefs: [{name: echo, port: 50051}]", "  rules:", "    - backendRefs: [{name: echo-v1, weight: -5}, {name: echo-v2, weight: heavy}]", ""].join("\n"));
     await page.getByRole("button", { name: "Dry run" }).click();
     await page.getByRole("heading", { name: "Refused" }).waitFor();
     const errors = page.getByRole("list", { name: "Validation errors" }).getByRole("listitem");
-    expect(await errors.count()).toBe(1);
-    expect(await errors.first().getByTestId("error-field").textContent()).toBe("spec.rules[0].backendRefs[0].weight");
+    expect(await errors.count()).toBe(2);
+    expect(await errors.getByTestId("error-field").allTextContents()).toEqual(["spec.rules[0].backendRefs[0].weight", "spec.rules[0].backendRefs[1].weight"]);
     expect(await errors.first().getByTestId("error-hint").textContent()).toMatch(/^Hint: \S/);
+    expect(await errors.nth(1).textContent()).toContain('got "heavy"');
     await shot(page, "edit-refused");
 
     // Valid, but proxyless clients keep their own connect timeout: the answer warns, by field and kind of proxy.
