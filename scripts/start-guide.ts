@@ -10,6 +10,12 @@ export interface StartedSystem {
   adminUrl: string;
   /** Where the admin API token is. */
   adminTokenFile: string;
+  /**
+   * The admin API token itself, printed for signing in to the dashboard:
+   * it is the local dev system's own token (made by npm start, on this
+   * machine, for 7 days), so showing it costs nothing a `cat` would not.
+   */
+  adminToken: string;
 }
 
 export function startGuide(s: StartedSystem): string {
@@ -17,8 +23,9 @@ export function startGuide(s: StartedSystem): string {
   return `
 Edgeplane is running. Try (each line works pasted as is):
 
-# the dashboard: open ${s.apiUrl}/ui/ and sign in with the token in
-# ${s.adminTokenFile} (print it with: cat ${s.adminTokenFile})
+# the dashboard: open ${s.apiUrl}/ui/ and sign in with this token
+# (the local dev system's admin token, also in ${s.adminTokenFile}):
+# Sign-in token: ${s.adminToken}
 
 # the CLI and curl use the admin API token npm start made:
 export EDGEPLANE_TOKEN="$(cat ${s.adminTokenFile})"

@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   });
   stops.push(() => bridge.stop());
   say(`Bridge for zone "default" serving ADS on ${bridge.adsAddress}`);
-  say(startGuide({ apiUrl: wrangler.url, adsAddress: bridge.adsAddress, adminUrl: `http://127.0.0.1:${adminPort}`, adminTokenFile }));
+  say(startGuide({ apiUrl: wrangler.url, adsAddress: bridge.adsAddress, adminUrl: `http://127.0.0.1:${adminPort}`, adminTokenFile, adminToken: wrangler.adminToken }));
 }
 
 /** The demo documents, with the workloads on the ports the backends got. */

@@ -1,12 +1,12 @@
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
-import { ValidationError } from "../contract/validation-error.js";
+import { MAX_FAULTS, ValidationError } from "../contract/validation-error.js";
 import { StoreError } from "../store/store-error.js";
 
 /**
  * The API's one error type. Every failure a client can see has a code from
  * this closed set; `onError` in app.ts turns it into the JSON body
- * `{code, message, field?, hint?}` with the status below, and nothing else
+ * `{code, message, field?, hint?, document?, errors?}` with the status below, and nothing else
  * writes error responses.
  */
 const STATUS = {
@@ -39,16 +39,37 @@ const STATUS = {
 
 export type ApiErrorCode = keyof typeof STATUS;
 
+const errorCode = z.enum(Object.keys(STATUS) as [ApiErrorCode, ...ApiErrorCode[]]);
+
+/** One fault of a refused document, in an error's `errors`. */
+const faultBody = z
+  .object({
+    code: errorCode,
+    /** The field at fault, as a path into the document (`spec.ports[0].port`). */
+    field: z.string(),
+    message: z.string(),
+    hint: z.string().optional(),
+    /** Index of the document at fault in an /apply bundle. */
+    document: z.int().optional(),
+  })
+  .meta({ title: "Fault" });
+export type FaultBody = z.output<typeof faultBody>;
+
 /** The body of every error answer, as the OpenAPI document states it. */
 export const apiErrorBody = z
   .object({
-    code: z.enum(Object.keys(STATUS) as [ApiErrorCode, ...ApiErrorCode[]]),
+    code: errorCode,
     message: z.string(),
     /** The field at fault, as a path into the document (`spec.ports[0].port`). */
     field: z.string().optional(),
     hint: z.string().optional(),
     /** Index of the document at fault in an /apply bundle. */
     document: z.int().optional(),
+    /**
+     * A refused document's every fault, the top-level one first, at most
+     * MAX_FAULTS; code, field, message and hint above are the first's.
+     */
+    errors: z.array(faultBody).max(MAX_FAULTS).optional(),
   })
   .meta({ title: "Error" });
 
@@ -58,14 +79,17 @@ export class ApiError extends Error {
   readonly hint: string | undefined;
   /** Index of the document at fault in an /apply bundle. */
   readonly document: number | undefined;
+  /** A validation error's every fault (see apiErrorBody). */
+  readonly errors: readonly FaultBody[] | undefined;
 
-  constructor(code: ApiErrorCode, message: string, opts: { field?: string; hint?: string; document?: number } = {}) {
+  constructor(code: ApiErrorCode, message: string, opts: { field?: string; hint?: string; document?: number; errors?: readonly FaultBody[] } = {}) {
     super(message);
     this.name = "ApiError";
     this.code = code;
     this.field = opts.field;
     this.hint = opts.hint;
     this.document = opts.document;
+    this.errors = opts.errors;
   }
 
   get status(): (typeof STATUS)[ApiErrorCode] {
@@ -74,9 +98,11 @@ export class ApiError extends Error {
 
   /** The same error, located in document `index` of a bundle. */
   inDocument(index: number): ApiError {
-    const opts: { field?: string; hint?: string; document: number } = { document: index };
+    const opts: { field?: string; hint?: string; document: number; errors?: FaultBody[] } = { document: index };
     if (this.field !== undefined) opts.field = this.field;
     if (this.hint !== undefined) opts.hint = this.hint;
+    // Each fault keeps its own message and says its document by index.
+    if (this.errors !== undefined) opts.errors = this.errors.map((f) => ({ ...f, document: index }));
     return new ApiError(this.code, `document ${index}: ${this.message}`, opts);
   }
 
@@ -88,7 +114,7 @@ export class ApiError extends Error {
   static from(err: unknown): ApiError {
     if (err instanceof ApiError) return err;
     if (err instanceof ValidationError) {
-      const opts: { field: string; hint?: string } = { field: err.field };
+      const opts: { field: string; hint?: string; errors: FaultBody[] } = { field: err.field, errors: err.faults.map((f) => ({ ...f })) };
       if (err.hint !== undefined) opts.hint = err.hint;
       return new ApiError(err.code, err.message, opts);
     }
@@ -114,6 +140,7 @@ export class ApiError extends Error {
     if (this.field !== undefined) body.field = this.field;
     if (this.hint !== undefined) body.hint = this.hint;
     if (this.document !== undefined) body.document = this.document;
+    if (this.errors !== undefined) body.errors = [...this.errors];
     return body;
   }
 

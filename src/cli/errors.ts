@@ -12,6 +12,8 @@ export interface ApiErrorBody {
   hint?: string;
   /** Index of the document at fault in an /apply bundle. */
   document?: number;
+  /** A refused document's every fault, the top-level one first. */
+  errors?: { field: string; message: string; hint?: string }[];
 }
 
 /** A command line the CLI cannot run; main prints the usage of the command. */
@@ -72,6 +74,13 @@ export function toApiErrorBody(status: number, text: string): ApiErrorBody {
         if (typeof o.field === "string") body.field = o.field;
         if (typeof o.hint === "string") body.hint = o.hint;
         if (typeof o.document === "number") body.document = o.document;
+        if (Array.isArray(o.errors)) {
+          body.errors = (o.errors as unknown[]).flatMap((e) => {
+            const f = (typeof e === "object" && e !== null ? e : {}) as Record<string, unknown>;
+            if (typeof f.field !== "string" || typeof f.message !== "string") return [];
+            return [{ field: f.field, message: f.message, ...(typeof f.hint === "string" ? { hint: f.hint } : {}) }];
+          });
+        }
         return body;
       }
     }
@@ -96,6 +105,9 @@ export function formatError(err: unknown): string {
     if (err.body.hint !== undefined) lines.push(`  hint:  ${err.body.hint}`);
     if (err.where !== undefined) lines.push(`  in:    ${err.where}`);
     else if (err.body.document !== undefined) lines.push(`  document: ${err.body.document}`);
+    // The first fault is the one above; the others follow, so all can be fixed in one round.
+    const more = (err.body.errors ?? []).slice(1);
+    if (more.length > 0) lines.push(`  ${more.length} more:`, ...more.map((f) => `    ${f.field}: ${f.message}${f.hint !== undefined ? ` (hint: ${f.hint})` : ""}`));
     return `${lines.join("\n")}\n`;
   }
   if (err instanceof UsageError) return `error: ${err.message}\n`;

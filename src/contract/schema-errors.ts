@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ValidationError, type ValidationCode } from "./validation-error.js";
+import { MAX_FAULTS, ValidationError, type ValidationCode } from "./validation-error.js";
 
 /**
  * The one place zod's issues become ValidationErrors: `{code, field,
@@ -36,8 +36,10 @@ export function addFault(ctx: z.RefinementCtx, fault: Fault, path: (string | num
  * Parses `value` with `schema` and returns its output, or throws the
  * ValidationError of the first fault in reading order (zod reports issues in
  * the order of the schema's fields, and an object's unknown fields after its
- * known ones). `unknownFieldsFirst` reports an unknown field before anything
- * else, for small bodies where a misspelt name is the real news.
+ * known ones), listing every fault in its `faults` (at most MAX_FAULTS), so
+ * a user fixes them all in one round. `unknownFieldsFirst` reports an
+ * unknown field before anything else, for small bodies where a misspelt name
+ * is the real news.
  *
  * @example const { revision } = parseOrThrow(rollbackBody, { revision: 12 });
  */
@@ -47,7 +49,19 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, opt
   const issues = result.error.issues;
   const first = (opts.unknownFieldsFirst ? issues.find((i) => i.code === "unrecognized_keys") : undefined) ?? issues[0];
   if (!first) throw new ValidationError("invalid_field", "", "document is not valid");
-  throw toValidationError(first, schema);
+  // Only as many issues as can be listed are converted: a huge bad document costs no more than a small one.
+  const others = issues.filter((i) => i !== first).slice(0, MAX_FAULTS - 1).flatMap((i) => faultsOf(i, schema));
+  const [head, ...rest] = faultsOf(first, schema);
+  throw head!.withOthers([...rest.flatMap((e) => e.faults), ...others.flatMap((e) => e.faults)]);
+}
+
+/** An issue's faults: one, or one per key of an object's unknown keys. */
+function faultsOf(issue: z.core.$ZodIssue, root: z.ZodType): ValidationError[] {
+  if (issue.code !== "unrecognized_keys") return [toValidationError(issue, root)];
+  return issue.keys.slice(0, MAX_FAULTS).map((key) => {
+    const unknown = pathString([...issue.path, key]);
+    return new ValidationError("unknown_field", unknown, `${unknown} is not a known field`);
+  });
 }
 
 /** One zod issue as the ValidationError a user can act on. */

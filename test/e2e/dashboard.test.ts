@@ -181,13 +181,15 @@ describe("the dashboard in a browser", () => {
     await overviewShown(page);
     await page.getByRole("link", { name: "Edit" }).click();
     const editor = page.getByLabel("YAML documents");
-    await editor.fill(["kind: HTTPRoute", "metadata: {name: ui-bad}", "spec:", "  parentRefs: [{name: echo, port: 50051}]", "  rules:", "    - backendRefs: [{name: echo-v1, weight: -5}]", ""].join("\n"));
+    // Two bad fields: both are listed, each by its field.
+    await editor.fill(["kind: HTTPRoute", "metadata: {name: ui-bad}", "spec:", "  parentRefs: [{name: echo, port: 50051}]", "  rules:", "    - backendRefs: [{name: echo-v1, weight: -5}, {name: echo-v2, weight: heavy}]", ""].join("\n"));
     await page.getByRole("button", { name: "Dry run" }).click();
     await page.getByRole("heading", { name: "Refused" }).waitFor();
     const errors = page.getByRole("list", { name: "Validation errors" }).getByRole("listitem");
-    expect(await errors.count()).toBe(1);
-    expect(await errors.first().getByTestId("error-field").textContent()).toBe("spec.rules[0].backendRefs[0].weight");
+    expect(await errors.count()).toBe(2);
+    expect(await errors.getByTestId("error-field").allTextContents()).toEqual(["spec.rules[0].backendRefs[0].weight", "spec.rules[0].backendRefs[1].weight"]);
     expect(await errors.first().getByTestId("error-hint").textContent()).toMatch(/^Hint: \S/);
+    expect(await errors.nth(1).textContent()).toContain('got "heavy"');
     await shot(page, "edit-refused");
 
     // Valid, but proxyless clients keep their own connect timeout: the answer warns, by field and kind of proxy.
@@ -221,6 +223,9 @@ describe("the dashboard in a browser", () => {
     // The kind comes from the zone's status: the bridge serves this client the mesh's proxyless config.
     const client = table.locator("tbody tr", { hasText: "ui-client" });
     expect(await client.getByTestId("proxy-kind").textContent()).toBe("proxyless gRPC client");
+    // The demo mesh has no mTLS: no identity and no certificate, said with a dash, not a colour.
+    expect(await client.getByTestId("proxy-identity").textContent()).toBe("-");
+    expect(await client.getByTestId("proxy-cert-expiry").textContent()).toBe("-");
     await shot(page, "proxies");
     await page.goto(`${sys.mesh.wrangler.url}/ui/#/propagation/default`);
     await page.getByRole("heading", { name: "Propagation in default" }).waitFor();

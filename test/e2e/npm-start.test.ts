@@ -107,14 +107,19 @@ describe("npm start", () => {
     const text = started.output();
     expect(text).toContain("Applied examples/demo.yaml");
     expect(statSync(join(home, "admin.token")).mode & 0o777).toBe(0o600);
-    // The dashboard's URL as printed serves its sign-in page, and the token file it names signs in.
-    const dashboard = /open (http:\/\/\S+\/ui\/) and sign in with the token in\n# (\S+)/.exec(text);
-    expect(dashboard?.[2]).toBe(join(home, "admin.token"));
+    // The dashboard's URL as printed serves its sign-in page, and the sign-in token printed beside it signs in.
+    const dashboard = /open (http:\/\/\S+\/ui\/) and sign in with this token\n# \(the local dev system's admin token, also in (\S+)\):\n# Sign-in token: (\S+)\n/.exec(text);
+    expect(dashboard, text).not.toBeNull();
+    expect(dashboard![2]).toBe(join(home, "admin.token"));
+    const printed = dashboard![3]!;
+    expect(printed).toBe(readFileSync(dashboard![2]!, "utf8").trim());
     const page = await fetch(dashboard![1]!);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<form id="sign-in"');
-    const signIn = await fetch(new URL("/v1/meshes", dashboard![1]!), { headers: { authorization: `Bearer ${readFileSync(dashboard![2]!, "utf8").trim()}` } });
+    const signIn = await fetch(new URL("/v1/meshes", dashboard![1]!), { headers: { authorization: `Bearer ${printed}` } });
     expect(signIn.status).toBe(200);
+    // And it is the token that was checked, not any string: a wrong one is refused.
+    expect((await fetch(new URL("/v1/meshes", dashboard![1]!), { headers: { authorization: `Bearer ${printed}x` } })).status).toBe(401);
     const guide = text.slice(text.indexOf("Try (each line works pasted as is):") + 36, text.indexOf("Ctrl-C stops everything."));
     const pasted = await pasteIntoBash(guide);
     expect(pasted.stderr).not.toMatch(/command not found|No such file/);

@@ -218,3 +218,36 @@ describe("input handling (hardening 12, 14, 15)", () => {
     expect(same.status).toBe(201);
   });
 });
+
+describe("every fault of a document", () => {
+  interface Fault { code: string; field: string; message: string; hint?: string; document?: number }
+  const bad = () => route("two-faults", "echo", [{ name: "echo", weight: -5 }, { name: "echo", weight: "heavy" }]);
+  const fields = ["spec.rules[0].backendRefs[0].weight", "spec.rules[0].backendRefs[1].weight"];
+
+  it("a PUT lists both bad fields in errors, the first also at top level as before, and writes nothing", async () => {
+    await call("PUT", "/v1/meshes/default/services/echo", service("echo"));
+    const body = await expectRefused(call("PUT", "/v1/meshes/default/httproutes/two-faults", bad()), 422, "invalid_field", fields[0]);
+    const errors = body.errors as Fault[];
+    expect(errors.map((e) => e.field)).toEqual(fields);
+    // The top level is the first fault, word for word: clients reading only it see what they always did.
+    expect(errors[0]).toEqual({ code: body.code, field: body.field, message: body.message, ...(body.hint !== undefined ? { hint: body.hint } : {}) });
+    expect(errors[1]!.message).toMatch(/whole number; got "heavy"/);
+    expect((await call("GET", "/v1/meshes/default/httproutes/two-faults")).status).toBe(404);
+  });
+
+  it("a dry run of a bundle lists both, each naming its document, and writes nothing", async () => {
+    const body = await expectRefused(call("POST", "/v1/apply?dryRun=true", [service("echo"), bad()]), 422, "invalid_field", fields[0]);
+    expect(body.document).toBe(1);
+    const errors = body.errors as Fault[];
+    expect(errors.map((e) => [e.document, e.field])).toEqual(fields.map((f) => [1, f]));
+  });
+
+  it("caps the list, so a huge bad document cannot make a huge answer", async () => {
+    const spec = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`bogus${i}`, i]));
+    const doc = { kind: "Service", metadata: { name: "many-faults" }, spec: { ports: [{ port: 50051, protocol: "grpc" }], ...spec } };
+    const body = await expectRefused(call("PUT", "/v1/meshes/default/services/many-faults", doc), 422, "unknown_field", "spec.bogus0");
+    const errors = body.errors as Fault[];
+    expect(errors).toHaveLength(20);
+    expect(errors.map((e) => e.field).slice(0, 2)).toEqual(["spec.bogus0", "spec.bogus1"]);
+  });
+});

@@ -12,6 +12,22 @@ describe("errors", () => {
     expect(exitCodeOf(err)).toBe(1);
   });
 
+  it("prints every fault of a refused document, the first as before and the others below it", () => {
+    const text = JSON.stringify({
+      code: "invalid_field",
+      message: "spec.a must be a string",
+      field: "spec.a",
+      errors: [
+        { code: "invalid_field", field: "spec.a", message: "spec.a must be a string" },
+        { code: "unknown_field", field: "spec.b", message: "spec.b is not a known field" },
+        { code: "invalid_field", field: "spec.c", message: "spec.c must be from 1 to 9; got 0", hint: "a count" },
+      ],
+    });
+    expect(formatError(new ApiRequestError(422, toApiErrorBody(422, text)))).toBe(
+      "error: invalid_field (HTTP 422): spec.a must be a string\n  field: spec.a\n  2 more:\n    spec.b: spec.b is not a known field\n    spec.c: spec.c must be from 1 to 9; got 0 (hint: a count)\n",
+    );
+  });
+
   it("reads error bodies that are not the API's shape", () => {
     expect(toApiErrorBody(502, "<html>Bad Gateway</html>")).toEqual({ code: "http_502", message: "<html>Bad Gateway</html>" });
     expect(toApiErrorBody(500, "")).toEqual({ code: "http_500", message: "(empty answer)" });
