@@ -8,7 +8,7 @@ import type { JournalEntry, ResourceStore, StoredDocument, Write } from "../stor
 import { StoreError } from "../store/store-error.js";
 import { ApiError } from "./api-error.js";
 import { checkMtlsRules } from "./mtls-rules.js";
-import { putInOneBatch } from "./one-batch-put.js";
+import { deleteInOneBatch, putInOneBatch } from "./one-batch-write.js";
 import { checkReferences } from "./references.js";
 import { referrersOf } from "./referrers.js";
 import type { WriteContext } from "./write-context.js";
@@ -84,6 +84,8 @@ export class ResourceService {
    */
   async delete(key: ResourceKey, ifMatch?: number, opts: { cascade?: boolean } = {}): Promise<Outcome> {
     this.ctx.authorize(key);
+    const fast = await deleteInOneBatch(this.store, this.ctx, key, ifMatch);
+    if (fast) return fast;
     const current = await this.store.get(key);
     if (!current) throw new ApiError("not_found", `${key.kind} "${key.name}" does not exist`);
     if (key.kind === "Mesh" && (await this.store.countInMesh(key.name)) > 0) {

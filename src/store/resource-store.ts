@@ -4,7 +4,7 @@ import { keyString, type Kind, type Resource, type ResourceKey } from "../contra
 import { journal, resources, writeGuard } from "./d1-schema.js";
 import { StoreError } from "./store-error.js";
 import type { JournalEntry } from "../contract/journal-entry.js";
-import { conditionsSql, keyMatch, type PutConditions } from "./put-conditions.js";
+import { conditionsSql, keyMatch, type WriteConditions } from "./write-conditions.js";
 
 /** A resource as stored, with the metadata the server owns. */
 export interface StoredDocument {
@@ -36,7 +36,7 @@ export interface Write {
   expect?: number | "absent" | "present";
 }
 
-export type { JournalEntry, PutConditions };
+export type { JournalEntry, WriteConditions };
 
 /** What `putInOneBatch` found: written (its journal row and the row as stored), identical to what was stored, or a condition false. */
 export type OneBatchPut =
@@ -182,7 +182,7 @@ export class ResourceStore {
    * nothing and says only that some condition was false: the caller reads
    * and explains.
    */
-  async putInOneBatch(key: ResourceKey, document: Resource, conditions: PutConditions, author: Author): Promise<OneBatchPut> {
+  async putInOneBatch(key: ResourceKey, document: Resource, conditions: WriteConditions, author: Author): Promise<OneBatchPut> {
     const at = new Date().toISOString();
     const text = JSON.stringify(document);
     const before = this.db.select({ revision: resources.revision }).from(resources).where(keyWhere(key));
@@ -217,6 +217,32 @@ export class ResourceStore {
     if (prior === row.revision) return { outcome: "unchanged", stored };
     const j = (results[results.length - 1] as (typeof journal.$inferSelect)[])[0]!;
     return { outcome: "committed", entry: { seq: j.seq, kind: key.kind, mesh: key.mesh, name: key.name, op: "put", document: j.document, at: j.at }, stored, created: prior === undefined };
+  }
+
+  /**
+   * One delete in one round trip: the conditions (say `exist: [key]`, so an
+   * absent resource refuses), the journal row, whose document is the stored
+   * one copied inside the batch, the delete, and that journal row read back
+   * for the zones. Undefined when a condition was false (nothing written).
+   */
+  async deleteInOneBatch(key: ResourceKey, conditions: WriteConditions, author: Author): Promise<JournalEntry | undefined> {
+    const at = new Date().toISOString();
+    const guards = conditionsSql(key, conditions).map((c) => this.db.insert(writeGuard).select(sql`SELECT NULL AS ok WHERE NOT (${c})`));
+    // Every column in the table's order, as in putInOneBatch.
+    const entry = this.db.insert(journal).select(
+      sql`SELECT NULL, kind, mesh, name, 'delete', document, ${at}, ${author.principal}, ${author.source} FROM resources WHERE ${keyMatch(key)}`,
+    );
+    const written = this.db.select().from(journal).orderBy(desc(journal.seq)).limit(1);
+    let results: readonly unknown[];
+    try {
+      // As in commitJournal: a runtime list of batchable drizzle queries.
+      results = await this.db.batch([...guards, entry, this.db.delete(resources).where(keyWhere(key)), written] as unknown as Parameters<typeof this.db.batch>[0]);
+    } catch (err) {
+      if (isGuardFailure(err)) return undefined;
+      throw err;
+    }
+    const j = (results[results.length - 1] as (typeof journal.$inferSelect)[])[0]!;
+    return { seq: j.seq, kind: key.kind, mesh: key.mesh, name: key.name, op: "delete", document: j.document, at: j.at };
   }
 
   private statementsFor(w: Write, at: string, author: Author) {

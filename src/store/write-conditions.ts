@@ -2,13 +2,13 @@ import { sql, type SQL } from "drizzle-orm";
 import type { ResourceKey } from "../contract/resource-types.js";
 
 /**
- * What must hold for a put to be committed without the API reading first:
- * the checks the API would make on what it read (If-Match, the config
- * source that owns the resource, references), as SQL evaluated inside the
- * write's own batch. Any of them false fails the batch, writing nothing; the
+ * What must hold for a put or delete to be committed without the API
+ * reading first: the checks the API would make on what it read (If-Match,
+ * the config source that owns the resource, that it or its references
+ * exist), as SQL evaluated inside the write's own batch. Any of them false fails the batch, writing nothing; the
  * caller then reads and explains (or finds the state changed and writes).
  */
-export interface PutConditions {
+export interface WriteConditions {
   /** If-Match: the stored revision. */
   revision?: number;
   /** Refuse a resource another config source wrote (undefined: forced, or no owner check). */
@@ -20,7 +20,7 @@ export interface PutConditions {
 }
 
 /** One condition per entry; each becomes its own guard statement, so no statement nears D1's 100 bound parameters. */
-export function conditionsSql(key: ResourceKey, c: PutConditions): SQL[] {
+export function conditionsSql(key: ResourceKey, c: WriteConditions): SQL[] {
   const out: SQL[] = [];
   if (c.revision !== undefined) out.push(sql`EXISTS (SELECT 1 FROM resources WHERE ${keyMatch(key)} AND revision = ${c.revision})`);
   if (c.ownerSource !== undefined) out.push(sql`NOT EXISTS (SELECT 1 FROM resources WHERE ${keyMatch(key)} AND source <> '' AND source <> ${c.ownerSource})`);
