@@ -24,7 +24,8 @@ export async function answerWrite(c: ApiContext, outcome: Outcome, answer: Write
     case "document": {
       const result = outcome.results[0]!;
       c.header("ETag", `"${result.revision}"`);
-      const stored = await new ResourceStore(c.env.DB).get(answer.key);
+      // The one-batch put read it back in its own batch; other writes read it now.
+      const stored = outcome.stored ?? (await new ResourceStore(c.env.DB).get(answer.key));
       // Warnings ride beside the document (documents accept and ignore the field, so the answer can be written back).
       const body = stored && outcome.warnings.length > 0 ? { ...stored.resource, warnings: outcome.warnings.map(({ field, message, proxies }) => ({ field, message, proxies })) } : (stored?.resource ?? null);
       return c.json(body, result.action === "created" ? 201 : 200);

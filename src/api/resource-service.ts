@@ -8,6 +8,7 @@ import type { JournalEntry, ResourceStore, StoredDocument, Write } from "../stor
 import { StoreError } from "../store/store-error.js";
 import { ApiError } from "./api-error.js";
 import { checkMtlsRules } from "./mtls-rules.js";
+import { deleteInOneBatch, putInOneBatch } from "./one-batch-write.js";
 import { checkReferences } from "./references.js";
 import { referrersOf } from "./referrers.js";
 import type { WriteContext } from "./write-context.js";
@@ -23,6 +24,8 @@ export interface Outcome {
   converted: Conversion[];
   /** The journal rows committed, in order (none for a dry run or when nothing changed): handed to the zones. */
   journal?: JournalEntry[];
+  /** The document as the write left it, when the write's own batch read it back (so the answer needs no read of its own). */
+  stored?: StoredDocument;
 }
 
 /**
@@ -67,7 +70,10 @@ export class ResourceService {
   /** Writes one resource; with `dryRun`, answers what would happen and writes nothing. */
   async put(resource: Resource, ifMatch?: number, opts: { dryRun?: boolean } = {}): Promise<Outcome> {
     this.ctx.authorize(resourceKey(resource));
-    return this.apply([resource], [0], [], ifMatch, opts.dryRun ?? false);
+    const dryRun = opts.dryRun ?? false;
+    // The common case in one round trip; anything it cannot decide alone (and a dry run, which must not write) reads first.
+    const fast = dryRun ? undefined : await putInOneBatch(this.store, this.ctx, resource, ifMatch);
+    return fast ?? this.apply([resource], [0], [], ifMatch, dryRun);
   }
 
   /**
@@ -78,6 +84,8 @@ export class ResourceService {
    */
   async delete(key: ResourceKey, ifMatch?: number, opts: { cascade?: boolean } = {}): Promise<Outcome> {
     this.ctx.authorize(key);
+    const fast = await deleteInOneBatch(this.store, this.ctx, key, ifMatch);
+    if (fast) return fast;
     const current = await this.store.get(key);
     if (!current) throw new ApiError("not_found", `${key.kind} "${key.name}" does not exist`);
     if (key.kind === "Mesh" && (await this.store.countInMesh(key.name)) > 0) {

@@ -4,6 +4,7 @@ import { keyString, type Kind, type Resource, type ResourceKey } from "../contra
 import { journal, resources, writeGuard } from "./d1-schema.js";
 import { StoreError } from "./store-error.js";
 import type { JournalEntry } from "../contract/journal-entry.js";
+import { conditionsSql, keyMatch, type WriteConditions } from "./write-conditions.js";
 
 /** A resource as stored, with the metadata the server owns. */
 export interface StoredDocument {
@@ -35,7 +36,13 @@ export interface Write {
   expect?: number | "absent" | "present";
 }
 
-export type { JournalEntry };
+export type { JournalEntry, WriteConditions };
+
+/** What `putInOneBatch` found: written (its journal row and the row as stored), identical to what was stored, or a condition false. */
+export type OneBatchPut =
+  | { outcome: "committed"; entry: JournalEntry; stored: StoredDocument; created: boolean }
+  | { outcome: "unchanged"; stored: StoredDocument }
+  | { outcome: "refused" };
 
 /**
  * Reads and writes resources in D1. Every commit is one D1 batch (one
@@ -163,6 +170,79 @@ export class ResourceStore {
       if (!isGuardFailure(err)) throw err;
       throw await this.explainGuardFailure(writes);
     }
+  }
+
+  /**
+   * One put in one round trip (one batch, one transaction): the conditions
+   * the caller would otherwise check on what it read, the journal row and
+   * the resources row, both only when the document differs from the stored
+   * one (an identical one writes nothing, so no revision and no push), and
+   * the row as it then stands, for the answer. Which case happened is read
+   * from the results: the revision before and after. "refused" wrote
+   * nothing and says only that some condition was false: the caller reads
+   * and explains.
+   */
+  async putInOneBatch(key: ResourceKey, document: Resource, conditions: WriteConditions, author: Author): Promise<OneBatchPut> {
+    const at = new Date().toISOString();
+    const text = JSON.stringify(document);
+    const before = this.db.select({ revision: resources.revision }).from(resources).where(keyWhere(key));
+    const guards = conditionsSql(key, conditions).map((c) => this.db.insert(writeGuard).select(sql`SELECT NULL AS ok WHERE NOT (${c})`));
+    // Every column in the table's order (seq NULL: the journal numbers it), as drizzle's insert ... select lists them all.
+    const entry = this.db.insert(journal).select(
+      sql`SELECT NULL, ${key.kind}, ${key.mesh}, ${key.name}, 'put', ${text}, ${at}, ${author.principal}, ${author.source}
+          WHERE NOT EXISTS (SELECT 1 FROM resources WHERE ${keyMatch(key)} AND document = ${text})`,
+    );
+    const upsert = this.db
+      .insert(resources)
+      .values({ ...key, revision: sql`(SELECT max(seq) FROM journal)`, document: text, createdAt: at, updatedAt: at, source: author.source })
+      .onConflictDoUpdate({
+        target: [resources.kind, resources.mesh, resources.name],
+        set: { revision: sql`excluded.revision`, document: sql`excluded.document`, updatedAt: sql`excluded.updated_at`, source: sql`excluded.source` },
+        // The same test as the journal row's: both are written or neither.
+        setWhere: sql`${resources.document} IS NOT excluded.document`,
+      });
+    const after = this.db.select().from(resources).where(keyWhere(key));
+    const written = this.db.select().from(journal).where(eq(journal.seq, sql`(SELECT revision FROM resources WHERE ${keyMatch(key)})`));
+    let results: readonly unknown[];
+    try {
+      // As in commitJournal: a runtime list of batchable drizzle queries, which batch()'s tuple type cannot describe.
+      results = await this.db.batch([before, ...guards, entry, upsert, after, written] as unknown as Parameters<typeof this.db.batch>[0]);
+    } catch (err) {
+      if (isGuardFailure(err)) return { outcome: "refused" };
+      throw err;
+    }
+    const prior = (results[0] as { revision: number }[])[0]?.revision;
+    const row = (results[results.length - 2] as (typeof resources.$inferSelect)[])[0]!;
+    const stored = toStored(row);
+    if (prior === row.revision) return { outcome: "unchanged", stored };
+    const j = (results[results.length - 1] as (typeof journal.$inferSelect)[])[0]!;
+    return { outcome: "committed", entry: { seq: j.seq, kind: key.kind, mesh: key.mesh, name: key.name, op: "put", document: j.document, at: j.at }, stored, created: prior === undefined };
+  }
+
+  /**
+   * One delete in one round trip: the conditions (say `exist: [key]`, so an
+   * absent resource refuses), the journal row, whose document is the stored
+   * one copied inside the batch, the delete, and that journal row read back
+   * for the zones. Undefined when a condition was false (nothing written).
+   */
+  async deleteInOneBatch(key: ResourceKey, conditions: WriteConditions, author: Author): Promise<JournalEntry | undefined> {
+    const at = new Date().toISOString();
+    const guards = conditionsSql(key, conditions).map((c) => this.db.insert(writeGuard).select(sql`SELECT NULL AS ok WHERE NOT (${c})`));
+    // Every column in the table's order, as in putInOneBatch.
+    const entry = this.db.insert(journal).select(
+      sql`SELECT NULL, kind, mesh, name, 'delete', document, ${at}, ${author.principal}, ${author.source} FROM resources WHERE ${keyMatch(key)}`,
+    );
+    const written = this.db.select().from(journal).orderBy(desc(journal.seq)).limit(1);
+    let results: readonly unknown[];
+    try {
+      // As in commitJournal: a runtime list of batchable drizzle queries.
+      results = await this.db.batch([...guards, entry, this.db.delete(resources).where(keyWhere(key)), written] as unknown as Parameters<typeof this.db.batch>[0]);
+    } catch (err) {
+      if (isGuardFailure(err)) return undefined;
+      throw err;
+    }
+    const j = (results[results.length - 1] as (typeof journal.$inferSelect)[])[0]!;
+    return { seq: j.seq, kind: key.kind, mesh: key.mesh, name: key.name, op: "delete", document: j.document, at: j.at };
   }
 
   private statementsFor(w: Write, at: string, author: Author) {
