@@ -5,10 +5,14 @@
  * @grpc/grpc-js-xds XdsServer in its own process and an xDS client with a
  * bootstrap of its own. The mesh `secure` runs beside the demo mesh on the
  * same bridge. The processes start in a mesh without mTLS, as a new user's
- * do, and nothing is restarted after.
+ * do, and nothing is restarted after. The bridge also serves its TLS ADS
+ * port with a certificate of `secure`'s CA: Envoy sidecars get SDS only
+ * there, pinning the mesh's bundle and the bridge's SPIFFE ID.
  */
 import * as grpc from "@grpc/grpc-js";
+import { X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoClient, type EchoReply } from "../../examples/echo/echo-backend.js";
 import { startMesh, type Mesh } from "../../scripts/lib/local-mesh.js";
@@ -201,6 +205,38 @@ describe("Envoy sidecars over SDS", () => {
       }
     }
   }, 30_000);
+});
+
+describe("the TLS ADS port's own certificate", () => {
+  /** The serial of the certificate the TLS ADS port presents to a new connection. */
+  async function servedSerial(tls: { address: string; caPem: string }): Promise<string> {
+    let serial = "";
+    const creds = grpc.credentials.createSsl(Buffer.from(tls.caPem), null, null, {
+      checkServerIdentity: (_host, cert) => {
+        serial = cert.serialNumber;
+        return undefined;
+      },
+    });
+    // A proxyless node without a token in a strict mesh is served nothing: only the handshake matters here.
+    const c = RawAdsClient.connect(tls.address, { id: "serial-probe", mesh: MESH }, creds);
+    try {
+      c.subscribe(TYPE_URL.listener);
+      return await until("a TLS handshake", async () => (serial === "" ? undefined : serial), 10_000);
+    } finally {
+      c.close();
+    }
+  }
+
+  it("is renewed (certTTL 60s) and served without a restart", async () => {
+    const tls = await adsTls();
+    const certFile = join(dirname(tls.caFile), "cert.pem");
+    const fileSerial = () => new X509Certificate(readFileSync(certFile)).serialNumber;
+    const before = fileSerial();
+    expect(await servedSerial(tls)).toBe(before);
+    const renewed = await until("a renewed bridge certificate", async () => (fileSerial() !== before ? fileSerial() : undefined), 60_000);
+    // The file watcher reads the files once a second.
+    await until("the renewed certificate served", async () => ((await servedSerial(tls)) === renewed ? true : undefined), 10_000);
+  }, 90_000);
 });
 
 describe("strict mTLS between proxyless gRPC processes", () => {
