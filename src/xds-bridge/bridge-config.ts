@@ -105,6 +105,9 @@ export function parseBridgeConfig(argv: string[], env: NodeJS.ProcessEnv, readFi
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(adsTlsMesh)) throw new ConfigError(`--ads-tls-mesh "${adsTlsMesh}" is not a valid mesh name`);
   const level = pick("log-level", "EDGEPLANE_LOG_LEVEL", "info")!;
   if (!["debug", "info", "warn", "error"].includes(level)) throw new ConfigError(`--log-level "${level}" is not one of debug, info, warn, error`);
+  const adsPort = int("--ads-port", pick("ads-port", "EDGEPLANE_ADS_PORT", "18000")!, 0, 65535);
+  const adsTlsPort = ((v) => (v === undefined ? undefined : int("--ads-tls-port", v, 0, 65535)))(pick("ads-tls-port", "EDGEPLANE_ADS_TLS_PORT"));
+  if (adsTlsPort !== undefined && adsTlsPort !== 0 && adsTlsPort === adsPort) throw new ConfigError(`--ads-tls-port ${adsTlsPort} is the plaintext --ads-port too: the two need ports of their own`);
   return {
     zone,
     controlPlane,
@@ -112,8 +115,8 @@ export function parseBridgeConfig(argv: string[], env: NodeJS.ProcessEnv, readFi
     tokenFile,
     bridgeId: pick("bridge-id", "EDGEPLANE_BRIDGE_ID"),
     adsHost: pick("ads-host", "EDGEPLANE_ADS_HOST", "127.0.0.1")!,
-    adsPort: int("--ads-port", pick("ads-port", "EDGEPLANE_ADS_PORT", "18000")!, 0, 65535),
-    adsTlsPort: ((v) => (v === undefined ? undefined : int("--ads-tls-port", v, 0, 65535)))(pick("ads-tls-port", "EDGEPLANE_ADS_TLS_PORT")),
+    adsPort,
+    adsTlsPort,
     adsTlsMesh,
     cacheDir,
     certsDir: pick("certs-dir", "EDGEPLANE_CERTS_DIR", join(cacheDir, "certs"))!,

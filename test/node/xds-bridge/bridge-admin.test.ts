@@ -106,5 +106,6 @@ describe("bridge config: the TLS ADS port", () => {
     expect(parse([], { EDGEPLANE_ADS_TLS_PORT: "18444", EDGEPLANE_ADS_TLS_MESH: "m" })).toMatchObject({ adsTlsPort: 18444, adsTlsMesh: "m" });
     expect(() => parse(["--ads-tls-port", "70000"])).toThrow(/--ads-tls-port/);
     expect(() => parse(["--ads-tls-mesh", "Bad/Mesh"])).toThrow(/--ads-tls-mesh/);
+    expect(() => parse(["--ads-port", "18000", "--ads-tls-port", "18000"])).toThrow(/ports of their own/);
   });
 });
