@@ -22,7 +22,7 @@ import { wallMs, ZoneClock } from "./zone-clock.js";
 import { ZoneMirror } from "./zone-mirror.js";
 import { Admission } from "./identity/admission.js";
 import { AdmissionGate, type AdsTransport } from "./identity/admission-gate.js";
-import { IdentityManager } from "./identity/identity-manager.js";
+import { bridgeIdentityKey, IdentityManager } from "./identity/identity-manager.js";
 
 /**
  * One bridge: wiring only. The zone client fills the mirror (journal
@@ -174,7 +174,7 @@ export class Bridge {
   private adsTlsView() {
     if (!this.adsTls) return undefined;
     const { adsTlsMesh, zone } = this.config;
-    const id = this.identities.get(adsTlsMesh, `zone/${zone}/bridge`);
+    const id = this.identities.get(adsTlsMesh, bridgeIdentityKey(zone));
     return { address: this.adsTls.address, port: this.adsTls.port, mesh: adsTlsMesh, spiffeId: id?.spiffeId, state: id?.state, trustBundleFile: id?.paths.ca, notAfterMs: id?.notAfterMs };
   }
 

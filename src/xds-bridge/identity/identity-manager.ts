@@ -52,6 +52,11 @@ export interface CertificateRequestFrame {
   bridgeIdentity?: boolean;
 }
 
+/** The key the bridge's own identity is held under: its SPIFFE path, which has "/" in it and so is no service's name. */
+export function bridgeIdentityKey(zone: string): string {
+  return `zone/${zone}/bridge`;
+}
+
 /** Folder of the bridge's own identity under `<certs-dir>/<mesh>/`: "_" is never in a service name, so it never meets one. */
 export const BRIDGE_IDENTITY_DIR = "_bridge";
 
@@ -108,7 +113,7 @@ export class IdentityManager {
    * so is no service's.
    */
   async holdBridge(mesh: string, zone: string): Promise<IdentityView> {
-    const service = `zone/${zone}/bridge`;
+    const service = bridgeIdentityKey(zone);
     const k = `${mesh}/${service}`;
     const existing = this.held.get(k);
     if (existing) return view(existing);
