@@ -20,6 +20,8 @@ export interface Mesh {
   bridge: BridgeProcess;
   backends: EchoBackend[];
   adsPort: number;
+  /** The bridge's TLS-only ADS port for sidecars, when started with `adsTlsMesh`. */
+  adsTlsPort: number | undefined;
   /** The bridge's admin endpoint (config_dump), http://127.0.0.1:PORT. */
   adminUrl: string;
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
@@ -50,8 +52,11 @@ export function splitRoute(weights: [number, number]) {
   };
 }
 
-/** Starts the demo mesh; if a step fails, what had started is stopped before the error is thrown. */
-export async function startMesh(): Promise<Mesh> {
+/**
+ * Starts the demo mesh; if a step fails, what had started is stopped before the error is thrown.
+ * `adsTlsMesh`: the bridge also serves a TLS ADS port (a free one) with a certificate of that mesh's CA.
+ */
+export async function startMesh(opts: { adsTlsMesh?: string } = {}): Promise<Mesh> {
   return new Teardown().starting(async (started) => {
     const dir = started.add(await mkdtemp(join(tmpdir(), "edgeplane-e2e-")), (d) => rm(d, { recursive: true, force: true }));
     const backends = [
@@ -66,17 +71,20 @@ export async function startMesh(): Promise<Mesh> {
     const cacheDir = join(dir, "cache");
     // The zone requires a token in Hello; the bridge gets one issued through the API.
     const adminPort = await freePort();
+    const adsTlsPort = opts.adsTlsMesh === undefined ? undefined : await freePort();
     const tokenArgs = [
       "--token-file",
       (await issueZoneTokenFile(wrangler, "default", join(dir, "zone-default.token"))).file,
       "--admin-port",
       String(adminPort),
+      ...(adsTlsPort === undefined ? [] : ["--ads-tls-port", String(adsTlsPort), "--ads-tls-mesh", opts.adsTlsMesh!]),
     ];
     const mesh: Mesh = {
       dir,
       wrangler,
       backends,
       adsPort,
+      adsTlsPort,
       adminUrl: `http://127.0.0.1:${adminPort}`,
       bridge: await startBridge({ zone: "default", controlPlane: wrangler.url, adsPort, cacheDir, extraArgs: tokenArgs }),
       api,

@@ -12,6 +12,20 @@ import type { IdentityManager } from "./identity/identity-manager.js";
 const MAX_IDENTITY_BODY = 1024;
 const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
+/** What `GET /ads-tls` answers: where sidecars reach the TLS ADS port and what their bootstrap pins. */
+export interface AdsTlsView {
+  address: string;
+  port: number;
+  /** The mesh whose CA issued the serving certificate. */
+  mesh: string;
+  /** The SAN a sidecar matches (spiffe://<mesh>/zone/<zone>/bridge). */
+  spiffeId: string | undefined;
+  /** pending until the zone issued it; the port drops connections until then. */
+  state: string | undefined;
+  /** The mesh's trust bundle (PEM) as this bridge holds it: what a sidecar pins. */
+  trustBundleFile: string | undefined;
+  notAfterMs: number | undefined;
+}
 
 /**
  * The bridge's local admin endpoint, on loopback by default (like Envoy's
@@ -25,6 +39,7 @@ const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
  *   GET /readyz                 200 once it has a zone state or a cache to serve, else 503
  *   GET /metrics                Prometheus text format (bridge-metrics.ts)
  *   GET /identities             the identities this bridge holds: state, serial, expiry, file paths (never a key)
+ *   GET /ads-tls                the TLS ADS port for sidecars: address, the bridge's SPIFFE ID, the trust bundle file (404 when off)
  *   POST /identities            {mesh, service, token}: hold that identity, for a workload token that admits it (what `edgeplane-bridge bootstrap` asks)
  *
  * @example const admin = await startAdminServer({ host: "127.0.0.1", port: 19000, ads, tracker, metrics, ready: () => true });
@@ -32,7 +47,9 @@ const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export async function startAdminServer(opts: {
   host: string;
   port: number;
-  ads: AdsServer;
+  ads: Pick<AdsServer, "configDump">;
+  /** The TLS ADS port and what a sidecar pins to reach it; undefined when the bridge has none. */
+  adsTls?: () => AdsTlsView | undefined;
   tracker: ProxyTracker;
   metrics: BridgeMetrics;
   /** Whether the bridge has something to serve (a zone state or its cache). */
@@ -62,6 +79,10 @@ export async function startAdminServer(opts: {
     if (url.pathname === "/identities") return reply(200, { zone: opts.zone, items: opts.identities.list() });
     if (req.method !== "GET") return reply(405, { code: "method_not_allowed", message: "GET only (and POST /identities)" });
     if (url.pathname === "/healthz") return reply(200, { ok: true });
+    if (url.pathname === "/ads-tls") {
+      const tls = opts.adsTls?.();
+      return tls ? reply(200, tls) : reply(404, { code: "not_found", message: "this bridge has no TLS ADS port (--ads-tls-port)" });
+    }
     if (url.pathname === "/readyz") return opts.ready() ? reply(200, { ready: true }) : reply(503, { ready: false, message: "no zone state and no cache to serve yet" });
     if (url.pathname === "/metrics") {
       opts.metrics.render().then(

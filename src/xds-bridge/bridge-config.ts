@@ -10,6 +10,10 @@ export interface BridgeConfig {
   bridgeId: string | undefined;
   adsHost: string;
   adsPort: number;
+  /** The TLS-only ADS port for Envoy sidecars (SDS secrets go only there); undefined: none. */
+  adsTlsPort: number | undefined;
+  /** The mesh whose CA issues the TLS port's serving certificate (and whose trust bundle sidecars pin). */
+  adsTlsMesh: string;
   cacheDir: string;
   /** Where identities' cert.pem, key.pem and ca.pem are written, per mesh and service. */
   certsDir: string;
@@ -33,6 +37,11 @@ Options (each also settable by the environment variable in brackets):
   --bridge-id ID           stable id of this bridge               [EDGEPLANE_BRIDGE_ID, default: random per start]
   --ads-host HOST          interface for the ADS server           [EDGEPLANE_ADS_HOST, default 127.0.0.1]
   --ads-port N             port for the ADS server                [EDGEPLANE_ADS_PORT, default 18000]
+  --ads-tls-port N         TLS-only ADS port for Envoy sidecars: SDS secrets are served
+                           only there (plaintext keeps proxyless gRPC); off when unset
+                                                                  [EDGEPLANE_ADS_TLS_PORT]
+  --ads-tls-mesh MESH      mesh whose CA issues that port's certificate
+                           (spiffe://MESH/zone/ZONE/bridge)       [EDGEPLANE_ADS_TLS_MESH, default "default"]
   --cache-dir DIR          where the last good zone state is kept [EDGEPLANE_CACHE_DIR, default .edgeplane/cache]
   --certs-dir DIR          identities' cert.pem, key.pem, ca.pem under DIR/MESH/SERVICE/
                                                                   [EDGEPLANE_CERTS_DIR, default CACHE_DIR/certs]
@@ -67,6 +76,8 @@ export function parseBridgeConfig(argv: string[], env: NodeJS.ProcessEnv, readFi
       "bridge-id": { type: "string" },
       "ads-host": { type: "string" },
       "ads-port": { type: "string" },
+      "ads-tls-port": { type: "string" },
+      "ads-tls-mesh": { type: "string" },
       "cache-dir": { type: "string" },
       "certs-dir": { type: "string" },
       "report-every-ms": { type: "string" },
@@ -90,8 +101,13 @@ export function parseBridgeConfig(argv: string[], env: NodeJS.ProcessEnv, readFi
   if (!/^https?:\/\//.test(controlPlane)) throw new ConfigError(`--control-plane "${controlPlane}" must be an http(s) URL`);
   const tokenFile = pick("token-file", "EDGEPLANE_TOKEN_FILE");
   const cacheDir = pick("cache-dir", "EDGEPLANE_CACHE_DIR", ".edgeplane/cache")!;
+  const adsTlsMesh = pick("ads-tls-mesh", "EDGEPLANE_ADS_TLS_MESH", "default")!;
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(adsTlsMesh)) throw new ConfigError(`--ads-tls-mesh "${adsTlsMesh}" is not a valid mesh name`);
   const level = pick("log-level", "EDGEPLANE_LOG_LEVEL", "info")!;
   if (!["debug", "info", "warn", "error"].includes(level)) throw new ConfigError(`--log-level "${level}" is not one of debug, info, warn, error`);
+  const adsPort = int("--ads-port", pick("ads-port", "EDGEPLANE_ADS_PORT", "18000")!, 0, 65535);
+  const adsTlsPort = ((v) => (v === undefined ? undefined : int("--ads-tls-port", v, 0, 65535)))(pick("ads-tls-port", "EDGEPLANE_ADS_TLS_PORT"));
+  if (adsTlsPort !== undefined && adsTlsPort !== 0 && adsTlsPort === adsPort) throw new ConfigError(`--ads-tls-port ${adsTlsPort} is the plaintext --ads-port too: the two need ports of their own`);
   return {
     zone,
     controlPlane,
@@ -99,7 +115,9 @@ export function parseBridgeConfig(argv: string[], env: NodeJS.ProcessEnv, readFi
     tokenFile,
     bridgeId: pick("bridge-id", "EDGEPLANE_BRIDGE_ID"),
     adsHost: pick("ads-host", "EDGEPLANE_ADS_HOST", "127.0.0.1")!,
-    adsPort: int("--ads-port", pick("ads-port", "EDGEPLANE_ADS_PORT", "18000")!, 0, 65535),
+    adsPort,
+    adsTlsPort,
+    adsTlsMesh,
     cacheDir,
     certsDir: pick("certs-dir", "EDGEPLANE_CERTS_DIR", join(cacheDir, "certs"))!,
     reportEveryMs: int("--report-every-ms", pick("report-every-ms", "EDGEPLANE_REPORT_EVERY_MS", "50")!, 10, 60_000),

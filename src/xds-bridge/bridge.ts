@@ -13,6 +13,7 @@ import { SnapshotPublisher } from "./snapshot-publisher.js";
 import { StateCache } from "./state-cache.js";
 import { StatusReporter } from "./status-reporter.js";
 import { startAdsServer, type AdsServer } from "./xds/ads-server.js";
+import { adsTlsCredentials } from "./xds/ads-tls-credentials.js";
 import { combineCallbacks } from "./xds/proxy-callbacks.js";
 import { ProxyTracker } from "./xds/proxy-tracker.js";
 import { SnapshotCache } from "./xds/snapshot-cache.js";
@@ -20,8 +21,8 @@ import { ZoneClient } from "./zone-client.js";
 import { wallMs, ZoneClock } from "./zone-clock.js";
 import { ZoneMirror } from "./zone-mirror.js";
 import { Admission } from "./identity/admission.js";
-import { AdmissionGate } from "./identity/admission-gate.js";
-import { IdentityManager } from "./identity/identity-manager.js";
+import { AdmissionGate, type AdsTransport } from "./identity/admission-gate.js";
+import { bridgeIdentityKey, IdentityManager } from "./identity/identity-manager.js";
 
 /**
  * One bridge: wiring only. The zone client fills the mirror (journal
@@ -54,6 +55,8 @@ export class Bridge {
   readonly admission: Admission;
   private readonly gate: AdmissionGate;
   private ads!: AdsServer;
+  /** The TLS-only ADS port for sidecars (`--ads-tls-port`), if any. */
+  private adsTls: AdsServer | undefined;
   private admin: { port: number; close(): Promise<void> } | undefined;
 
   private constructor(
@@ -87,7 +90,7 @@ export class Bridge {
       identities: { material: (m, svc) => this.identities.material(m, svc), hold: (m, svc) => void this.identities.hold(m, svc) },
       log,
     });
-    this.gate = new AdmissionGate(this.admission, this.publisher, log);
+    this.gate = new AdmissionGate(this.admission, this.publisher, log, { tlsPort: config.adsTlsPort !== undefined });
     this.admission.onChange(() => {
       this.discovery.proxies.recheck();
       this.regate();
@@ -147,7 +150,8 @@ export class Bridge {
   /** Ends the streams whose proxy would now be served otherwise (admitted, revoked, mode changed); they reconnect. */
   private regate(): void {
     if (!this.ads) return;
-    const ended = this.ads.endStreams((p) => this.gate.changed(p));
+    const on = (ads: AdsServer | undefined, transport: AdsTransport) => ads?.endStreams((p) => this.gate.changed(p, transport)) ?? 0;
+    const ended = on(this.ads, "plaintext") + on(this.adsTls, "tls");
     if (ended > 0) this.log.info("proxies_regated", { streams: ended });
   }
 
@@ -159,6 +163,19 @@ export class Bridge {
 
   get adsAddress(): string {
     return this.ads.address;
+  }
+
+  /** host:port of the TLS ADS port, if there is one. */
+  get adsTlsAddress(): string | undefined {
+    return this.adsTls?.address;
+  }
+
+  /** What a sidecar's bootstrap pins to reach the TLS ADS port (admin `GET /ads-tls`). */
+  private adsTlsView() {
+    if (!this.adsTls) return undefined;
+    const { adsTlsMesh, zone } = this.config;
+    const id = this.identities.get(adsTlsMesh, bridgeIdentityKey(zone));
+    return { address: this.adsTls.address, port: this.adsTls.port, mesh: adsTlsMesh, spiffeId: id?.spiffeId, state: id?.state, trustBundleFile: id?.paths.ca, notAfterMs: id?.notAfterMs };
   }
 
   private async init(): Promise<void> {
@@ -175,20 +192,29 @@ export class Bridge {
       log.error("cache_unreadable", { error: String(err) });
     }
 
-    this.ads = await startAdsServer({
+    // Both ports serve the same cache to the same callbacks: one stream id sequence, since the tracker keys on it.
+    let streamIds = 0;
+    const common = {
       host: config.adsHost,
-      port: config.adsPort,
       cache: this.snapshots,
-      gate: this.gate.gate,
       callbacks: combineCallbacks(this.tracker, this.tracer.callbacks(), this.discovery.proxies, this.publisher.sidecarCallbacks(), this.metrics.callbacks(), proxyEventLog(log)),
-      onError: (err, context) => log.error("ads_error", { context, error: String(err) }),
-    });
+      nextStreamId: () => ++streamIds,
+      onError: (err: unknown, context: string) => log.error("ads_error", { context, error: String(err) }),
+    };
+    this.ads = await startAdsServer({ ...common, port: config.adsPort, gate: this.gate.gateFor("plaintext") });
     log.info("ads_listening", { address: this.ads.address });
+    if (config.adsTlsPort !== undefined) {
+      // The serving certificate is the bridge's own identity; until it is issued the port drops connections.
+      const own = await this.identities.holdBridge(config.adsTlsMesh, config.zone);
+      this.adsTls = await startAdsServer({ ...common, port: config.adsTlsPort, gate: this.gate.gateFor("tls"), credentials: adsTlsCredentials(own.paths) });
+      log.info("ads_tls_listening", { address: this.adsTls.address, spiffeId: own.spiffeId });
+    }
     if (config.adminPort !== undefined) {
       this.admin = await startAdminServer({
         host: config.adminHost,
         port: config.adminPort,
-        ads: this.ads,
+        ads: { configDump: (proxy) => [...this.ads.configDump(proxy), ...(this.adsTls?.configDump(proxy) ?? [])] },
+        adsTls: () => this.adsTlsView(),
         tracker: this.tracker,
         metrics: this.metrics,
         ready: () => this.mirror.revision > 0,
@@ -220,5 +246,6 @@ export class Bridge {
     await this.cache.flush();
     await this.admin?.close();
     await this.ads.close();
+    await this.adsTls?.close();
   }
 }

@@ -151,7 +151,7 @@ export class ZoneClient {
   }
 
   /** Sends a CSR for one identity; false when not connected (the caller asks again after the next Welcome). */
-  requestCertificate(req: { requestId: string; mesh: string; service: string; csr: Uint8Array }): boolean {
+  requestCertificate(req: { requestId: string; mesh: string; service: string; csr: Uint8Array; bridgeIdentity?: boolean }): boolean {
     return this.ready && this.send({ case: "certificateRequest", value: req });
   }
 

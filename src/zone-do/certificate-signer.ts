@@ -2,7 +2,7 @@ import { parseDurationMs } from "../contract/duration.js";
 import { keyString, type ResourceOf } from "../contract/resource-types.js";
 import { signLeaf } from "../contract/x509/certificates.js";
 import { readCsr } from "../contract/x509/csr.js";
-import { spiffeId } from "../contract/x509/spiffe.js";
+import { bridgeSpiffeId, spiffeId } from "../contract/x509/spiffe.js";
 import type { CertificateRequest } from "../contract/zone-protocol/zone_pb.js";
 // The opened root is kept in memory (never in storage) for ZONE_CA_CACHE_MS: signing goes on while D1 is briefly away.
 import { ZONE_CA_CACHE_MS, type SigningRoot } from "../global/mesh-ca.js";
@@ -29,6 +29,11 @@ export type SignOutcome =
  * Issued certificates are recorded (serial, not-after, bridge) for the
  * identities listing; the CA key is only ever in this object's memory.
  *
+ * A request with `bridgeIdentity` is the bridge's own serving certificate
+ * (its TLS ADS port): the SAN is `spiffe://<mesh>/zone/<zone>/bridge` for the
+ * zone the bridge authenticated as, never anything the request or CSR names,
+ * so a bridge can only ever be its own zone's bridge. It needs no workload.
+ *
  * @example const out = await signer.sign("zone-a", "bridge-1", request, Date.now());
  */
 export class CertificateSigner {
@@ -50,7 +55,7 @@ export class CertificateSigner {
     if (!meshRow) return refuse("unknown_mesh", `zone "${zone}" knows no mesh "${req.mesh}"`, 0);
     const mtls = (JSON.parse(meshRow.document) as ResourceOf<"Mesh">).spec.mtls;
     if (!mtls || mtls.mode === "disabled") return refuse("mtls_disabled", `mesh "${req.mesh}" has mTLS disabled: it issues no certificates`, 0);
-    if (!this.hasWorkloadInZone(zone, req.mesh, req.service)) {
+    if (!req.bridgeIdentity && !this.hasWorkloadInZone(zone, req.mesh, req.service)) {
       return refuse("identity_not_in_zone", `service "${req.service}" of mesh "${req.mesh}" has no workload in zone "${zone}" (declared or discovered)`, 30_000);
     }
     const csr = await readCsr(req.csr);
@@ -60,12 +65,15 @@ export class CertificateSigner {
     if (!ca) return refuse("no_ca", `mesh "${req.mesh}" has no CA that opens under this control plane's MESH_CA_SECRET`, 60_000);
 
     const ttlMs = parseDurationMs(mtls.certTTL ?? "24h") ?? 86_400_000;
+    const uri = req.bridgeIdentity ? bridgeSpiffeId(req.mesh, zone) : spiffeId(req.mesh, req.service);
+    // Recorded under the SPIFFE path, so the identities listing names the bridge's as what it is.
+    const recorded = req.bridgeIdentity ? uri.slice(`spiffe://${req.mesh}/`.length) : req.service;
     const leaf = await signLeaf({
       issuerDer: ca.root.der,
       issuerKey: ca.root.key,
       subjectSpki: csr.spki,
-      uri: spiffeId(req.mesh, req.service),
-      commonName: req.service,
+      uri,
+      commonName: req.bridgeIdentity ? `bridge.${zone}` : req.service,
       notBefore: new Date(nowMs - BACKDATE_MS),
       notAfter: new Date(nowMs + ttlMs),
     });
@@ -74,7 +82,7 @@ export class CertificateSigner {
     this.sql.exec(
       "INSERT OR REPLACE INTO issued_certificates (mesh, service, serial, bridge_id, issued_at_ms, not_after_ms) VALUES (?, ?, ?, ?, ?, ?)",
       req.mesh,
-      req.service,
+      recorded,
       leaf.serial,
       bridgeId,
       nowMs,

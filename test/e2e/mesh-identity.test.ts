@@ -5,10 +5,14 @@
  * @grpc/grpc-js-xds XdsServer in its own process and an xDS client with a
  * bootstrap of its own. The mesh `secure` runs beside the demo mesh on the
  * same bridge. The processes start in a mesh without mTLS, as a new user's
- * do, and nothing is restarted after.
+ * do, and nothing is restarted after. The bridge also serves its TLS ADS
+ * port with a certificate of `secure`'s CA: Envoy sidecars get SDS only
+ * there, pinning the mesh's bundle and the bridge's SPIFFE ID.
  */
 import * as grpc from "@grpc/grpc-js";
+import { X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoClient, type EchoReply } from "../../examples/echo/echo-backend.js";
 import { startMesh, type Mesh } from "../../scripts/lib/local-mesh.js";
@@ -60,7 +64,8 @@ function serialOf(certFile: string): string {
 }
 
 beforeAll(async () => {
-  mesh = await startMesh();
+  // The bridge's TLS ADS port carries a certificate of this mesh's CA (once mTLS is on): sidecars pin its bundle.
+  mesh = await startMesh({ adsTlsMesh: MESH });
   // A new user's starting point: a mesh without mTLS, its processes bootstrapped already (the files come later).
   const created = await mesh.api("PUT", `/v1/meshes/${MESH}`, meshDoc("disabled"));
   if (created.status !== 201) throw new Error(`PUT mesh: ${created.status} ${JSON.stringify(created.body)}`);
@@ -85,6 +90,25 @@ describe("turning mTLS on", () => {
   }, 60_000);
 });
 
+/** What a sidecar pins to reach the TLS ADS port, from the bridge's admin `GET /ads-tls`, once its certificate is issued. */
+async function adsTls(): Promise<{ address: string; spiffeId: string; caPem: string; caFile: string }> {
+  return until("the TLS ADS port's certificate", async () => {
+    const res = await fetch(`${mesh.adminUrl}/ads-tls`);
+    const body = (await res.json()) as { address: string; port: number; spiffeId?: string; state?: string; trustBundleFile?: string };
+    if (body.state !== "issued" || !body.spiffeId || !body.trustBundleFile) return undefined;
+    expect(body.port).toBe(mesh.adsTlsPort);
+    return { address: `127.0.0.1:${body.port}`, spiffeId: body.spiffeId, caPem: readFileSync(body.trustBundleFile, "utf8"), caFile: body.trustBundleFile };
+  }, 30_000);
+}
+
+/** TLS to the bridge trusting `caPem` and accepting only a server certificate with the URI SAN `san` (what the sidecar bootstrap pins). */
+function pinned(caPem: string, san: string): grpc.ChannelCredentials {
+  return grpc.credentials.createSsl(Buffer.from(caPem), null, null, {
+    checkServerIdentity: (_host, cert) =>
+      (cert.subjectaltname ?? "").split(", ").includes(`URI:${san}`) ? undefined : new Error(`the ADS server is ${cert.subjectaltname}, not ${san}`),
+  });
+}
+
 describe("Envoy sidecars over SDS", () => {
   /** The identity Secret of a response, read back: its certificate's serial and URI SANs. */
   function identityOf(resources: { typeUrl: string; value: Uint8Array }[]): { serial: string; uris: string[]; key: string } | undefined {
@@ -104,11 +128,23 @@ describe("Envoy sidecars over SDS", () => {
     const issued = await mesh.api("POST", `/v1/meshes/${MESH}/workload-tokens`, { service: "echo-mtls", ttlSeconds: 3600 });
     expect(issued.status).toBe(201);
     const node = (id: string) => ({ id, mesh: MESH, metadata: { proxyType: "sidecar", workload: "echo-mtls-1", token: String(issued.body.token) } });
-    const sotw = RawAdsClient.connect(`127.0.0.1:${mesh.adsPort}`, node("sidecar-sds-sotw"));
-    const delta = RawDeltaClient.connect(`127.0.0.1:${mesh.adsPort}`, node("sidecar-sds-delta"));
+    const tls = await adsTls();
+    expect(tls.spiffeId).toBe(`spiffe://${MESH}/zone/default/bridge`);
+    const caPem = await (await fetch(`${mesh.wrangler.url}/v1/meshes/${MESH}/ca`, { headers: adminHeaders(mesh.wrangler) })).text();
+    expect(tls.caPem).toBe(caPem);
+    // The port serves once the file watcher has read the certificate (within a second of its files): connect until it answers.
+    const { sotw, lds } = await until("an LDS answer on the TLS ADS port", async () => {
+      const c = RawAdsClient.connect(tls.address, node("sidecar-sds-sotw"), pinned(tls.caPem, tls.spiffeId));
+      c.subscribe(TYPE_URL.listener);
+      try {
+        return { sotw: c, lds: await c.next(TYPE_URL.listener, undefined, 3_000) };
+      } catch (err) {
+        c.close();
+        throw err;
+      }
+    }, 30_000);
+    const delta = RawDeltaClient.connect(tls.address, node("sidecar-sds-delta"), pinned(tls.caPem, tls.spiffeId));
     try {
-      sotw.subscribe(TYPE_URL.listener);
-      const lds = await sotw.next(TYPE_URL.listener);
       sotw.ack(lds);
       const inbound = lds.resources.map((r) => fromBinary(ListenerSchema, r.value)).find((l) => l.name.startsWith("inbound:"));
       expect(inbound?.filterChains[0]?.transportSocket?.name).toBe("envoy.transport_sockets.tls");
@@ -122,7 +158,6 @@ describe("Envoy sidecars over SDS", () => {
       expect(issued.uris).toEqual([`spiffe://${MESH}/echo-mtls`]);
       expect(issued.key).toContain("BEGIN PRIVATE KEY");
       const bundle = fromBinary(SecretSchema, first.resources.find((r) => fromBinary(SecretSchema, r.value).name === "ROOTCA")!.value);
-      const caPem = await (await fetch(`${mesh.wrangler.url}/v1/meshes/${MESH}/ca`, { headers: adminHeaders(mesh.wrangler) })).text();
       expect(bundle.type.case === "validationContext" && bundle.type.value.trustedCa?.specifier.value).toBe(caPem);
 
       // certTTL 60s, rotateAt 0.5: a new certificate within about half a minute, pushed as Secrets only.
@@ -138,6 +173,70 @@ describe("Envoy sidecars over SDS", () => {
       delta.close();
     }
   }, 120_000);
+
+  it("serves the same admitted sidecar nothing on the plaintext port: its secrets and token never travel in the clear", async () => {
+    const issued = await mesh.api("POST", `/v1/meshes/${MESH}/workload-tokens`, { service: "echo-mtls", ttlSeconds: 3600 });
+    const plain = RawAdsClient.connect(`127.0.0.1:${mesh.adsPort}`, { id: "sidecar-plaintext", mesh: MESH, metadata: { proxyType: "sidecar", workload: "echo-mtls-1", token: String(issued.body.token) } });
+    try {
+      plain.subscribe(TYPE_URL.listener);
+      plain.subscribe(TYPE_URL.cluster);
+      plain.subscribe(TYPE_URL.secret, ["default", "ROOTCA"]);
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect(plain.received).toEqual([]);
+      const withheld = await mesh.bridge.waitFor((e) => e.event === "proxy_withheld" && e.proxy === "sidecar-plaintext");
+      expect(withheld).toMatchObject({ transport: "plaintext", reason: "sds_needs_tls_port" });
+      expect(JSON.stringify(withheld)).not.toContain(String(issued.body.token));
+    } finally {
+      plain.close();
+    }
+  }, 30_000);
+
+  it("fails the TLS handshake for a client that does not trust the mesh's bundle, or that pins another SAN", async () => {
+    const tls = await adsTls();
+    const node = { id: "sidecar-untrusting", mesh: MESH, metadata: { proxyType: "sidecar", workload: "echo-mtls-1" } };
+    for (const creds of [grpc.credentials.createSsl(), pinned(tls.caPem, `spiffe://${MESH}/echo-mtls`)]) {
+      const c = RawAdsClient.connect(tls.address, node, creds);
+      try {
+        c.subscribe(TYPE_URL.listener);
+        await expect(c.next(TYPE_URL.listener, undefined, 10_000)).rejects.toThrow(/ended \(14/);
+        expect((await c.ended).code).toBe(grpc.status.UNAVAILABLE);
+      } finally {
+        c.close();
+      }
+    }
+  }, 30_000);
+});
+
+describe("the TLS ADS port's own certificate", () => {
+  /** The serial of the certificate the TLS ADS port presents to a new connection. */
+  async function servedSerial(tls: { address: string; caPem: string }): Promise<string> {
+    let serial = "";
+    const creds = grpc.credentials.createSsl(Buffer.from(tls.caPem), null, null, {
+      checkServerIdentity: (_host, cert) => {
+        serial = cert.serialNumber;
+        return undefined;
+      },
+    });
+    // A proxyless node without a token in a strict mesh is served nothing: only the handshake matters here.
+    const c = RawAdsClient.connect(tls.address, { id: "serial-probe", mesh: MESH }, creds);
+    try {
+      c.subscribe(TYPE_URL.listener);
+      return await until("a TLS handshake", async () => (serial === "" ? undefined : serial), 10_000);
+    } finally {
+      c.close();
+    }
+  }
+
+  it("is renewed (certTTL 60s) and served without a restart", async () => {
+    const tls = await adsTls();
+    const certFile = join(dirname(tls.caFile), "cert.pem");
+    const fileSerial = () => new X509Certificate(readFileSync(certFile)).serialNumber;
+    const before = fileSerial();
+    expect(await servedSerial(tls)).toBe(before);
+    const renewed = await until("a renewed bridge certificate", async () => (fileSerial() !== before ? fileSerial() : undefined), 60_000);
+    // The file watcher reads the files once a second.
+    await until("the renewed certificate served", async () => ((await servedSerial(tls)) === renewed ? true : undefined), 10_000);
+  }, 90_000);
 });
 
 describe("strict mTLS between proxyless gRPC processes", () => {

@@ -45,10 +45,10 @@ async function bridge(): Promise<ZoneSocket> {
   return sock;
 }
 
-async function ask(sock: ZoneSocket, svc: string, opts: { keys?: KeyPair; csr?: Uint8Array; inMesh?: string } = {}): Promise<ZoneMessage["msg"]> {
+async function ask(sock: ZoneSocket, svc: string, opts: { keys?: KeyPair; csr?: Uint8Array; inMesh?: string; bridgeIdentity?: boolean } = {}): Promise<ZoneMessage["msg"]> {
   const csr = opts.csr ?? (await createCsr(opts.keys ?? (await generateKeyPair()), "whatever-the-bridge-claims"));
   const requestId = `r-${svc}-${Math.random()}`;
-  sock.send({ case: "certificateRequest", value: { requestId, mesh: opts.inMesh ?? mesh, service: svc, csr } });
+  sock.send({ case: "certificateRequest", value: { requestId, mesh: opts.inMesh ?? mesh, service: svc, csr, bridgeIdentity: opts.bridgeIdentity ?? false } });
   for (;;) {
     const m = await sock.next();
     if (m.msg.case !== "certificateIssued" && m.msg.case !== "certificateRefused") continue;
@@ -168,6 +168,31 @@ describe("zone certificate signing", () => {
     expect(await refusal("echo")).toMatchObject({ code: "mtls_disabled" });
     const issued = await runInDurableObject(env.ZONES.get(env.ZONES.idFromName(zone)), async (_obj, state) => state.storage.sql.exec("SELECT service FROM issued_certificates").toArray());
     expect(issued).toEqual([]);
+    sock.close();
+  });
+
+  it("signs a bridge's own serving certificate: the SAN is its authenticated zone's bridge, never what the request or CSR names, and needs no workload", async () => {
+    await meshWithEcho();
+    const sock = await bridge();
+    // The request names another zone's bridge and a service: the zone ignores both.
+    const answer = await ask(sock, "zone/elsewhere/bridge", { bridgeIdentity: true, csr: await createCsr(await generateKeyPair(), "echo") });
+    expect(answer.case).toBe("certificateIssued");
+    if (answer.case !== "certificateIssued") return;
+    const leaf = readCertificate(fromPem(answer.value.certificatePem, "CERTIFICATE")[0]!);
+    expect(leaf.uris).toEqual([`spiffe://${mesh}/zone/${zone}/bridge`]);
+    expect(leaf.isCa).toBe(false);
+    expect(answer.value.service).toBe("zone/elsewhere/bridge"); // echoed for matching only
+    const listed = await call("GET", `/v1/meshes/${mesh}/identities`);
+    expect(listed.body.items).toEqual([expect.objectContaining({ zone, service: `zone/${zone}/bridge`, serial: answer.value.serial })]);
+    sock.close();
+  });
+
+  it("refuses a bridge's serving certificate with mtls_disabled in a mesh without mTLS", async () => {
+    await meshWithEcho("disabled");
+    const sock = await bridge();
+    const answer = await ask(sock, "", { bridgeIdentity: true });
+    expect(answer.case).toBe("certificateRefused");
+    expect(answer.case === "certificateRefused" && answer.value.code).toBe("mtls_disabled");
     sock.close();
   });
 

@@ -37,14 +37,14 @@ export function writeCertificateFiles(paths: CertificatePaths, pems: { certPem: 
   put(paths.cert, pems.certPem);
 }
 
-/** The identities with files under `certsDir` (a restarted bridge holds them again). */
+/** The services' identities with files under `certsDir` (a restarted bridge holds them again); "_" folders (the bridge's own) are not services. */
 export function existingIdentities(certsDir: string): { mesh: string; service: string }[] {
   if (!existsSync(certsDir)) return [];
   const found: { mesh: string; service: string }[] = [];
   for (const mesh of readdirSync(certsDir, { withFileTypes: true })) {
     if (!mesh.isDirectory()) continue;
     for (const service of readdirSync(join(certsDir, mesh.name), { withFileTypes: true })) {
-      if (service.isDirectory() && existsSync(join(certsDir, mesh.name, service.name, "cert.pem"))) found.push({ mesh: mesh.name, service: service.name });
+      if (service.isDirectory() && !service.name.startsWith("_") && existsSync(join(certsDir, mesh.name, service.name, "cert.pem"))) found.push({ mesh: mesh.name, service: service.name });
     }
   }
   return found;

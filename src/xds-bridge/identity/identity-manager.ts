@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { generateKeyPair, type KeyPair } from "../../contract/x509/certificates.js";
 import { createCsr } from "../../contract/x509/csr.js";
 import { toPem } from "../../contract/x509/pem.js";
-import { spiffeId } from "../../contract/x509/spiffe.js";
+import { bridgeSpiffeId, spiffeId } from "../../contract/x509/spiffe.js";
 import type { CertificateIssued, CertificateRefused } from "../../contract/zone-protocol/zone_pb.js";
 import type { Logger } from "../logger.js";
 import { certificatePaths, existingIdentities, writeCertificateFiles, type CertificatePaths } from "./certificate-files.js";
@@ -36,6 +36,8 @@ export interface IdentityMaterial {
 }
 
 interface Held extends IdentityView {
+  /** The bridge's own serving identity (its TLS ADS port), not a service's. */
+  bridgeIdentity?: boolean;
   request?: { id: string; keys: KeyPair };
   timer?: NodeJS.Timeout;
   material?: IdentityMaterial;
@@ -46,7 +48,17 @@ export interface CertificateRequestFrame {
   mesh: string;
   service: string;
   csr: Uint8Array;
+  /** Asks for the bridge's own serving certificate: the zone names it from the zone, `service` is only echoed. */
+  bridgeIdentity?: boolean;
 }
+
+/** The key the bridge's own identity is held under: its SPIFFE path, which has "/" in it and so is no service's name. */
+export function bridgeIdentityKey(zone: string): string {
+  return `zone/${zone}/bridge`;
+}
+
+/** Folder of the bridge's own identity under `<certs-dir>/<mesh>/`: "_" is never in a service name, so it never meets one. */
+export const BRIDGE_IDENTITY_DIR = "_bridge";
 
 /**
  * The bridge's identities (istio-agent's role, for a whole cluster): for
@@ -91,6 +103,30 @@ export class IdentityManager {
     this.held.set(k, h);
     await this.ask(h);
     return view(h);
+  }
+
+  /**
+   * Starts holding this bridge's own serving identity in `mesh`,
+   * spiffe://<mesh>/zone/<zone>/bridge (idempotent): the certificate of its
+   * TLS ADS port, files under `<certs-dir>/<mesh>/_bridge/`, renewed like any
+   * other. Held under the SPIFFE path as its service, which has "/" in it and
+   * so is no service's.
+   */
+  async holdBridge(mesh: string, zone: string): Promise<IdentityView> {
+    const service = bridgeIdentityKey(zone);
+    const k = `${mesh}/${service}`;
+    const existing = this.held.get(k);
+    if (existing) return view(existing);
+    const h: Held = { mesh, service, spiffeId: bridgeSpiffeId(mesh, zone), state: "pending", paths: certificatePaths(this.opts.certsDir, mesh, BRIDGE_IDENTITY_DIR), issued: 0, bridgeIdentity: true };
+    this.held.set(k, h);
+    await this.ask(h);
+    return view(h);
+  }
+
+  /** One held identity, as `list` shows it. */
+  get(mesh: string, service: string): IdentityView | undefined {
+    const h = this.held.get(`${mesh}/${service}`);
+    return h ? view(h) : undefined;
   }
 
   /** The current certificate, key and trust bundle of an identity, if it has one. */
@@ -174,9 +210,9 @@ export class IdentityManager {
     const keys = await generateKeyPair();
     const request = { id: randomUUID(), keys };
     h.request = request;
-    const csr = await createCsr(keys, h.service);
+    const csr = await createCsr(keys, h.bridgeIdentity ? "bridge" : h.service);
     if (h.request !== request) return; // a newer request replaced this one meanwhile
-    this.opts.send({ requestId: request.id, mesh: h.mesh, service: h.service, csr });
+    this.opts.send({ requestId: request.id, mesh: h.mesh, service: h.service, csr, ...(h.bridgeIdentity ? { bridgeIdentity: true } : {}) });
   }
 
   private emit(h: Held): void {
@@ -189,6 +225,6 @@ export class IdentityManager {
 }
 
 function view(h: Held): IdentityView {
-  const { request: _request, timer: _timer, material: _material, ...rest } = h;
+  const { request: _request, timer: _timer, material: _material, bridgeIdentity: _bridge, ...rest } = h;
   return { ...rest };
 }

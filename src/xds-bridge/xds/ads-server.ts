@@ -21,6 +21,14 @@ export interface AdsServerOptions {
   callbacks?: ProxyCallbacks;
   /** What each proxy is served as, decided on its first request (src/xds-bridge/identity/admission.ts). */
   gate?: ProxyGate;
+  /** How the port is secured; default plaintext (the TLS ADS port passes certificate-provider credentials). */
+  credentials?: grpc.ServerCredentials;
+  /**
+   * Where stream ids come from; default a counter of this server. Servers
+   * sharing callbacks (the plaintext and the TLS port) share one, since the
+   * tracker keys streams by id.
+   */
+  nextStreamId?: () => number;
   /** Failures that are not the client's fault (bugs, throwing callbacks); default console.error. */
   onError?: (err: unknown, context: string) => void;
 }
@@ -73,20 +81,19 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
   const callbacks = guardCallbacks(options.callbacks ?? {}, (err, hook) => onError(err, `callback ${hook}`));
   const closers = new Map<number, () => void>();
   const dumps = new Map<number, () => StreamDump | undefined>();
-  let nextStreamId = 0;
+  let counter = 0;
+  const nextStreamId = options.nextStreamId ?? (() => ++counter);
 
   const server = new grpc.Server();
   server.addService(adsServiceDefinition, {
     StreamAggregatedResources: (call: AdsCall) => {
-      nextStreamId += 1;
-      serveStream(call, nextStreamId, "ADS", (streamId, send, fail) =>
+      serveStream(call, nextStreamId(), "ADS", (streamId, send, fail) =>
         new SotwAdsStream({ streamId, cache: options.cache, callbacks, send, fail, ...(options.gate ? { gate: options.gate } : {}) }),
       );
     },
     DeltaAggregatedResources: (call: DeltaCall) => {
       // One id sequence for both variants: the tracker keys streams by id.
-      nextStreamId += 1;
-      serveStream(call, nextStreamId, "delta ADS", (streamId, send, fail) =>
+      serveStream(call, nextStreamId(), "delta ADS", (streamId, send, fail) =>
         new DeltaAdsStream({ streamId, cache: options.cache, callbacks, send, fail, ...(options.gate ? { gate: options.gate } : {}) }),
       );
     },
@@ -139,7 +146,7 @@ export async function startAdsServer(options: AdsServerOptions): Promise<AdsServ
 
   const port = await new Promise<number>((resolve, reject) => {
     const bindHost = host.includes(":") ? `[${host}]` : host;
-    server.bindAsync(`${bindHost}:${options.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+    server.bindAsync(`${bindHost}:${options.port ?? 0}`, options.credentials ?? grpc.ServerCredentials.createInsecure(), (err, bound) =>
       err ? reject(err) : resolve(bound),
     );
   });

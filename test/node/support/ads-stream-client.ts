@@ -63,9 +63,11 @@ export abstract class AdsStreamClient<Req, Res extends { typeUrl: string }> {
     address: string,
     /** Undefined: never send a node (a protocol violation, for tests). */
     private readonly node: RawNode | undefined,
+    /** Plaintext unless given (the bridge's TLS ADS port takes `grpc.credentials.createSsl(...)`). */
+    credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
   ) {
     const method = this.method();
-    this.client = new grpc.Client(address, grpc.credentials.createInsecure());
+    this.client = new grpc.Client(address, credentials);
     this.call = this.client.makeBidiStreamRequest(method.path, method.requestSerialize, method.responseDeserialize);
     this.call.on("data", (response: Res) => this.onResponse(response));
     // Errors also arrive as a status; listening keeps them from being thrown.
@@ -82,8 +84,13 @@ export abstract class AdsStreamClient<Req, Res extends { typeUrl: string }> {
   }
 
   /** `new` under the name the tests use: `RawAdsClient.connect(address, node)`. */
-  static connect<Client>(this: new (address: string, node: RawNode | undefined) => Client, address: string, node: RawNode | undefined): Client {
-    return new this(address, node);
+  static connect<Client>(
+    this: new (address: string, node: RawNode | undefined, credentials?: grpc.ChannelCredentials) => Client,
+    address: string,
+    node: RawNode | undefined,
+    credentials?: grpc.ChannelCredentials,
+  ): Client {
+    return new this(address, node, credentials);
   }
 
   /**

@@ -21,10 +21,10 @@ import { RawAdsClient } from "../support/raw-ads-client.js";
 let dir: string;
 const bridges: Bridge[] = [];
 
-async function startBridge(cacheDir: string): Promise<{ bridge: Bridge; admin: string }> {
+async function startBridge(cacheDir: string, extra: string[] = []): Promise<{ bridge: Bridge; admin: string }> {
   const adminPort = await freePort();
   const config = parseBridgeConfig(
-    ["--zone", "default", "--control-plane", `http://127.0.0.1:${await freePort()}`, "--ads-port", "0", "--cache-dir", cacheDir, "--admin-port", String(adminPort)],
+    ["--zone", "default", "--control-plane", `http://127.0.0.1:${await freePort()}`, "--ads-port", "0", "--cache-dir", cacheDir, "--admin-port", String(adminPort), ...extra],
     {},
     () => "",
   ) as BridgeConfig;
@@ -82,5 +82,30 @@ describe("bridge admin endpoint", () => {
     expect(text).toMatch(/edgeplane_bridge_zone_connected 0/);
     expect(text).toMatch(/edgeplane_bridge_zone_revision 7/);
     client.close();
+  });
+
+  it("answers GET /ads-tls with the TLS port, the bridge's SPIFFE ID and the trust bundle file, and 404 without --ads-tls-port", async () => {
+    const plain = await startBridge(join(dir, "warm"));
+    expect((await fetch(`${plain.admin}/ads-tls`)).status).toBe(404);
+    const tls = await startBridge(join(dir, "tls"), ["--ads-tls-port", "0", "--ads-tls-mesh", "secure"]);
+    const res = await fetch(`${tls.admin}/ads-tls`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    // No zone here: the certificate is still pending, and the port drops connections until it is issued.
+    expect(body).toMatchObject({ mesh: "secure", spiffeId: "spiffe://secure/zone/default/bridge", state: "pending", trustBundleFile: join(dir, "tls", "certs", "secure", "_bridge", "ca.pem") });
+    expect(body["port"]).toBeGreaterThan(0);
+    expect(body["address"]).toBe(tls.bridge.adsTlsAddress);
+  });
+});
+
+describe("bridge config: the TLS ADS port", () => {
+  const parse = (args: string[], env: NodeJS.ProcessEnv = {}) => parseBridgeConfig(args, env, () => "") as BridgeConfig;
+  it("is off by default, set by flag or environment, and refuses bad values naming the flag", () => {
+    expect(parse([])).toMatchObject({ adsTlsPort: undefined, adsTlsMesh: "default" });
+    expect(parse(["--ads-tls-port", "18443", "--ads-tls-mesh", "secure"])).toMatchObject({ adsTlsPort: 18443, adsTlsMesh: "secure" });
+    expect(parse([], { EDGEPLANE_ADS_TLS_PORT: "18444", EDGEPLANE_ADS_TLS_MESH: "m" })).toMatchObject({ adsTlsPort: 18444, adsTlsMesh: "m" });
+    expect(() => parse(["--ads-tls-port", "70000"])).toThrow(/--ads-tls-port/);
+    expect(() => parse(["--ads-tls-mesh", "Bad/Mesh"])).toThrow(/--ads-tls-mesh/);
+    expect(() => parse(["--ads-port", "18000", "--ads-tls-port", "18000"])).toThrow(/ports of their own/);
   });
 });

@@ -218,3 +218,13 @@ describe("checkConsistency", () => {
     expect(checkConsistency(res)).toEqual([`listener "${listener.name}": the last HTTP filter is not the router`]);
   });
 });
+
+describe("identity of proxyless clients", () => {
+  it("never carries Secrets, even in a strict mesh: proxyless clients read their identity from files, and their xDS channel is plaintext", () => {
+    const meshDoc = { kind: "Mesh", metadata: { name: MESH }, spec: { mtls: { mode: "strict" } } } as Resource;
+    const res = translateMesh(ZoneModel.of([meshDoc, service("one", [{ port: 80 }]), workload("one-1", { service: "one", address: "10.0.0.1", port: 8080, zone: "a" })]), MESH);
+    // The mesh is read as strict: the cluster carries its UpstreamTlsContext (file_watcher provider), and still no Secret.
+    expect(res.clusters[0]?.transportSocket?.name).toBe("envoy.transport_sockets.tls");
+    expect(res.secrets ?? []).toEqual([]);
+  });
+});
