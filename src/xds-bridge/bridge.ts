@@ -118,8 +118,8 @@ export class Bridge {
           publishing: () => this.tracer.published(result.revision),
         });
         for (const m of result.meshes) this.identities.meshChanged(m);
-        // A mesh may have turned strict (or back): its proxies are decided again.
-        this.regate();
+        // A mesh that changed its mTLS mode has its proxies decided again (only then: regating visits every stream).
+        if ([...result.meshes].some((m) => this.modeChanged(m))) this.regate();
         this.saveCache();
         log.info("zone_update_applied", { revision: result.revision, snapshot: result.snapshot, meshes: [...result.meshes] });
       },
@@ -145,6 +145,16 @@ export class Bridge {
       drain: () => this.tracer.drain(this.zoneClock.best),
       send: (report) => this.zone.reportTrace(report),
     });
+  }
+
+  private readonly modes = new Map<string, string>();
+
+  /** Whether the mesh's mTLS mode differs from the last one seen here. */
+  private modeChanged(mesh: string): boolean {
+    const mode = this.publisher.mtlsMode(mesh);
+    const before = this.modes.get(mesh) ?? "disabled";
+    this.modes.set(mesh, mode);
+    return mode !== before;
   }
 
   /** Ends the streams whose proxy would now be served otherwise (admitted, revoked, mode changed); they reconnect. */
