@@ -32,9 +32,10 @@ export class InventorySync {
   /**
    * A bridge's complete set of discovered workloads. Each is checked with
    * the API's schema (and must be in this zone) before it enters the layer;
-   * the refused ones are returned, with why, for the bridge to log.
+   * the refused ones are returned at once, with why, for the bridge to log;
+   * `flushed` settles once the inventory went upstream (or was queued).
    */
-  async onDiscovered(bridgeId: string, workloads: readonly WireResource[]): Promise<RefusedWorkload[]> {
+  onDiscovered(bridgeId: string, workloads: readonly WireResource[]): { refused: RefusedWorkload[]; flushed: Promise<void> } {
     const rows: EndpointRow[] = [];
     const refused: RefusedWorkload[] = [];
     for (const w of workloads) {
@@ -42,11 +43,10 @@ export class InventorySync {
       if (typeof checked === "string") refused.push({ kind: w.kind, mesh: w.mesh, name: w.name, reason: checked });
       else rows.push(checked);
     }
-    if (this.endpoints.replaceDiscovered(bridgeId, rows)) {
-      this.onEndpointsChanged();
-      await this.flush();
-    }
-    return refused;
+    // Applied and answered at once, in the order reports arrive; only the upstream report waits for D1.
+    if (!this.endpoints.replaceDiscovered(bridgeId, rows)) return { refused, flushed: Promise.resolve() };
+    this.onEndpointsChanged();
+    return { refused, flushed: this.flush() };
   }
 
   /** The zone's own Zone document changed (its ingress): report again. */

@@ -305,8 +305,10 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
         return;
       case "discovered": {
         if (!att.ready) return;
-        const refused = await this.inventory.onDiscovered(att.bridgeId, msg.msg.value.workloads);
+        const { refused, flushed } = this.inventory.onDiscovered(att.bridgeId, msg.msg.value.workloads);
+        // Answered before the upstream report's D1 round trip, so answers keep the order of the reports.
         if (refused.length > 0) this.sockets.send(ws, { case: "discoveryRefused", value: { refused } });
+        await flushed;
         return;
       }
       case "certificateRequest": {
