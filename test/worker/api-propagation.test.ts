@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { AckState } from "../../src/contract/zone-protocol/zone_pb.js";
 import { call, service } from "./api-helpers.js";
 import { apiToken } from "./api-token.js";
-import { ZoneSocket } from "./zone-socket.js";
-import { zoneToken } from "./zone-token.js";
+import type { ZoneSocket } from "./zone-socket.js";
+import { connectedBridge } from "./connected-bridge.js";
 
 const TYPES = ["Listener", "RouteConfiguration", "Cluster", "ClusterLoadAssignment"].map((t) => `type.googleapis.com/envoy.x.${t}`);
 const MESH = "pg";
@@ -20,13 +20,7 @@ interface Item {
   writeToLastAckMs?: number;
 }
 
-async function zoneWithBridge(zone: string): Promise<ZoneSocket> {
-  const sock = await ZoneSocket.open(zone, await zoneToken(zone));
-  sock.hello(zone, 0);
-  await sock.next();
-  await sock.nextUpdate();
-  return sock;
-}
+const zoneWithBridge = (zone: string) => connectedBridge(zone);
 
 /** Every type of `proxyId` at `revision`, ACKed at `atMs` (or one NACKed), as a bridge reports them. */
 function report(sock: ZoneSocket, proxyId: string, revision: number, atMs: number, opts: { joinedRevision?: number; nack?: boolean } = {}) {

@@ -2,18 +2,12 @@ import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { AckState } from "../../src/contract/zone-protocol/zone_pb.js";
 import { call, fetchAsAdmin, journalHead, service } from "./api-helpers.js";
-import { ZoneSocket } from "./zone-socket.js";
-import { zoneToken } from "./zone-token.js";
+import type { ZoneSocket } from "./zone-socket.js";
+import { connectedBridge } from "./connected-bridge.js";
 
 const TYPES = ["Listener", "RouteConfiguration", "Cluster", "ClusterLoadAssignment"].map((t) => `type.googleapis.com/envoy.x.${t}`);
 
-async function zoneWithBridge(zone: string): Promise<ZoneSocket> {
-  const sock = await ZoneSocket.open(zone, await zoneToken(zone));
-  sock.hello(zone, 0);
-  await sock.next();
-  await sock.nextUpdate();
-  return sock;
-}
+const zoneWithBridge = (zone: string) => connectedBridge(zone);
 
 function report(sock: ZoneSocket, proxyId: string, revision: number, nack?: { type: string; error: string }) {
   sock.send({

@@ -2,19 +2,12 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ResourceStatus } from "../../src/contract/rollout.js";
 import { call, service } from "./api-helpers.js";
-import { ZoneSocket } from "./zone-socket.js";
-import { zoneToken } from "./zone-token.js";
+import { connectedBridge } from "./connected-bridge.js";
 
 /** A bridge whose clock runs this far behind the zone's: the trace must undo it. */
 const BRIDGE_BEHIND_MS = 100_000;
 
-async function zoneWithBridge(zone: string, bridgeId: string): Promise<ZoneSocket> {
-  const sock = await ZoneSocket.open(zone, await zoneToken(zone));
-  sock.hello(zone, 0, "", bridgeId);
-  expect((await sock.next()).msg.case).toBe("welcome");
-  await sock.nextUpdate();
-  return sock;
-}
+const zoneWithBridge = (zone: string, bridgeId: string) => connectedBridge(zone, bridgeId);
 
 async function statusUntil(path: string, pred: (s: ResourceStatus) => boolean): Promise<ResourceStatus> {
   for (let i = 0; i < 100; i++) {

@@ -9,8 +9,8 @@ import { claimsRefusal, parseWorkloadToken } from "../../src/contract/workload-t
 import type { AdmissionState } from "../../src/contract/zone-protocol/zone_pb.js";
 import { call } from "./api-helpers.js";
 import { apiToken } from "./api-token.js";
-import { ZoneSocket } from "./zone-socket.js";
-import { zoneToken } from "./zone-token.js";
+import type { ZoneSocket } from "./zone-socket.js";
+import { connectedBridge } from "./connected-bridge.js";
 
 let n = 0;
 let mesh = "";
@@ -22,13 +22,7 @@ beforeEach(async () => {
   expect((await call("PUT", `/v1/meshes/${mesh}`, { kind: "Mesh", metadata: { name: mesh }, spec: {} })).status).toBe(201);
 });
 
-async function bridge(id = `bridge-${zone}`): Promise<ZoneSocket> {
-  const sock = await ZoneSocket.open(zone, await zoneToken(zone));
-  sock.hello(zone, 0, "", id);
-  expect((await sock.next()).msg.case).toBe("welcome");
-  await sock.nextUpdate();
-  return sock;
-}
+const bridge = (id = `bridge-${zone}`) => connectedBridge(zone, id);
 
 async function admissionUntil(sock: ZoneSocket, pred: (a: AdmissionState) => boolean): Promise<AdmissionState> {
   for (let i = 0; i < 150; i++) {

@@ -12,7 +12,7 @@ import { fromPem } from "../../src/contract/x509/pem.js";
 import { AckState, type ZoneMessage } from "../../src/contract/zone-protocol/zone_pb.js";
 import { call, service } from "./api-helpers.js";
 import { ZoneSocket } from "./zone-socket.js";
-import { zoneToken } from "./zone-token.js";
+import { connectedBridge } from "./connected-bridge.js";
 
 let n = 0;
 let mesh = "";
@@ -37,10 +37,7 @@ async function meshWithEcho(mode = "strict", certTTL = "1h"): Promise<void> {
 }
 
 async function bridge(): Promise<ZoneSocket> {
-  const sock = await ZoneSocket.open(zone, await zoneToken(zone));
-  sock.hello(zone, 0, "", `bridge-${zone}`);
-  expect((await sock.next()).msg.case).toBe("welcome");
-  await sock.nextUpdate();
+  const sock = await connectedBridge(zone);
   await sock.nextEndpoints();
   return sock;
 }

@@ -13,7 +13,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, journalHead, service } from "./api-helpers.js";
 import { ZoneSocket } from "./zone-socket.js";
-import { zoneToken } from "./zone-token.js";
+import { connectedBridge } from "./connected-bridge.js";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -23,10 +23,7 @@ function workload(name: string, zone: string, health = "healthy") {
 }
 
 async function bridge(zone: string, id: string): Promise<ZoneSocket> {
-  const sock = await ZoneSocket.open(zone, await zoneToken(zone));
-  sock.hello(zone, 0, "", id);
-  expect((await sock.next()).msg.case).toBe("welcome");
-  await sock.nextUpdate();
+  const sock = await connectedBridge(zone, id);
   await sock.nextEndpoints();
   return sock;
 }
