@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file zone-protocol/zone.proto.
  */
 export const file_zone_protocol_zone: GenFile = /*@__PURE__*/
-  fileDesc("Chh6b25lLXByb3RvY29sL3pvbmUucHJvdG8SEWVkZ2VwbGFuZS56b25lLnYxIlgKCFJlc291cmNlEgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHJldmlzaW9uGAQgASgDEhAKCGRvY3VtZW50GAUgASgMIjcKC1Jlc291cmNlS2V5EgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJIoMBCgVIZWxsbxIMCgR6b25lGAEgASgJEhEKCWJyaWRnZV9pZBgCIAEoCRINCgV0b2tlbhgDIAEoCRIVCg1sYXN0X3JldmlzaW9uGAQgASgDEhAKCGNoZWNrc3VtGAUgASgJEhAKCGZlYXR1cmVzGAYgAygJEg8KB3ZlcnNpb24YByABKAkioQIKC1Byb3h5U3RhdHVzEhAKCHByb3h5X2lkGAEgASgJEgwKBG1lc2gYAiABKAkSEAoIdHlwZV91cmwYAyABKAkSKgoFc3RhdGUYBCABKA4yGy5lZGdlcGxhbmUuem9uZS52MS5BY2tTdGF0ZRIQCghyZXZpc2lvbhgFIAEoAxIUCgxlcnJvcl9kZXRhaWwYBiABKAkSDQoFYXRfbXMYByABKAMSFQoNaGVsZF9yZXZpc2lvbhgIIAEoAxISCgpoZWxkX2Vycm9yGAkgASgJEhYKDmhlbGRfcmVzb3VyY2VzGAogAygJEhcKD2pvaW5lZF9yZXZpc2lvbhgLIAEoAxIQCgh3b3JrbG9hZBgMIAEoCRIPCgdzZXJ2aWNlGA0gASgJIlUKDFN0YXR1c1JlcG9ydBIvCgdwcm94aWVzGAEgAygLMh4uZWRnZXBsYW5lLnpvbmUudjEuUHJveHlTdGF0dXMSFAoMZGlzY29ubmVjdGVkGAIgAygJIhsKB0FwcGxpZWQSEAoIcmV2aXNpb24YASABKAMiRQoTRGlzY292ZXJlZFdvcmtsb2FkcxIuCgl3b3JrbG9hZHMYASADKAsyGy5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZSJtChJDZXJ0aWZpY2F0ZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIMCgRtZXNoGAIgASgJEg8KB3NlcnZpY2UYAyABKAkSCwoDY3NyGAQgASgMEhcKD2JyaWRnZV9pZGVudGl0eRgFIAEoCCIkCgpDbG9ja1Byb2JlEhYKDmJyaWRnZV9zZW50X21zGAEgASgBItICCgtUcmFjZVJlcG9ydBIQCghyZXZpc2lvbhgBIAEoAxIcChR6b25lX21pbnVzX2JyaWRnZV9tcxgCIAEoARIUCgxjbG9ja19ydHRfbXMYAyABKAESEwoLcmVjZWl2ZWRfbXMYBCABKAESFQoNdHJhbnNsYXRlZF9tcxgFIAEoARIUCgxwdWJsaXNoZWRfbXMYBiABKAESFgoOcHJveGllc19wdXNoZWQYByABKA0SFQoNcHJveGllc19hY2tlZBgIIAEoDRIVCg1maXJzdF9wdXNoX21zGAkgASgBEhQKDGxhc3RfcHVzaF9tcxgKIAEoARITCgtsYXN0X2Fja19tcxgLIAEoARIVCg1zbG93ZXN0X3Byb3h5GAwgASgJEhkKEXNsb3dlc3RfcHVzaGVkX21zGA0gASgBEhgKEHNsb3dlc3RfYWNrZWRfbXMYDiABKAEijgMKDUJyaWRnZU1lc3NhZ2USKQoFaGVsbG8YASABKAsyGC5lZGdlcGxhbmUuem9uZS52MS5IZWxsb0gAEjEKBnN0YXR1cxgCIAEoCzIfLmVkZ2VwbGFuZS56b25lLnYxLlN0YXR1c1JlcG9ydEgAEi0KB2FwcGxpZWQYAyABKAsyGi5lZGdlcGxhbmUuem9uZS52MS5BcHBsaWVkSAASPAoKZGlzY292ZXJlZBgEIAEoCzImLmVkZ2VwbGFuZS56b25lLnYxLkRpc2NvdmVyZWRXb3JrbG9hZHNIABJEChNjZXJ0aWZpY2F0ZV9yZXF1ZXN0GAogASgLMiUuZWRnZXBsYW5lLnpvbmUudjEuQ2VydGlmaWNhdGVSZXF1ZXN0SAASNAoLY2xvY2tfcHJvYmUYBSABKAsyHS5lZGdlcGxhbmUuem9uZS52MS5DbG9ja1Byb2JlSAASLwoFdHJhY2UYBiABKAsyHi5lZGdlcGxhbmUuem9uZS52MS5UcmFjZVJlcG9ydEgAQgUKA21zZyI7CgdXZWxjb21lEgwKBHpvbmUYASABKAkSEAoIcmV2aXNpb24YAiABKAMSEAoIc25hcHNob3QYAyABKAgi2AEKClpvbmVVcGRhdGUSEAoIcmV2aXNpb24YASABKAMSFQoNZnJvbV9yZXZpc2lvbhgCIAEoAxIQCghzbmFwc2hvdBgDIAEoCBIsCgd1cHNlcnRzGAQgAygLMhsuZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2USMAoIcmVtb3ZhbHMYBSADKAsyHi5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZUtleRIQCghjaGVja3N1bRgGIAEoCRINCgVjaHVuaxgHIAEoDRIOCgZjaHVua3MYCCABKA0iQAoHUmVmdXNlZBIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSFgoOcmV0cnlfYWZ0ZXJfbXMYAyABKAMiTgoLRW5kcG9pbnRTZXQSDwoHdmVyc2lvbhgBIAEoAxIuCgl3b3JrbG9hZHMYAiADKAsyGy5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZSJHChBEaXNjb3ZlcnlSZWZ1c2VkEjMKB3JlZnVzZWQYASADKAsyIi5lZGdlcGxhbmUuem9uZS52MS5SZWZ1c2VkUmVzb3VyY2UiSwoPUmVmdXNlZFJlc291cmNlEgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJEg4KBnJlYXNvbhgEIAEoCSLKAQoRQ2VydGlmaWNhdGVJc3N1ZWQSEgoKcmVxdWVzdF9pZBgBIAEoCRIMCgRtZXNoGAIgASgJEg8KB3NlcnZpY2UYAyABKAkSFwoPY2VydGlmaWNhdGVfcGVtGAQgASgJEhgKEHRydXN0X2J1bmRsZV9wZW0YBSABKAkSDgoGc2VyaWFsGAYgASgJEhQKDGlzc3VlZF9hdF9tcxgHIAEoAxIUCgxub3RfYWZ0ZXJfbXMYCCABKAMSEwoLcmVuZXdfYXRfbXMYCSABKAMifgoSQ2VydGlmaWNhdGVSZWZ1c2VkEhIKCnJlcXVlc3RfaWQYASABKAkSDAoEbWVzaBgCIAEoCRIPCgdzZXJ2aWNlGAMgASgJEgwKBGNvZGUYBCABKAkSDwoHbWVzc2FnZRgFIAEoCRIWCg5yZXRyeV9hZnRlcl9tcxgGIAEoAyJQCg5BZG1pc3Npb25TdGF0ZRItCgRrZXlzGAEgAygLMh8uZWRnZXBsYW5lLnpvbmUudjEuQWRtaXNzaW9uS2V5Eg8KB3Jldm9rZWQYAiADKAkiNwoMQWRtaXNzaW9uS2V5EgsKA2tpZBgBIAEoCRIMCgRtZXNoGAIgASgJEgwKBHNwa2kYAyABKAwiNAoJQ2xvY2tFY2hvEhYKDmJyaWRnZV9zZW50X21zGAEgASgBEg8KB3pvbmVfbXMYAiABKAEikAQKC1pvbmVNZXNzYWdlEi0KB3dlbGNvbWUYASABKAsyGi5lZGdlcGxhbmUuem9uZS52MS5XZWxjb21lSAASLwoGdXBkYXRlGAIgASgLMh0uZWRnZXBsYW5lLnpvbmUudjEuWm9uZVVwZGF0ZUgAEi0KB3JlZnVzZWQYAyABKAsyGi5lZGdlcGxhbmUuem9uZS52MS5SZWZ1c2VkSAASMwoJZW5kcG9pbnRzGAQgASgLMh4uZWRnZXBsYW5lLnpvbmUudjEuRW5kcG9pbnRTZXRIABJAChFkaXNjb3ZlcnlfcmVmdXNlZBgFIAEoCzIjLmVkZ2VwbGFuZS56b25lLnYxLkRpc2NvdmVyeVJlZnVzZWRIABJCChJjZXJ0aWZpY2F0ZV9pc3N1ZWQYCiABKAsyJC5lZGdlcGxhbmUuem9uZS52MS5DZXJ0aWZpY2F0ZUlzc3VlZEgAEkQKE2NlcnRpZmljYXRlX3JlZnVzZWQYCyABKAsyJS5lZGdlcGxhbmUuem9uZS52MS5DZXJ0aWZpY2F0ZVJlZnVzZWRIABI2CglhZG1pc3Npb24YDCABKAsyIS5lZGdlcGxhbmUuem9uZS52MS5BZG1pc3Npb25TdGF0ZUgAEjIKCmNsb2NrX2VjaG8YBiABKAsyHC5lZGdlcGxhbmUuem9uZS52MS5DbG9ja0VjaG9IAEIFCgNtc2cqTAoIQWNrU3RhdGUSGQoVQUNLX1NUQVRFX1VOU1BFQ0lGSUVEEAASEQoNQUNLX1NUQVRFX0FDSxABEhIKDkFDS19TVEFURV9OQUNLEAIyWAoIWm9uZVN5bmMSTAoEU3luYxIgLmVkZ2VwbGFuZS56b25lLnYxLkJyaWRnZU1lc3NhZ2UaHi5lZGdlcGxhbmUuem9uZS52MS5ab25lTWVzc2FnZSgBMAFiBnByb3RvMw");
+  fileDesc("Chh6b25lLXByb3RvY29sL3pvbmUucHJvdG8SEWVkZ2VwbGFuZS56b25lLnYxIlgKCFJlc291cmNlEgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHJldmlzaW9uGAQgASgDEhAKCGRvY3VtZW50GAUgASgMIjcKC1Jlc291cmNlS2V5EgwKBGtpbmQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRuYW1lGAMgASgJIoMBCgVIZWxsbxIMCgR6b25lGAEgASgJEhEKCWJyaWRnZV9pZBgCIAEoCRINCgV0b2tlbhgDIAEoCRIVCg1sYXN0X3JldmlzaW9uGAQgASgDEhAKCGNoZWNrc3VtGAUgASgJEhAKCGZlYXR1cmVzGAYgAygJEg8KB3ZlcnNpb24YByABKAkioQIKC1Byb3h5U3RhdHVzEhAKCHByb3h5X2lkGAEgASgJEgwKBG1lc2gYAiABKAkSEAoIdHlwZV91cmwYAyABKAkSKgoFc3RhdGUYBCABKA4yGy5lZGdlcGxhbmUuem9uZS52MS5BY2tTdGF0ZRIQCghyZXZpc2lvbhgFIAEoAxIUCgxlcnJvcl9kZXRhaWwYBiABKAkSDQoFYXRfbXMYByABKAMSFQoNaGVsZF9yZXZpc2lvbhgIIAEoAxISCgpoZWxkX2Vycm9yGAkgASgJEhYKDmhlbGRfcmVzb3VyY2VzGAogAygJEhcKD2pvaW5lZF9yZXZpc2lvbhgLIAEoAxIQCgh3b3JrbG9hZBgMIAEoCRIPCgdzZXJ2aWNlGA0gASgJIlUKDFN0YXR1c1JlcG9ydBIvCgdwcm94aWVzGAEgAygLMh4uZWRnZXBsYW5lLnpvbmUudjEuUHJveHlTdGF0dXMSFAoMZGlzY29ubmVjdGVkGAIgAygJIhsKB0FwcGxpZWQSEAoIcmV2aXNpb24YASABKAMiRQoTRGlzY292ZXJlZFdvcmtsb2FkcxIuCgl3b3JrbG9hZHMYASADKAsyGy5lZGdlcGxhbmUuem9uZS52MS5SZXNvdXJjZSJtChJDZXJ0aWZpY2F0ZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIMCgRtZXNoGAIgASgJEg8KB3NlcnZpY2UYAyABKAkSCwoDY3NyGAQgASgMEhcKD2JyaWRnZV9pZGVudGl0eRgFIAEoCCIkCgpDbG9ja1Byb2JlEhYKDmJyaWRnZV9zZW50X21zGAEgASgBItICCgtUcmFjZVJlcG9ydBIQCghyZXZpc2lvbhgBIAEoAxIcChR6b25lX21pbnVzX2JyaWRnZV9tcxgCIAEoARIUCgxjbG9ja19ydHRfbXMYAyABKAESEwoLcmVjZWl2ZWRfbXMYBCABKAESFQoNdHJhbnNsYXRlZF9tcxgFIAEoARIUCgxwdWJsaXNoZWRfbXMYBiABKAESFgoOcHJveGllc19wdXNoZWQYByABKA0SFQoNcHJveGllc19hY2tlZBgIIAEoDRIVCg1maXJzdF9wdXNoX21zGAkgASgBEhQKDGxhc3RfcHVzaF9tcxgKIAEoARITCgtsYXN0X2Fja19tcxgLIAEoARIVCg1zbG93ZXN0X3Byb3h5GAwgASgJEhkKEXNsb3dlc3RfcHVzaGVkX21zGA0gASgBEhgKEHNsb3dlc3RfYWNrZWRfbXMYDiABKAEiYQoJQ3VycmVudEF0EhAKCHJldmlzaW9uGAEgASgDEgwKBG1lc2gYAiABKAkSDQoFYXRfbXMYAyABKAMSEQoJcHJveHlfaWRzGAQgAygJEhIKCmFsbF9leGNlcHQYBSABKAgiwgMKDUJyaWRnZU1lc3NhZ2USKQoFaGVsbG8YASABKAsyGC5lZGdlcGxhbmUuem9uZS52MS5IZWxsb0gAEjEKBnN0YXR1cxgCIAEoCzIfLmVkZ2VwbGFuZS56b25lLnYxLlN0YXR1c1JlcG9ydEgAEi0KB2FwcGxpZWQYAyABKAsyGi5lZGdlcGxhbmUuem9uZS52MS5BcHBsaWVkSAASPAoKZGlzY292ZXJlZBgEIAEoCzImLmVkZ2VwbGFuZS56b25lLnYxLkRpc2NvdmVyZWRXb3JrbG9hZHNIABJEChNjZXJ0aWZpY2F0ZV9yZXF1ZXN0GAogASgLMiUuZWRnZXBsYW5lLnpvbmUudjEuQ2VydGlmaWNhdGVSZXF1ZXN0SAASNAoLY2xvY2tfcHJvYmUYBSABKAsyHS5lZGdlcGxhbmUuem9uZS52MS5DbG9ja1Byb2JlSAASLwoFdHJhY2UYBiABKAsyHi5lZGdlcGxhbmUuem9uZS52MS5UcmFjZVJlcG9ydEgAEjIKCmN1cnJlbnRfYXQYByABKAsyHC5lZGdlcGxhbmUuem9uZS52MS5DdXJyZW50QXRIAEIFCgNtc2ciOwoHV2VsY29tZRIMCgR6b25lGAEgASgJEhAKCHJldmlzaW9uGAIgASgDEhAKCHNuYXBzaG90GAMgASgIItgBCgpab25lVXBkYXRlEhAKCHJldmlzaW9uGAEgASgDEhUKDWZyb21fcmV2aXNpb24YAiABKAMSEAoIc25hcHNob3QYAyABKAgSLAoHdXBzZXJ0cxgEIAMoCzIbLmVkZ2VwbGFuZS56b25lLnYxLlJlc291cmNlEjAKCHJlbW92YWxzGAUgAygLMh4uZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2VLZXkSEAoIY2hlY2tzdW0YBiABKAkSDQoFY2h1bmsYByABKA0SDgoGY2h1bmtzGAggASgNIkAKB1JlZnVzZWQSDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEhYKDnJldHJ5X2FmdGVyX21zGAMgASgDIk4KC0VuZHBvaW50U2V0Eg8KB3ZlcnNpb24YASABKAMSLgoJd29ya2xvYWRzGAIgAygLMhsuZWRnZXBsYW5lLnpvbmUudjEuUmVzb3VyY2UiRwoQRGlzY292ZXJ5UmVmdXNlZBIzCgdyZWZ1c2VkGAEgAygLMiIuZWRnZXBsYW5lLnpvbmUudjEuUmVmdXNlZFJlc291cmNlIksKD1JlZnVzZWRSZXNvdXJjZRIMCgRraW5kGAEgASgJEgwKBG1lc2gYAiABKAkSDAoEbmFtZRgDIAEoCRIOCgZyZWFzb24YBCABKAkiygEKEUNlcnRpZmljYXRlSXNzdWVkEhIKCnJlcXVlc3RfaWQYASABKAkSDAoEbWVzaBgCIAEoCRIPCgdzZXJ2aWNlGAMgASgJEhcKD2NlcnRpZmljYXRlX3BlbRgEIAEoCRIYChB0cnVzdF9idW5kbGVfcGVtGAUgASgJEg4KBnNlcmlhbBgGIAEoCRIUCgxpc3N1ZWRfYXRfbXMYByABKAMSFAoMbm90X2FmdGVyX21zGAggASgDEhMKC3JlbmV3X2F0X21zGAkgASgDIn4KEkNlcnRpZmljYXRlUmVmdXNlZBISCgpyZXF1ZXN0X2lkGAEgASgJEgwKBG1lc2gYAiABKAkSDwoHc2VydmljZRgDIAEoCRIMCgRjb2RlGAQgASgJEg8KB21lc3NhZ2UYBSABKAkSFgoOcmV0cnlfYWZ0ZXJfbXMYBiABKAMiUAoOQWRtaXNzaW9uU3RhdGUSLQoEa2V5cxgBIAMoCzIfLmVkZ2VwbGFuZS56b25lLnYxLkFkbWlzc2lvbktleRIPCgdyZXZva2VkGAIgAygJIjcKDEFkbWlzc2lvbktleRILCgNraWQYASABKAkSDAoEbWVzaBgCIAEoCRIMCgRzcGtpGAMgASgMIjQKCUNsb2NrRWNobxIWCg5icmlkZ2Vfc2VudF9tcxgBIAEoARIPCgd6b25lX21zGAIgASgBIpAECgtab25lTWVzc2FnZRItCgd3ZWxjb21lGAEgASgLMhouZWRnZXBsYW5lLnpvbmUudjEuV2VsY29tZUgAEi8KBnVwZGF0ZRgCIAEoCzIdLmVkZ2VwbGFuZS56b25lLnYxLlpvbmVVcGRhdGVIABItCgdyZWZ1c2VkGAMgASgLMhouZWRnZXBsYW5lLnpvbmUudjEuUmVmdXNlZEgAEjMKCWVuZHBvaW50cxgEIAEoCzIeLmVkZ2VwbGFuZS56b25lLnYxLkVuZHBvaW50U2V0SAASQAoRZGlzY292ZXJ5X3JlZnVzZWQYBSABKAsyIy5lZGdlcGxhbmUuem9uZS52MS5EaXNjb3ZlcnlSZWZ1c2VkSAASQgoSY2VydGlmaWNhdGVfaXNzdWVkGAogASgLMiQuZWRnZXBsYW5lLnpvbmUudjEuQ2VydGlmaWNhdGVJc3N1ZWRIABJEChNjZXJ0aWZpY2F0ZV9yZWZ1c2VkGAsgASgLMiUuZWRnZXBsYW5lLnpvbmUudjEuQ2VydGlmaWNhdGVSZWZ1c2VkSAASNgoJYWRtaXNzaW9uGAwgASgLMiEuZWRnZXBsYW5lLnpvbmUudjEuQWRtaXNzaW9uU3RhdGVIABIyCgpjbG9ja19lY2hvGAYgASgLMhwuZWRnZXBsYW5lLnpvbmUudjEuQ2xvY2tFY2hvSABCBQoDbXNnKkwKCEFja1N0YXRlEhkKFUFDS19TVEFURV9VTlNQRUNJRklFRBAAEhEKDUFDS19TVEFURV9BQ0sQARISCg5BQ0tfU1RBVEVfTkFDSxACMlgKCFpvbmVTeW5jEkwKBFN5bmMSIC5lZGdlcGxhbmUuem9uZS52MS5CcmlkZ2VNZXNzYWdlGh4uZWRnZXBsYW5lLnpvbmUudjEuWm9uZU1lc3NhZ2UoATABYgZwcm90bzM");
 
 /**
  * One stored resource. The document travels as the JSON the API validated and
@@ -493,6 +493,58 @@ export const TraceReportSchema: GenMessage<TraceReport> = /*@__PURE__*/
   messageDesc(file_zone_protocol_zone, 9);
 
 /**
+ * The compact form of many ProxyStatus (src/xds-bridge/current-planner.ts):
+ * ACKs after which proxies run every type they reported on this socket at
+ * `revision`, with nothing held back and no error. The zone sets exactly
+ * those rows (every type row this socket reported for the proxy, still
+ * connected, of `mesh`) to ACK at `revision` as of `at_ms`, in one
+ * statement, instead of one row per proxy and type. Everything else (NACKs,
+ * holds, a proxy's first report on a socket, its workload or service
+ * changing, disconnections) still travels as ProxyStatus in StatusReport.
+ *
+ * @generated from message edgeplane.zone.v1.CurrentAt
+ */
+export type CurrentAt = Message<"edgeplane.zone.v1.CurrentAt"> & {
+  /**
+   * @generated from field: int64 revision = 1;
+   */
+  revision: bigint;
+
+  /**
+   * @generated from field: string mesh = 2;
+   */
+  mesh: string;
+
+  /**
+   * The newest of the ACKs it stands for, bridge clock, unix milliseconds.
+   *
+   * @generated from field: int64 at_ms = 3;
+   */
+  atMs: bigint;
+
+  /**
+   * The proxies concerned; with all_except, the proxies NOT concerned: then
+   * it is every other proxy of `mesh` this socket reported, so an update
+   * every proxy ACKed names none.
+   *
+   * @generated from field: repeated string proxy_ids = 4;
+   */
+  proxyIds: string[];
+
+  /**
+   * @generated from field: bool all_except = 5;
+   */
+  allExcept: boolean;
+};
+
+/**
+ * Describes the message edgeplane.zone.v1.CurrentAt.
+ * Use `create(CurrentAtSchema)` to create a new message.
+ */
+export const CurrentAtSchema: GenMessage<CurrentAt> = /*@__PURE__*/
+  messageDesc(file_zone_protocol_zone, 10);
+
+/**
  * @generated from message edgeplane.zone.v1.BridgeMessage
  */
 export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
@@ -543,6 +595,12 @@ export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
      */
     value: TraceReport;
     case: "trace";
+  } | {
+    /**
+     * @generated from field: edgeplane.zone.v1.CurrentAt current_at = 7;
+     */
+    value: CurrentAt;
+    case: "currentAt";
   } | { case: undefined; value?: undefined };
 };
 
@@ -551,7 +609,7 @@ export type BridgeMessage = Message<"edgeplane.zone.v1.BridgeMessage"> & {
  * Use `create(BridgeMessageSchema)` to create a new message.
  */
 export const BridgeMessageSchema: GenMessage<BridgeMessage> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 10);
+  messageDesc(file_zone_protocol_zone, 11);
 
 /**
  * @generated from message edgeplane.zone.v1.Welcome
@@ -582,7 +640,7 @@ export type Welcome = Message<"edgeplane.zone.v1.Welcome"> & {
  * Use `create(WelcomeSchema)` to create a new message.
  */
 export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 11);
+  messageDesc(file_zone_protocol_zone, 12);
 
 /**
  * A change of the zone's state. A snapshot replaces everything the bridge
@@ -641,7 +699,7 @@ export type ZoneUpdate = Message<"edgeplane.zone.v1.ZoneUpdate"> & {
  * Use `create(ZoneUpdateSchema)` to create a new message.
  */
 export const ZoneUpdateSchema: GenMessage<ZoneUpdate> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 12);
+  messageDesc(file_zone_protocol_zone, 13);
 
 /**
  * The zone will not serve this bridge; `code` says why, and `retry_after_ms`
@@ -671,7 +729,7 @@ export type Refused = Message<"edgeplane.zone.v1.Refused"> & {
  * Use `create(RefusedSchema)` to create a new message.
  */
 export const RefusedSchema: GenMessage<Refused> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 13);
+  messageDesc(file_zone_protocol_zone, 14);
 
 /**
  * The endpoint layer: every Workload the zone knows beside the journal's
@@ -699,7 +757,7 @@ export type EndpointSet = Message<"edgeplane.zone.v1.EndpointSet"> & {
  * Use `create(EndpointSetSchema)` to create a new message.
  */
 export const EndpointSetSchema: GenMessage<EndpointSet> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 14);
+  messageDesc(file_zone_protocol_zone, 15);
 
 /**
  * The zone's answer to a DiscoveredWorkloads that held documents it refused
@@ -720,7 +778,7 @@ export type DiscoveryRefused = Message<"edgeplane.zone.v1.DiscoveryRefused"> & {
  * Use `create(DiscoveryRefusedSchema)` to create a new message.
  */
 export const DiscoveryRefusedSchema: GenMessage<DiscoveryRefused> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 15);
+  messageDesc(file_zone_protocol_zone, 16);
 
 /**
  * @generated from message edgeplane.zone.v1.RefusedResource
@@ -754,7 +812,7 @@ export type RefusedResource = Message<"edgeplane.zone.v1.RefusedResource"> & {
  * Use `create(RefusedResourceSchema)` to create a new message.
  */
 export const RefusedResourceSchema: GenMessage<RefusedResource> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 16);
+  messageDesc(file_zone_protocol_zone, 17);
 
 /**
  * A signed leaf for a CertificateRequest, with the mesh's trust bundle.
@@ -821,7 +879,7 @@ export type CertificateIssued = Message<"edgeplane.zone.v1.CertificateIssued"> &
  * Use `create(CertificateIssuedSchema)` to create a new message.
  */
 export const CertificateIssuedSchema: GenMessage<CertificateIssued> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 17);
+  messageDesc(file_zone_protocol_zone, 18);
 
 /**
  * The zone will not sign: `code` is one of unknown_mesh, mtls_disabled,
@@ -867,7 +925,7 @@ export type CertificateRefused = Message<"edgeplane.zone.v1.CertificateRefused">
  * Use `create(CertificateRefusedSchema)` to create a new message.
  */
 export const CertificateRefusedSchema: GenMessage<CertificateRefused> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 18);
+  messageDesc(file_zone_protocol_zone, 19);
 
 /**
  * What a bridge needs to admit proxies offline (src/contract/workload-token.ts):
@@ -894,7 +952,7 @@ export type AdmissionState = Message<"edgeplane.zone.v1.AdmissionState"> & {
  * Use `create(AdmissionStateSchema)` to create a new message.
  */
 export const AdmissionStateSchema: GenMessage<AdmissionState> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 19);
+  messageDesc(file_zone_protocol_zone, 20);
 
 /**
  * @generated from message edgeplane.zone.v1.AdmissionKey
@@ -923,7 +981,7 @@ export type AdmissionKey = Message<"edgeplane.zone.v1.AdmissionKey"> & {
  * Use `create(AdmissionKeySchema)` to create a new message.
  */
 export const AdmissionKeySchema: GenMessage<AdmissionKey> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 20);
+  messageDesc(file_zone_protocol_zone, 21);
 
 /**
  * The zone's answer to a ClockProbe, sent as soon as it is read.
@@ -949,7 +1007,7 @@ export type ClockEcho = Message<"edgeplane.zone.v1.ClockEcho"> & {
  * Use `create(ClockEchoSchema)` to create a new message.
  */
 export const ClockEchoSchema: GenMessage<ClockEcho> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 21);
+  messageDesc(file_zone_protocol_zone, 22);
 
 /**
  * @generated from message edgeplane.zone.v1.ZoneMessage
@@ -1022,7 +1080,7 @@ export type ZoneMessage = Message<"edgeplane.zone.v1.ZoneMessage"> & {
  * Use `create(ZoneMessageSchema)` to create a new message.
  */
 export const ZoneMessageSchema: GenMessage<ZoneMessage> = /*@__PURE__*/
-  messageDesc(file_zone_protocol_zone, 22);
+  messageDesc(file_zone_protocol_zone, 23);
 
 /**
  * @generated from enum edgeplane.zone.v1.AckState
