@@ -1,5 +1,5 @@
 import type { BridgeRow, ProxyRow } from "../contract/zone-status.js";
-import { AckState, type StatusReport } from "../contract/zone-protocol/zone_pb.js";
+import { AckState, type CurrentAt, type StatusReport } from "../contract/zone-protocol/zone_pb.js";
 
 /**
  * What the zone knows about its bridges and their proxies, in the zone's
@@ -29,6 +29,8 @@ export class ProxyStatusTable {
       "joined_revision INTEGER NOT NULL DEFAULT 0",
       "workload TEXT NOT NULL DEFAULT ''",
       "service TEXT NOT NULL DEFAULT ''",
+      // Which socket of the bridge last reported the row (its acceptedAtMs): a CurrentAt concerns only those rows.
+      "socket_epoch INTEGER NOT NULL DEFAULT 0",
     ]) {
       try {
         sql.exec(`ALTER TABLE proxy_status ADD COLUMN ${column}`);
@@ -69,30 +71,56 @@ export class ProxyStatusTable {
     this.sql.exec("UPDATE bridges SET revision_applied = ?, last_seen_ms = ? WHERE bridge_id = ?", revision, nowMs, bridgeId);
   }
 
-  recordReport(bridgeId: string, report: StatusReport, nowMs: number): void {
+  /** `socketEpoch` names the socket the report came on, for the CurrentAt that may follow on it (recordCurrent). */
+  recordReport(bridgeId: string, report: StatusReport, nowMs: number, socketEpoch = 0): void {
     for (const p of report.proxies) {
       const state = p.state === AckState.NACK ? "NACK" : "ACK";
       this.sql.exec(
         `INSERT INTO proxy_status (proxy_id, type_url, mesh, bridge_id, state, revision, error_detail, at_ms, connected, held_revision, held_error,
-           connected_at_ms, disconnected_at_ms, joined_revision, workload, service)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, 0, ?, ?, ?)
+           connected_at_ms, disconnected_at_ms, joined_revision, workload, service, socket_epoch)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, 0, ?, ?, ?, ?)
          ON CONFLICT(proxy_id, type_url) DO UPDATE SET mesh = excluded.mesh, bridge_id = excluded.bridge_id,
            state = excluded.state, revision = excluded.revision, error_detail = excluded.error_detail,
            at_ms = excluded.at_ms, held_revision = excluded.held_revision, held_error = excluded.held_error,
            connected_at_ms = CASE WHEN proxy_status.connected = 1 AND proxy_status.connected_at_ms > 0
              THEN proxy_status.connected_at_ms ELSE excluded.connected_at_ms END,
            connected = 1, disconnected_at_ms = 0, joined_revision = excluded.joined_revision, workload = excluded.workload,
-           service = excluded.service`,
+           service = excluded.service, socket_epoch = excluded.socket_epoch`,
         p.proxyId, p.typeUrl, p.mesh, bridgeId, state, Number(p.revision), p.errorDetail, Number(p.atMs), Number(p.heldRevision), p.heldError, nowMs,
         Number(p.joinedRevision),
         p.workload,
         p.service,
+        socketEpoch,
       );
     }
     for (const id of report.disconnected) {
       this.sql.exec("UPDATE proxy_status SET connected = 0, disconnected_at_ms = ? WHERE proxy_id = ? AND bridge_id = ? AND connected = 1", nowMs, id, bridgeId);
     }
     this.sql.exec("UPDATE bridges SET last_seen_ms = ? WHERE bridge_id = ?", nowMs, bridgeId);
+  }
+
+  /**
+   * Applies a CurrentAt from socket `socketEpoch` of `bridgeId`: the rows it
+   * stands for become what their ProxyStatus rows would have made them (ACK
+   * at its revision, no error, nothing held; the rest of a row cannot have
+   * changed, or the bridge would have sent ProxyStatus). One statement for
+   * the proxy rows however many proxies it names or leaves out. Returns the
+   * rows it set, for events and revision reach.
+   *
+   * @example table.recordCurrent("bridge-1", att.acceptedAtMs, { revision: 42n, mesh: "default", atMs, proxyIds: [], allExcept: true }, Date.now())
+   */
+  recordCurrent(bridgeId: string, socketEpoch: number, current: Pick<CurrentAt, "revision" | "mesh" | "atMs" | "proxyIds" | "allExcept">, nowMs: number): { proxyId: string; typeUrl: string }[] {
+    const named = `proxy_id ${current.allExcept ? "NOT IN" : "IN"} (SELECT value FROM json_each(?))`;
+    const rows = this.sql
+      .exec<{ proxy_id: string; type_url: string }>(
+        `UPDATE proxy_status SET state = 'ACK', revision = ?, error_detail = '', at_ms = ?, held_revision = 0, held_error = ''
+         WHERE bridge_id = ? AND socket_epoch = ? AND connected = 1 AND mesh = ? AND ${named}
+         RETURNING proxy_id, type_url`,
+        Number(current.revision), Number(current.atMs), bridgeId, socketEpoch, current.mesh, JSON.stringify(current.proxyIds),
+      )
+      .toArray();
+    this.sql.exec("UPDATE bridges SET last_seen_ms = ? WHERE bridge_id = ?", nowMs, bridgeId);
+    return rows.map((r) => ({ proxyId: r.proxy_id, typeUrl: r.type_url }));
   }
 
   bridges(): BridgeRow[] {

@@ -1,6 +1,6 @@
 import type { RolloutEvent } from "../contract/rollout-events.js";
 import { meshOfKey, parseKey } from "../contract/resource-types.js";
-import { AckState, type StatusReport } from "../contract/zone-protocol/zone_pb.js";
+import { AckState, type CurrentAt, type StatusReport } from "../contract/zone-protocol/zone_pb.js";
 
 /**
  * What a zone tells the event stream (`GET /v1/events`), built from what
@@ -35,4 +35,16 @@ export function proxyEvents(zone: string, report: StatusReport): RolloutEvent[] 
     ...(p.errorDetail ? { errorDetail: p.errorDetail } : {}),
     atMs: Number(p.atMs),
   }));
+}
+
+/**
+ * The `proxy-acked` events the ProxyStatus rows a CurrentAt stands for would
+ * have made: one per row it set, so the stream reads the same either way.
+ *
+ * @example currentEvents("west", current, table.recordCurrent(...))
+ */
+export function currentEvents(zone: string, current: Pick<CurrentAt, "revision" | "mesh" | "atMs">, rows: readonly { proxyId: string; typeUrl: string }[]): RolloutEvent[] {
+  const revision = Number(current.revision);
+  const atMs = Number(current.atMs);
+  return rows.map((r) => ({ type: "proxy-acked" as const, mesh: current.mesh, revision, zone, proxyId: r.proxyId, typeUrl: r.typeUrl, atMs }));
 }

@@ -21,7 +21,7 @@ import { RevisionTraces } from "./revision-traces.js";
 import { TokenMemory } from "./token-memory.js";
 import { ZoneAdmission } from "./zone-admission.js";
 import { tokenRefusal } from "./token-refusal.js";
-import { appliedEvents, proxyEvents } from "./zone-events.js";
+import { appliedEvents, currentEvents, proxyEvents } from "./zone-events.js";
 import { DEFAULT_CHANGE_LOG_ROWS, ZoneStorage } from "./zone-storage.js";
 import { encodeEndpoints, encodeUpdate } from "./zone-updates.js";
 import { ZoneUplink } from "./zone-uplink.js";
@@ -289,10 +289,17 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
         return this.handshake.answer(ws, msg.msg.value);
       case "status":
         if (!att.ready) return;
-        this.proxyStatus.recordReport(att.bridgeId, msg.msg.value, Date.now());
+        this.proxyStatus.recordReport(att.bridgeId, msg.msg.value, Date.now(), att.acceptedAtMs);
         this.ctx.waitUntil(publishEvents(this.env, proxyEvents(att.zone, msg.msg.value)));
         this.reach.record(this.proxyStatus.proxies([...new Set(msg.msg.value.proxies.map((p) => p.proxyId))]));
         return;
+      case "currentAt": {
+        if (!att.ready) return;
+        const rows = this.proxyStatus.recordCurrent(att.bridgeId, att.acceptedAtMs, msg.msg.value, Date.now());
+        this.ctx.waitUntil(publishEvents(this.env, currentEvents(att.zone, msg.msg.value, rows)));
+        this.reach.record(this.proxyStatus.proxies([...new Set(rows.map((r) => r.proxyId))]));
+        return;
+      }
       case "applied":
         if (att.ready) this.proxyStatus.bridgeApplied(att.bridgeId, Number(msg.msg.value.revision), Date.now());
         return;
