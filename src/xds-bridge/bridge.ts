@@ -12,6 +12,7 @@ import { RevisionTracer } from "./revision-tracer.js";
 import { SnapshotPublisher } from "./snapshot-publisher.js";
 import { StateCache } from "./state-cache.js";
 import { StatusReporter } from "./status-reporter.js";
+import { CurrentPlanner } from "./current-planner.js";
 import { startAdsServer, type AdsServer } from "./xds/ads-server.js";
 import { adsTlsCredentials } from "./xds/ads-tls-credentials.js";
 import { combineCallbacks } from "./xds/proxy-callbacks.js";
@@ -50,6 +51,7 @@ export class Bridge {
   private readonly publisher: SnapshotPublisher;
   private readonly zone: ZoneClient;
   private readonly reporter: StatusReporter;
+  private readonly currents: CurrentPlanner;
   readonly identities: IdentityManager;
   /** Which proxies proved the service they declare (workload tokens), and what that lets them be served. */
   readonly admission: Admission;
@@ -123,7 +125,11 @@ export class Bridge {
         this.saveCache();
         log.info("zone_update_applied", { revision: result.revision, snapshot: result.snapshot, meshes: [...result.meshes] });
       },
-      onWelcome: () => this.identities.connected(),
+      onWelcome: () => {
+        // The new socket holds none of the rows CurrentAt would name.
+        this.currents.reset();
+        this.identities.connected();
+      },
       onCertificate: (answer) => {
         if (answer.case === "issued") this.identities.onIssued(answer.value).catch((err: unknown) => log.error("identity_write_failed", { spiffeId: `${answer.value.mesh}/${answer.value.service}`, error: String(err) }));
         else this.identities.onRefused(answer.value);
@@ -141,10 +147,15 @@ export class Bridge {
       if (id.state === "issued") this.publisher.identityChanged(id.mesh, id.service);
     });
     this.metrics = new BridgeMetrics(() => ({ connected: this.zone.connected, revision: this.mirror.revision, zoneRevision: this.zone.zoneRevision }));
-    this.reporter = new StatusReporter(this.tracker, (changes) => this.zone.report(changes), config.reportEveryMs, {
-      drain: () => this.tracer.drain(this.zoneClock.best),
-      send: (report) => this.zone.reportTrace(report),
-    });
+    // Answers that leave a proxy short of current wait up to ten beats for its other types.
+    this.currents = new CurrentPlanner(10 * config.reportEveryMs);
+    this.reporter = new StatusReporter(
+      this.tracker,
+      (changes, final) => this.currents.report(changes, this.zone, final),
+      config.reportEveryMs,
+      { drain: () => this.tracer.drain(this.zoneClock.best), send: (report) => this.zone.reportTrace(report) },
+      () => this.currents.holding,
+    );
   }
 
   private readonly modes = new Map<string, string>();

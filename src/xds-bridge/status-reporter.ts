@@ -16,9 +16,12 @@ export class StatusReporter {
 
   constructor(
     private readonly tracker: Pick<ProxyTracker, "drainChanges">,
-    private readonly send: (changes: TrackerChanges) => void,
+    /** `final` on the report made when stopping. */
+    private readonly send: (changes: TrackerChanges, final: boolean) => void,
     private readonly everyMs: number,
     private readonly trace?: { drain(): TraceReportInit | undefined; send(report: TraceReportInit): void },
+    /** Answers the sender holds back (current-planner.ts): it is called on each beat while there are. */
+    private readonly holding: () => boolean = () => false,
   ) {}
 
   start(): void {
@@ -29,12 +32,12 @@ export class StatusReporter {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
-    this.report();
+    this.report(true);
   }
 
-  private report(): void {
+  private report(final = false): void {
     const changes = this.tracker.drainChanges();
-    if (changes.statuses.length > 0 || changes.disconnected.length > 0) this.send(changes);
+    if (changes.statuses.length > 0 || changes.disconnected.length > 0 || this.holding()) this.send(changes, final);
     const report = this.trace?.drain();
     if (report) this.trace!.send(report);
   }

@@ -150,6 +150,14 @@ export class ZoneClient {
     this.flushStatus();
   }
 
+  /**
+   * Sends a CurrentAt (current-planner.ts) now, after any status queued
+   * before it; false while disconnected, when the caller reports its records in full.
+   */
+  reportCurrent(c: { revision: number; mesh: string; atMs: number; proxyIds: string[]; allExcept: boolean }): boolean {
+    return this.ready && this.send({ case: "currentAt", value: { ...c, revision: BigInt(c.revision), atMs: BigInt(c.atMs) } });
+  }
+
   /** Sends a CSR for one identity; false when not connected (the caller asks again after the next Welcome). */
   requestCertificate(req: { requestId: string; mesh: string; service: string; csr: Uint8Array; bridgeIdentity?: boolean }): boolean {
     return this.ready && this.send({ case: "certificateRequest", value: req });
