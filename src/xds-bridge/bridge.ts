@@ -125,9 +125,9 @@ export class Bridge {
         this.saveCache();
         log.info("zone_update_applied", { revision: result.revision, snapshot: result.snapshot, meshes: [...result.meshes] });
       },
-      onWelcome: () => {
-        // The new socket holds none of the rows CurrentAt would name.
-        this.currents.reset();
+      onWelcome: (welcome) => {
+        // The new socket holds none of the rows CurrentAt would name; an older zone takes no CurrentAt.
+        this.currents.reset(welcome.features.includes("current-at"));
         this.identities.connected();
       },
       onCertificate: (answer) => {

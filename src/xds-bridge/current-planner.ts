@@ -56,6 +56,7 @@ interface KnownProxy {
  */
 export class CurrentPlanner {
   private known = new Map<string, KnownProxy>();
+  private enabled = true;
   /** proxyId -> answers held back (type -> latest record) and since when. */
   private held = new Map<string, { records: Map<string, ProxyStatusRecord>; sinceMs: number }>();
 
@@ -69,9 +70,14 @@ export class CurrentPlanner {
     return this.held.size > 0;
   }
 
-  /** The zone socket changed: it holds no rows of the new one yet. */
-  reset(): void {
+  /**
+   * The zone socket changed: it holds no rows of the new one yet.
+   * `zoneTakesCurrent` false (a zone whose Welcome does not list
+   * "current-at") has everything sent in full until the next reset.
+   */
+  reset(zoneTakesCurrent = this.enabled): void {
     this.known = new Map();
+    this.enabled = zoneTakesCurrent;
   }
 
   /**
@@ -137,7 +143,7 @@ export class CurrentPlanner {
    */
   private verdict(id: string, records: ProxyStatusRecord[]): number | "wait" | "full" {
     const k = this.known.get(id);
-    if (!k) return "full";
+    if (!k || !this.enabled) return "full";
     for (const r of records) {
       const plain = r.state === "ACK" && !r.held && r.errorDetail === "";
       const same = r.mesh === k.mesh && (r.joinedRevision ?? 0) === k.joinedRevision && (r.workload ?? "") === k.workload && (r.service ?? "") === k.service;

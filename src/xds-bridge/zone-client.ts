@@ -10,6 +10,7 @@ import {
   type CertificateRefused,
   type EndpointSet,
   type ProxyStatus,
+  type Welcome,
   type ZoneMessage,
 } from "../contract/zone-protocol/zone_pb.js";
 import type { Resource } from "../contract/resource-types.js";
@@ -48,7 +49,7 @@ export interface ZoneClientOptions {
   /** Called with each endpoint layer set the zone sends. */
   onEndpoints: (set: EndpointSet) => void;
   /** Called after each Welcome: the connection takes requests again. */
-  onWelcome?: () => void;
+  onWelcome?: (welcome: Welcome) => void;
   /** The zone's answers to certificate requests. */
   onCertificate?: (answer: { case: "issued"; value: CertificateIssued } | { case: "refused"; value: CertificateRefused }) => void;
   /** The zone's workload-token keys and revocations (after each Welcome, and when they change). */
@@ -269,7 +270,7 @@ export class ZoneClient {
         this.flushStatus();
         this.discoveredSent = false;
         this.flushDiscovered();
-        this.opts.onWelcome?.();
+        this.opts.onWelcome?.(msg.msg.value);
         // A new connection may take another path: measure the offset again.
         this.opts.clock?.reset();
         for (const t of this.probeTimers) clearTimeout(t);

@@ -26,6 +26,9 @@ export interface HandshakeParts {
 }
 
 /** Close codes of the zone protocol's refusals (4000-4999 are the application's). */
+/** What Welcome says this zone understands (zone.proto, Welcome.features). */
+export const ZONE_FEATURES = ["current-at"] as const;
+
 export const CLOSE = { silent: 4000, token: 4001, protocol: 4002, wrongZone: 4003, bridgeIdInUse: 4004, replaced: 4009, noHello: 4008, zoneDeleted: 4010 } as const;
 
 /**
@@ -91,7 +94,7 @@ export class BridgeHandshake {
     const changed = from > 0 && !diverged ? state.changedSince(from) : undefined;
     const snapshot = changed === undefined;
 
-    sockets.send(ws, { case: "welcome", value: { zone, revision: BigInt(head.revision), snapshot } });
+    sockets.send(ws, { case: "welcome", value: { zone, revision: BigInt(head.revision), snapshot, features: [...ZONE_FEATURES] } });
     const frames = snapshot
       ? encodeUpdate({ ...head, fromRevision: 0, snapshot: true, upserts: state.allResources(), removals: [] })
       : encodeUpdate({ ...head, fromRevision: from, snapshot: false, ...state.resourcesFor(changed ?? []) });

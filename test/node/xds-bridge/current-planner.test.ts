@@ -161,4 +161,23 @@ describe("CurrentPlanner (CurrentAt instead of one ProxyStatus per proxy and typ
     expect(sink.currents).toEqual([]);
     expect(sink.rows()).toEqual(["b Cluster ACK 4.0.0", "b ClusterLoadAssignment ACK 4.0.0", "b Listener ACK 4.0.0", "b RouteConfiguration ACK 4.0.0"]);
   });
+
+  it("sends everything in full to a zone whose Welcome does not list current-at, until one that does", () => {
+    const { sink, beat, routeChange, planner } = setup(["a"]);
+    planner.reset(false);
+    routeChange("a", "2.0.0");
+    beat();
+    routeChange("a", "3.0.0");
+    beat();
+    expect(sink.rows()).toHaveLength(8);
+    expect(sink.currents).toEqual([]);
+    planner.reset(true);
+    sink.reports.length = 0;
+    routeChange("a", "4.0.0");
+    beat();
+    routeChange("a", "5.0.0");
+    beat();
+    expect(sink.rows()).toHaveLength(4);
+    expect(sink.currents).toEqual([{ revision: 5, mesh: "default", atMs: 1_000, proxyIds: [], allExcept: true }]);
+  });
 });
