@@ -1,10 +1,11 @@
-import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
-import WebSocket from "ws";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import {
   AckState,
-  BridgeMessageSchema,
   ProxyStatusSchema,
-  ZoneMessageSchema,
+  RefusedSchema,
+  type BridgeMessageSchema,
+  type ZoneSync,
   type AdmissionState,
   type CertificateIssued,
   type CertificateRefused,
@@ -20,6 +21,18 @@ import type { TrackerChanges } from "./xds/proxy-tracker.js";
 import { journalRevisionOf } from "./xds/version-info.js";
 import type { ZoneClock } from "./zone-clock.js";
 import type { ApplyResult, ZoneMirror } from "./zone-mirror.js";
+import { AsyncQueue } from "./zone-link/async-queue.js";
+import { zoneSyncClient } from "./zone-link/websocket-transport.js";
+
+type BridgeMessageInit = MessageInitShape<typeof BridgeMessageSchema>;
+
+/** One call of ZoneSync.Sync: what the bridge sends on it, and how to end it. */
+interface Session {
+  outbox: AsyncQueue<BridgeMessageInit>;
+  abort: AbortController;
+  /** Set by resync(): the call was ended on purpose, not by the zone. */
+  resyncing: boolean;
+}
 
 /**
  * When clock probes go after a Welcome (ms): a few early ones, because the
@@ -66,8 +79,11 @@ export interface ZoneClientOptions {
 }
 
 /**
- * The bridge's one connection to its zone: Hello with the revision and
- * checksum it holds, then updates into the mirror; reconnects with
+ * The bridge's one connection to its zone, a `ZoneSync.Sync` call through the
+ * Connect client (zone-link/websocket-transport.ts): the zone token in the
+ * authorization header, Hello with the revision and checksum it holds, then
+ * updates into the mirror. A refusal is the call's Connect error, with the
+ * zone's code and retry delay in its Refused detail. Reconnects with
  * exponential backoff and jitter (never a hot loop, also when refused), and
  * keeps status reports made while disconnected until the zone is back, so
  * none is lost (only newer states of the same proxy and type replace older).
@@ -77,17 +93,17 @@ export interface ZoneClientOptions {
  * client.start();
  */
 export class ZoneClient {
-  private ws: WebSocket | undefined;
+  private readonly client: Client<typeof ZoneSync>;
+  private session: Session | undefined;
   private ready = false;
   private stopped = false;
   private attempt = 0;
   private forceSnapshot = false;
   private retryTimer: NodeJS.Timeout | undefined;
-  private pingTimer: NodeJS.Timeout | undefined;
+  private probeEvery: NodeJS.Timeout | undefined;
   private sentToken = "";
   private tokenWatch: NodeJS.Timeout | undefined;
   private lastZoneRevision = 0;
-  private lastPong = 0;
   private lastProbe = 0;
   private probeTimers: NodeJS.Timeout[] = [];
   private readonly pendingStatus = new Map<string, ProxyStatus>();
@@ -96,7 +112,15 @@ export class ZoneClient {
   private discovered: Resource[] | undefined;
   private discoveredSent = true;
 
-  constructor(private readonly opts: ZoneClientOptions) {}
+  constructor(private readonly opts: ZoneClientOptions) {
+    const every = opts.pingEveryMs ?? 10_000;
+    this.client = zoneSyncClient({
+      url: `${opts.controlPlane.replace(/^http/, "ws").replace(/\/$/, "")}/v1/zones/${encodeURIComponent(opts.zone)}/connect`,
+      pingEveryMs: every,
+      deadAfterMs: opts.deadAfterMs ?? 3 * every,
+      onSilent: (silentMs) => opts.log.warn("zone_silent", { silentMs }),
+    });
+  }
 
   get connected(): boolean {
     return this.ready;
@@ -117,9 +141,11 @@ export class ZoneClient {
     for (const t of this.probeTimers) clearTimeout(t);
     this.stopTokenWatch();
     clearTimeout(this.retryTimer);
-    clearInterval(this.pingTimer);
-    this.ws?.terminate();
-    this.ws = undefined;
+    clearInterval(this.probeEvery);
+    const s = this.session;
+    this.session = undefined;
+    s?.outbox.close();
+    s?.abort.abort();
     this.ready = false;
   }
 
@@ -200,58 +226,65 @@ export class ZoneClient {
 
   private connect(): void {
     if (this.stopped) return;
-    const url = `${this.opts.controlPlane.replace(/^http/, "ws").replace(/\/$/, "")}/v1/zones/${encodeURIComponent(this.opts.zone)}/connect`;
-    this.opts.log.info("zone_connecting", { url, attempt: this.attempt });
-    const ws = new WebSocket(url, { handshakeTimeout: 10_000 });
-    this.ws = ws;
-    ws.binaryType = "nodebuffer";
-    ws.on("open", () => this.onOpen(ws));
-    ws.on("message", (data, isBinary) => {
-      if (!isBinary) {
-        if (data.toString() === "pong") this.lastPong = Date.now();
-        return;
-      }
-      try {
-        this.onMessage(fromBinary(ZoneMessageSchema, new Uint8Array(data as Buffer)));
-      } catch (err) {
-        this.opts.log.error("zone_frame_bad", { error: String(err) });
-        this.resync("undecodable frame");
-      }
-    });
-    ws.on("close", (code, reason) => this.onClose(ws, `closed ${code} ${reason.toString()}`));
-    ws.on("error", (err) => this.opts.log.warn("zone_error", { error: err.message }));
-  }
-
-  private onOpen(ws: WebSocket): void {
-    if (ws !== this.ws) return;
+    this.opts.log.info("zone_connecting", { zone: this.opts.zone, attempt: this.attempt });
+    const session: Session = { outbox: new AsyncQueue(), abort: new AbortController(), resyncing: false };
+    this.session = session;
     const m = this.opts.mirror;
     const from = this.forceSnapshot ? 0 : m.revision;
-    this.opts.mirror.resetPending();
+    m.resetPending();
     this.sentToken = this.currentToken();
-    this.send({
-      case: "hello",
-      value: {
-        zone: this.opts.zone,
-        bridgeId: this.opts.bridgeId,
-        token: this.sentToken,
-        lastRevision: BigInt(from),
-        checksum: from === 0 ? "" : m.checksum,
-        version: "edgeplane-bridge/0.1",
+    session.outbox.push({
+      msg: {
+        case: "hello",
+        value: {
+          zone: this.opts.zone,
+          bridgeId: this.opts.bridgeId,
+          lastRevision: BigInt(from),
+          checksum: from === 0 ? "" : m.checksum,
+          version: "edgeplane-bridge/0.2",
+        },
       },
     });
-    this.lastPong = Date.now();
-    clearInterval(this.pingTimer);
-    const every = this.opts.pingEveryMs ?? 10_000;
-    const dead = this.opts.deadAfterMs ?? 3 * every;
-    this.pingTimer = setInterval(() => {
-      if (Date.now() - this.lastPong > dead) {
-        this.opts.log.warn("zone_silent", { silentMs: Date.now() - this.lastPong });
-        ws.terminate();
-        return;
+    void this.run(session);
+  }
+
+  /** Reads the call until it ends, then decides when to call again. */
+  private async run(session: Session): Promise<void> {
+    let failure: unknown;
+    try {
+      const headers: Record<string, string> = this.sentToken ? { authorization: `Bearer ${this.sentToken}` } : {};
+      for await (const msg of this.client.sync(session.outbox, { signal: session.abort.signal, headers })) {
+        if (session !== this.session) break;
+        this.onMessage(msg);
       }
-      if (ws.readyState === WebSocket.OPEN) ws.send("ping");
-      if (this.ready && Date.now() - this.lastProbe >= PROBE_EVERY_MS) this.probeClock();
-    }, every);
+    } catch (err) {
+      failure = err;
+    }
+    this.ended(session, failure);
+  }
+
+  private ended(session: Session, failure: unknown): void {
+    session.outbox.close();
+    if (session !== this.session) return;
+    this.session = undefined;
+    clearInterval(this.probeEvery);
+    for (const t of this.probeTimers) clearTimeout(t);
+    const wasReady = this.ready;
+    this.ready = false;
+    if (session.resyncing) return this.scheduleRetry(0);
+    const error = failure === undefined ? new ConnectError("the zone ended the stream", Code.Unavailable) : ConnectError.from(failure);
+    const refused = error.findDetails(RefusedSchema)[0];
+    if (refused) {
+      const retryAfterMs = Number(refused.retryAfterMs);
+      this.opts.log.error("zone_refused", { code: refused.code, connectCode: Code[error.code], message: error.rawMessage, retryAfterMs });
+      this.attempt = Math.max(this.attempt, 4);
+      this.scheduleRetry(retryAfterMs);
+      if (refused.code.startsWith("token_")) this.watchToken();
+      return;
+    }
+    if (wasReady) this.opts.log.warn("zone_disconnected", { reason: error.message });
+    else this.opts.log.warn("zone_error", { error: error.message });
+    this.scheduleRetry(0);
   }
 
   private onMessage(msg: ZoneMessage): void {
@@ -275,6 +308,8 @@ export class ZoneClient {
         this.opts.clock?.reset();
         for (const t of this.probeTimers) clearTimeout(t);
         this.probeTimers = PROBE_AFTER_WELCOME_MS.map((ms) => setTimeout(() => this.probeClock(), ms));
+        clearInterval(this.probeEvery);
+        this.probeEvery = setInterval(() => this.probeClock(), PROBE_EVERY_MS);
         return;
       case "clockEcho":
         this.opts.clock?.echoed(msg.msg.value.bridgeSentMs, msg.msg.value.zoneMs);
@@ -298,16 +333,10 @@ export class ZoneClient {
         // The zone left these out of its endpoint layer; the rest of the set was taken.
         for (const r of msg.msg.value.refused) this.opts.log.error("discovered_refused", { kind: r.kind, mesh: r.mesh, name: r.name, reason: r.reason });
         return;
-      case "refused": {
-        const { code, message, retryAfterMs } = msg.msg.value;
-        this.opts.log.error("zone_refused", { code, message, retryAfterMs: Number(retryAfterMs) });
-        this.ready = false;
-        this.ws?.close(1000, "refused");
-        this.attempt = Math.max(this.attempt, 4);
-        this.scheduleRetry(Number(retryAfterMs));
-        if (code.startsWith("token_")) this.watchToken();
+      case "refused":
+        // The first protocol's refusal; a Connect zone refuses with the call's error instead.
+        this.opts.log.error("zone_refused", { code: msg.msg.value.code, message: msg.msg.value.message });
         return;
-      }
       case "certificateIssued":
         this.opts.onCertificate?.({ case: "issued", value: msg.msg.value });
         return;
@@ -329,20 +358,14 @@ export class ZoneClient {
     this.send({ case: "clockProbe", value: { bridgeSentMs: clock.now() } });
   }
 
-  /** The mirror cannot continue: drop the connection and ask for a snapshot. */
+  /** The mirror cannot continue: end the call and ask for a snapshot. */
   private resync(reason: string): void {
     this.opts.log.warn("zone_resync", { reason });
     this.forceSnapshot = true;
-    this.ws?.terminate();
-  }
-
-  private onClose(ws: WebSocket, reason: string): void {
-    if (ws !== this.ws) return;
-    clearInterval(this.pingTimer);
-    if (this.ready) this.opts.log.warn("zone_disconnected", { reason });
-    this.ready = false;
-    this.ws = undefined;
-    this.scheduleRetry(0);
+    const s = this.session;
+    if (!s) return;
+    s.resyncing = true;
+    s.abort.abort();
   }
 
   private currentToken(): string {
@@ -392,10 +415,10 @@ export class ZoneClient {
     }, delay);
   }
 
-  private send(msg: MessageInitShape<typeof BridgeMessageSchema>["msg"]): boolean {
-    const ws = this.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-    ws.send(toBinary(BridgeMessageSchema, create(BridgeMessageSchema, { msg })));
+  private send(msg: BridgeMessageInit["msg"]): boolean {
+    const s = this.session;
+    if (!s || !s.outbox.open) return false;
+    s.outbox.push({ msg });
     return true;
   }
 }

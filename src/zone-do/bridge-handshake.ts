@@ -33,8 +33,8 @@ export const CLOSE = { silent: 4000, token: 4001, protocol: 4002, wrongZone: 400
 
 /**
  * Answers a bridge's Hello (shared/design.md section 3). One Hello per
- * socket. Then its zone token (checked through the uplink, so autonomy rules
- * apply when D1 is away) and its zone; only an authenticated bridge makes
+ * socket. Then its zone token (from the request head before it; checked
+ * through the uplink, so autonomy rules apply when D1 is away) and its zone; only an authenticated bridge makes
  * the zone known to the global plane. A bridge id is bound to the socket and
  * token that introduced it: the same bridge (same token) reconnecting
  * replaces its old socket, anyone else claiming a live id is refused. Then
@@ -55,10 +55,11 @@ export class BridgeHandshake {
       return this.parts.refuse(ws, { code: "protocol_error", message: "one Hello per socket: this socket already said Hello", retryAfterMs: 1_000n }, CLOSE.protocol);
     }
     // Marked before the first await: a second Hello racing the token check is refused too.
-    const zone = sockets.update(ws, { helloSeen: true }).zone;
+    // The token came in the request head's authorization header; it is not kept past this check.
+    const zone = sockets.update(ws, { helloSeen: true, bearer: "" }).zone;
     const token = await checkZoneToken({
       zone,
-      token: hello.token,
+      token: before.bearer,
       env: this.parts.env,
       records: { find: (id) => uplink.zoneToken(id) },
       sql: this.parts.sql,

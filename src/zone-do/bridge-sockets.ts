@@ -1,5 +1,8 @@
-import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
-import { ZoneMessageSchema } from "../contract/zone-protocol/zone_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { ZoneMessageSchema } from "../contract/zone-protocol/zone_pb.js";
+import { encodeEndStream, encodeZoneFrame, type Refusal } from "./zone-link-frames.js";
+
+export type { Refusal } from "./zone-link-frames.js";
 
 /** Per-socket identity, kept across hibernation by serializeAttachment. */
 export interface BridgeAttachment {
@@ -14,17 +17,17 @@ export interface BridgeAttachment {
   acceptedAtMs: number;
   /** A Hello arrived on this socket (one per socket; a second is a protocol error). */
   helloSeen: boolean;
+  /** The Connect request head arrived: binary frames are envelopes from here on. */
+  headSeen: boolean;
+  /**
+   * The zone token from the head's authorization header, kept only until the
+   * Hello is answered (the token is checked there, then this is cleared).
+   */
+  bearer: string;
 }
 
 /** One ZoneMessage's payload (the oneof), as the generated types spell it. */
 export type ZoneFrame = MessageInitShape<typeof ZoneMessageSchema>["msg"];
-
-/** Why a zone refuses or drops a bridge, as the Refused message carries it. */
-export interface Refusal {
-  code: string;
-  message: string;
-  retryAfterMs: bigint;
-}
 
 /**
  * The zone's bridge WebSockets: accepted hibernatable sockets with a typed
@@ -46,7 +49,7 @@ export class BridgeSockets {
   accept(zone: string): WebSocket {
     const pair = new WebSocketPair();
     this.ctx.acceptWebSocket(pair[1]);
-    this.write(pair[1], { zone, bridgeId: "", ready: false, tokenId: undefined, acceptedAtMs: Date.now(), helloSeen: false });
+    this.write(pair[1], { zone, bridgeId: "", ready: false, tokenId: undefined, acceptedAtMs: Date.now(), helloSeen: false, headSeen: false, bearer: "" });
     return pair[0];
   }
 
@@ -87,17 +90,18 @@ export class BridgeSockets {
   }
 
   send(ws: WebSocket, msg: ZoneFrame): void {
-    ws.send(toBinary(ZoneMessageSchema, create(ZoneMessageSchema, { msg })));
+    ws.send(encodeZoneFrame({ msg }));
   }
 
   /**
-   * Tells the bridge why, then closes its socket. It stops receiving
-   * broadcasts at once: until the close completes the runtime still lists it.
+   * Ends the stream with the refusal as a Connect error, then closes the
+   * socket. It stops receiving broadcasts at once: until the close completes
+   * the runtime still lists it.
    */
   refuse(ws: WebSocket, refusal: Refusal, closeCode: number): void {
-    this.update(ws, { ready: false, tokenId: undefined });
+    this.update(ws, { ready: false, tokenId: undefined, bearer: "" });
     try {
-      this.send(ws, { case: "refused", value: refusal });
+      ws.send(encodeEndStream(refusal));
       ws.close(closeCode, refusal.code);
     } catch {
       // already closing
@@ -119,5 +123,7 @@ function readAttachment(value: unknown): BridgeAttachment {
     tokenId: typeof v.tokenId === "string" ? v.tokenId : undefined,
     acceptedAtMs: typeof v.acceptedAtMs === "number" ? v.acceptedAtMs : 0,
     helloSeen: v.helloSeen === true,
+    headSeen: v.headSeen === true,
+    bearer: typeof v.bearer === "string" ? v.bearer : "",
   };
 }

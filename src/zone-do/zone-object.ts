@@ -1,15 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
-import { fromBinary } from "@bufbuild/protobuf";
 import { keyString } from "../contract/resource-types.js";
 import type { RevisionReach } from "../contract/propagation.js";
 import type { ZoneStatus } from "../contract/zone-status.js";
-import { BridgeMessageSchema, type BridgeMessage } from "../contract/zone-protocol/zone_pb.js";
+import type { BridgeMessage } from "../contract/zone-protocol/zone_pb.js";
 import type { ZoneTraceRecord } from "../contract/revision-trace.js";
 import type { Env, SyncAnswer, ZoneRpc } from "../env.js";
 import type { JournalEntry } from "../store/resource-store.js";
 import { publishEvents } from "../events/publish.js";
 import { MAX_TTL_SECONDS } from "../global/zone-tokens.js";
 import { BridgeHandshake, CLOSE } from "./bridge-handshake.js";
+import { BridgeFrames } from "./bridge-frames.js";
 import { BridgeSockets, type Refusal } from "./bridge-sockets.js";
 import { CertificateSigner } from "./certificate-signer.js";
 import { EndpointLayer } from "./endpoint-layer.js";
@@ -207,13 +207,13 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    // One bad frame must never take the zone down: answer it, log it, go on.
+    // One bad frame must never take the zone down: end that bridge's stream saying why, log it, go on.
     try {
-      if (typeof data === "string") return; // "ping" is answered by the runtime
-      await this.onBridgeMessage(ws, fromBinary(BridgeMessageSchema, new Uint8Array(data)));
+      const msg = new BridgeFrames(this.sockets).read(ws, data);
+      if (msg) await this.onBridgeMessage(ws, msg);
     } catch (err) {
       console.error(`zone ${this.state.zoneName()}: bad frame: ${String(err)}`);
-      this.sockets.send(ws, { case: "refused", value: { code: "bad_frame", message: String(err), retryAfterMs: 1000n } });
+      this.drop(ws, { code: "bad_frame", message: String(err), retryAfterMs: 1000n }, CLOSE.protocol);
     }
   }
 

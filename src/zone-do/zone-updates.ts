@@ -1,13 +1,13 @@
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import {
   ResourceKeySchema,
   ResourceSchema,
-  ZoneMessageSchema,
   type Resource as WireResource,
 } from "../contract/zone-protocol/zone_pb.js";
 import type { EndpointRow } from "../contract/endpoint-inventory.js";
 import { parseKey } from "../contract/resource-types.js";
 import type { ZoneResourceRow } from "./zone-storage.js";
+import { encodeZoneFrame } from "./zone-link-frames.js";
 
 /** Frames stay far below the 1 MiB WebSocket message limit of Workers. */
 export const MAX_FRAME_BYTES = 256 * 1024;
@@ -56,9 +56,7 @@ export function encodeUpdate(input: UpdateInput, maxFrameBytes = MAX_FRAME_BYTES
     return create(ResourceKeySchema, key);
   });
   return groups.map((upserts, chunk) =>
-    toBinary(
-      ZoneMessageSchema,
-      create(ZoneMessageSchema, {
+    encodeZoneFrame({
         msg: {
           case: "update",
           value: {
@@ -73,7 +71,6 @@ export function encodeUpdate(input: UpdateInput, maxFrameBytes = MAX_FRAME_BYTES
           },
         },
       }),
-    ),
   );
 }
 
@@ -85,9 +82,7 @@ export function encodeUpdate(input: UpdateInput, maxFrameBytes = MAX_FRAME_BYTES
  */
 export function encodeEndpoints(version: number, rows: readonly EndpointRow[]): Uint8Array {
   const encoder = new TextEncoder();
-  return toBinary(
-    ZoneMessageSchema,
-    create(ZoneMessageSchema, {
+  return encodeZoneFrame({
       msg: {
         case: "endpoints",
         value: {
@@ -95,6 +90,5 @@ export function encodeEndpoints(version: number, rows: readonly EndpointRow[]): 
           workloads: rows.map((r) => ({ kind: "Workload", mesh: r.mesh, name: r.name, document: encoder.encode(r.document) })),
         },
       },
-    }),
-  );
+    });
 }

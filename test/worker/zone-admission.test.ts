@@ -1,3 +1,4 @@
+import { Code } from "@connectrpc/connect";
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call } from "./api-helpers.js";
@@ -26,7 +27,7 @@ describe("zone admission (hardening 7, 8)", () => {
     const silent = await ZoneSocket.open("ghost-silent");
     const forged = await ZoneSocket.open("ghost-forged", "ept1.e30.AAAA");
     forged.hello("ghost-forged");
-    expect((await forged.next()).msg.case).toBe("refused");
+    expect((await forged.refusal()).code).toBe("token_malformed");
     const zones = await knownZones();
     expect(zones).not.toContain("ghost-silent");
     expect(zones).not.toContain("ghost-forged");
@@ -61,15 +62,8 @@ describe("zone admission (hardening 7, 8)", () => {
     sock.hello("adm-twice", 0, "", "bridge-1");
     expect((await sock.next()).msg.case).toBe("welcome");
     sock.hello("adm-twice", 0, "", "bridge-2");
-    let refused;
-    for (;;) {
-      const m = await sock.next();
-      if (m.msg.case === "refused") {
-        refused = m.msg.value;
-        break;
-      }
-    }
-    expect(refused.code).toBe("protocol_error");
+    const refused = await sock.refusal();
+    expect(refused).toMatchObject({ code: "protocol_error", connectCode: Code.InvalidArgument });
     expect(await closedWithin(sock, 2000)).toBe(true);
     const bridges = await bridgesOf("adm-twice");
     expect(bridges.map((b) => b.bridgeId)).toEqual(["bridge-1"]);
@@ -82,9 +76,7 @@ describe("zone admission (hardening 7, 8)", () => {
     expect((await real.next()).msg.case).toBe("welcome");
     const spoof = await ZoneSocket.open("adm-spoof", await zoneToken("adm-spoof"));
     spoof.hello("adm-spoof", 0, "", "bridge-real");
-    const answer = await spoof.next();
-    expect(answer.msg.case).toBe("refused");
-    expect(answer.msg.case === "refused" && answer.msg.value.code).toBe("bridge_id_in_use");
+    expect(await spoof.refusal()).toMatchObject({ code: "bridge_id_in_use", connectCode: Code.AlreadyExists });
     expect(await closedWithin(spoof, 2000)).toBe(true);
     expect((await bridgesOf("adm-spoof")).find((b) => b.bridgeId === "bridge-real")?.connected).toBe(true);
     real.close();

@@ -1,3 +1,4 @@
+import { Code } from "@connectrpc/connect";
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { checksumOf } from "../../src/contract/checksum.js";
@@ -113,18 +114,18 @@ describe("zone Durable Object over a WebSocket", () => {
     const token = await zoneToken("zone-e");
     const sock = await ZoneSocket.open("zone-e", token);
     sock.hello("zone-x", 0);
-    const msg = await sock.next();
-    expect(msg.msg).toMatchObject({ case: "refused", value: { code: "wrong_zone" } });
+    expect(await sock.refusal()).toMatchObject({ code: "wrong_zone", connectCode: Code.PermissionDenied });
   });
 
-  it("survives a garbage frame and keeps serving", async () => {
+  it("ends the stream of a garbage frame with a Connect error and keeps serving", async () => {
     const token = await zoneToken("zone-f");
     const sock = await ZoneSocket.open("zone-f", token);
     sock.ws.send(new Uint8Array([0xff, 0xff, 0xff, 0x01]));
-    expect((await sock.next()).msg).toMatchObject({ case: "refused", value: { code: "bad_frame" } });
-    sock.hello("zone-f", 0);
-    expect((await sock.next()).msg.case).toBe("welcome");
-    sock.close();
+    expect(await sock.refusal()).toMatchObject({ code: "bad_frame", connectCode: Code.InvalidArgument });
+    const again = await ZoneSocket.open("zone-f", token);
+    again.hello("zone-f", 0);
+    expect((await again.next()).msg.case).toBe("welcome");
+    again.close();
   });
 
   it("records proxy ACK and NACK reports, and marks proxies stale when the bridge leaves", async () => {

@@ -1,3 +1,4 @@
+import { Code } from "@connectrpc/connect";
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { hashZoneToken, signZoneToken } from "../../src/global/zone-tokens.js";
@@ -28,10 +29,11 @@ async function helloWith(zone: string, token: string) {
 }
 
 async function refusal(zone: string, token: string) {
-  const { sock, first } = await helloWith(zone, token);
-  if (first.msg.case !== "refused") throw new Error(`expected refused, got ${first.msg.case}`);
+  const sock = await ZoneSocket.open(zone, token);
+  sock.hello(zone, 0);
+  const end = await sock.refusal();
   await until(() => sock.closed);
-  return first.msg.value;
+  return end;
 }
 
 async function until(cond: () => boolean): Promise<void> {
@@ -140,10 +142,7 @@ describe("zone tokens in the bridge's Hello", () => {
 
     const del = await call("DELETE", `/v1/zones/${zone}/tokens/${issued.id}`);
     expect(del.status).toBe(200);
-    let told;
-    do told = await sock.next();
-    while (told.msg.case !== "refused");
-    expect(told.msg.value).toMatchObject({ code: "token_revoked" });
+    expect(await sock.refusal()).toMatchObject({ code: "token_revoked", connectCode: Code.Unauthenticated });
     await until(() => sock.closed);
 
     const again = await refusal(zone, issued.token);

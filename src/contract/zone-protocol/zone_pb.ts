@@ -3,9 +3,9 @@
 /* eslint-disable */
 
 // The zone protocol: what a zone Durable Object and the bridges of its cluster
-// say to each other. It is carried over one hibernatable WebSocket per bridge,
-// one encoded BridgeMessage or ZoneMessage per binary frame (see
-// src/contract/README.md for why frames rather than a Connect transport).
+// say to each other, as the Connect service ZoneSync. It is carried over one
+// hibernatable WebSocket per bridge: a text frame with the request head, then
+// one Connect envelope per binary frame (zone-link.ts in this folder).
 //
 // Liveness is not in these messages: the bridge sends the text frame "ping"
 // and the Workers runtime answers "pong" without waking the hibernated zone
@@ -109,7 +109,8 @@ export type Hello = Message<"edgeplane.zone.v1.Hello"> & {
   bridgeId: string;
 
   /**
-   * Zone token (issue 4); empty while the zone does not require one.
+   * Not read since the Connect protocol: the zone token travels in the
+   * request head's authorization header (Bearer). Kept so field 3 is never reused.
    *
    * @generated from field: string token = 3;
    */
@@ -711,7 +712,9 @@ export const ZoneUpdateSchema: GenMessage<ZoneUpdate> = /*@__PURE__*/
 
 /**
  * The zone will not serve this bridge; `code` says why, and `retry_after_ms`
- * how long the bridge should wait before it tries again.
+ * how long the bridge should wait before it tries again. Travels as the
+ * detail of the Connect error that ends the stream; as a ZoneMessage only to
+ * a bridge of the first protocol (code "protocol_outdated").
  *
  * @generated from message edgeplane.zone.v1.Refused
  */
@@ -1038,6 +1041,8 @@ export type ZoneMessage = Message<"edgeplane.zone.v1.ZoneMessage"> & {
     case: "update";
   } | {
     /**
+     * Only to bridges of the first protocol; see Refused.
+     *
      * @generated from field: edgeplane.zone.v1.Refused refused = 3;
      */
     value: Refused;
@@ -1117,7 +1122,9 @@ export const AckStateSchema: GenEnum<AckState> = /*@__PURE__*/
   enumDesc(file_zone_protocol_zone, 0);
 
 /**
- * ZoneSync documents the exchange as an RPC: one bidirectional stream.
+ * One bidirectional stream per bridge connection. The bridge calls it through
+ * a Connect client; a refusal ends the stream with a Connect error whose
+ * details hold a Refused (the zone's own code and retry delay).
  *
  * @generated from service edgeplane.zone.v1.ZoneSync
  */
