@@ -79,9 +79,12 @@ const save = () => disk.save(model, "c", new Map(), { version: 0, workloads: [] 
 save();
 await disk.flush();
 
-async function sizes(): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const f of await readdir(dir)) out.set(f, (await stat(join(dir, f))).size);
+async function sizes(): Promise<Map<string, { size: number; stamp: string }>> {
+  const out = new Map<string, { size: number; stamp: string }>();
+  for (const f of await readdir(dir)) {
+    const s = await stat(join(dir, f), { bigint: true });
+    out.set(f, { size: Number(s.size), stamp: `${s.ino}:${s.mtimeNs}` });
+  }
   return out;
 }
 
@@ -100,7 +103,11 @@ for (let c = 0; c < changes; c++) {
   await disk.flush();
   let written = 0;
   // An append grows its file; a rewrite writes all of it.
-  for (const [f, size] of await sizes()) written += size >= (before.get(f) ?? 0) && f.endsWith(".log") ? size - (before.get(f) ?? 0) : size !== before.get(f) || f.endsWith(".json") ? size : 0;
+  for (const [f, now] of await sizes()) {
+    const was = before.get(f);
+    if (was?.stamp === now.stamp) continue;
+    written += f.endsWith(".log") && was && now.size >= was.size ? now.size - was.size : now.size;
+  }
   cacheBytes.push(written);
 }
 await rm(dir, { recursive: true, force: true });
