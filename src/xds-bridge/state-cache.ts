@@ -171,7 +171,8 @@ export class StateCache {
   }
 
   private async writeFull(state: SavedState): Promise<void> {
-    this.generation += 1;
+    // A clock-based generation, not a count from 1: a log left by a process that crashed mid-compaction (or whose file was set aside as corrupt) never matches a file written after it.
+    this.generation = Math.max(this.generation + 1, Date.now());
     const { model, checksum, quarantine, endpoints } = state;
     const file: CacheFile = {
       format: FORMAT,

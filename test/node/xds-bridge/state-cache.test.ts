@@ -69,7 +69,7 @@ describe("StateCache", () => {
     const expected = view((await new StateCache(dir, "a").load())!);
     expect(expected.checksum).toBe("c2");
 
-    const third = encodeRecord({ generation: 1, revision: 3, checksum: "c3", puts: [], removes: [] });
+    const third = encodeRecord({ generation: decodeRecords(whole)[0]!.generation, revision: 3, checksum: "c3", puts: [], removes: [] });
     // The record as written is applied; every cut of it, and a changed byte in it, reads as the state before it.
     await writeFile(cache.logPath, whole + third);
     expect((await new StateCache(dir, "a").load())!.checksum).toBe("c3");
