@@ -2,7 +2,7 @@ import type { Resource } from "../contract/resource-types.js";
 import type { ZoneModel } from "../contract/zone-model.js";
 import type { EndpointMirror } from "./endpoint-mirror.js";
 import type { Logger } from "./logger.js";
-import { checkConsistency, findWorkload, translateMeshIncremental, translateSidecar, unservableRegexes, type MeshMemo } from "./translate/index.js";
+import { checkConsistency, findWorkload, newConsistencyMemo, translateMeshIncremental, translateSidecar, unservableRegexes, type ConsistencyMemo, type MeshMemo } from "./translate/index.js";
 import type { RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
 import type { XdsResources } from "./xds-resources.js";
 import { snapshotKeyOf, snapshotKeyOfProxy, snapshotTargetOfKey, type SnapshotTarget } from "./xds/node-hash.js";
@@ -58,6 +58,8 @@ export class SnapshotPublisher {
   private readonly sidecars = new Map<string, Required<SnapshotTarget>>();
   /** Per snapshot key, the route configurations last served: what a refused one is held on. */
   private readonly servedRoutes = new Map<string, Map<string, RouteConfiguration>>();
+  /** Per snapshot key, what each resource object needs to be consistent: only changed objects are decoded and checked anew. */
+  private readonly consistency = new Map<string, ConsistencyMemo>();
 
   constructor(private readonly options: SnapshotPublisherOptions) {}
 
@@ -123,7 +125,10 @@ export class SnapshotPublisher {
         const key = snapshotKeyOfProxy(p);
         // The closing stream stops watching right after this callback.
         setImmediate(() => {
-          if (this.sidecars.has(key) && this.options.cache.watcherCount(key) === 0) this.sidecars.delete(key);
+          if (this.sidecars.has(key) && this.options.cache.watcherCount(key) === 0) {
+            this.sidecars.delete(key);
+            this.consistency.delete(key);
+          }
         });
       },
     };
@@ -161,7 +166,12 @@ export class SnapshotPublisher {
   private setSnapshot(key: string, translated: XdsResources, hooks?: PublishHooks): boolean {
     const { cache, mirror, endpoints, discovery, log } = this.options;
     const { resources, refused } = this.withoutUnservable(key, translated);
-    const problems = checkConsistency(resources);
+    let memo = this.consistency.get(key);
+    if (!memo) {
+      memo = newConsistencyMemo();
+      this.consistency.set(key, memo);
+    }
+    const problems = checkConsistency(resources, memo);
     if (problems.length > 0) {
       // Keep serving the previous snapshot rather than a broken one.
       log.error("snapshot_inconsistent", { key, revision: mirror.model.revision, problems });

@@ -5,7 +5,7 @@
 export { translateMesh, translateView } from "./mesh-translator.js";
 export { translateMeshIncremental, type MeshMemo } from "./incremental.js";
 export { findWorkload, translateSidecar } from "./sidecar-translator.js";
-export { checkConsistency } from "./consistency.js";
+export { checkConsistency, newConsistencyMemo, type ConsistencyMemo } from "./consistency.js";
 export { unservableRegexes } from "./regex-check.js";
 export { clusterName, listenerName, routeConfigName } from "./names.js";
 export { MeshView } from "./mesh-view.js";
