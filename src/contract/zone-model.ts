@@ -10,8 +10,52 @@ export interface StoredResource {
   revision: number;
 }
 
+/**
+ * The resources by key, remembering each (kind, mesh)'s sorted list until a
+ * resource of that kind and mesh is set or deleted: translation lists every
+ * kind of a mesh on each change, and walking and sorting the whole map each
+ * time made a one-resource change cost the whole mesh. The map is written
+ * directly by the mirrors and the disk cache, so the invalidation lives in
+ * the map's own set and delete.
+ */
+class ResourceMap extends Map<string, StoredResource> {
+  private readonly lists = new Map<string, Resource[]>();
+
+  override set(key: string, value: StoredResource): this {
+    // Map's constructor calls set before the field above exists.
+    this.lists?.delete(listKey(value.resource.kind, value.resource.metadata.mesh ?? ""));
+    return super.set(key, value);
+  }
+
+  override delete(key: string): boolean {
+    const old = this.get(key);
+    if (old) this.lists.delete(listKey(old.resource.kind, old.resource.metadata.mesh ?? ""));
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.lists.clear();
+    super.clear();
+  }
+
+  /** The resources of one kind in one mesh, by name; the caller gets its own array. */
+  sortedList(kind: Kind, mesh: string): Resource[] {
+    const key = listKey(kind, mesh);
+    let list = this.lists.get(key);
+    if (!list) {
+      list = [];
+      for (const { resource } of this.values()) if (resource.kind === kind && (resource.metadata.mesh ?? "") === mesh) list.push(resource);
+      list.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+      this.lists.set(key, list);
+    }
+    return list.slice();
+  }
+}
+
+const listKey = (kind: string, mesh: string): string => `${kind}\u0000${mesh}`;
+
 export class ZoneModel {
-  readonly byKey = new Map<string, StoredResource>();
+  readonly byKey: Map<string, StoredResource> = new ResourceMap();
   revision = 0;
 
   static of(resources: Resource[], revision = 1): ZoneModel {
@@ -36,13 +80,7 @@ export class ZoneModel {
 
   /** All resources of one kind in one mesh ("" for global kinds), by name. */
   list<K extends Kind>(kind: K, mesh: string): Extract<Resource, { kind: K }>[] {
-    const out: Extract<Resource, { kind: K }>[] = [];
-    for (const { resource } of this.byKey.values()) {
-      if (resource.kind === kind && (resource.metadata.mesh ?? "") === mesh) {
-        out.push(resource as Extract<Resource, { kind: K }>);
-      }
-    }
-    return out.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    return (this.byKey as ResourceMap).sortedList(kind, mesh) as Extract<Resource, { kind: K }>[];
   }
 
   meshes(): string[] {
