@@ -255,7 +255,14 @@ export class ZoneClient {
       const headers: Record<string, string> = this.sentToken ? { authorization: `Bearer ${this.sentToken}` } : {};
       for await (const msg of this.client.sync(session.outbox, { signal: session.abort.signal, headers })) {
         if (session !== this.session) break;
-        this.onMessage(msg);
+        try {
+          this.onMessage(msg);
+        } catch (err) {
+          // The mirror cannot take what came: only a snapshot repairs that.
+          this.opts.log.error("zone_frame_bad", { error: String(err) });
+          this.resync("a message the bridge could not apply");
+          break;
+        }
       }
     } catch (err) {
       failure = err;
