@@ -95,6 +95,7 @@ export class DeltaAdsStream extends AdsStreamBase<DeltaDiscoveryRequest, DeltaTy
       changed = state.subscription.apply(request.resourceNamesSubscribe, request.resourceNamesUnsubscribe);
     }
     const snapshot = cache.getSnapshot(snapshotKeyOfProxy(proxy));
+    if (changed) this.indexSubscription(request.typeUrl, state.subscription.wildcard, state.subscription.explicitNames(), !snapshot);
     // Without a snapshot there is nothing to say yet; onSnapshot answers later.
     if (changed && snapshot) this.pushChanged(request.typeUrl, state, snapshot);
   }

@@ -97,6 +97,7 @@ export class SotwAdsStream extends AdsStreamBase<DiscoveryRequest, TypeState, So
     // Always keep the latest spelling: it decides what a later empty list means.
     state.subscription = subscription;
     const snapshot = cache.getSnapshot(snapshotKeyOfProxy(proxy));
+    if (changed) this.indexSubscription(request.typeUrl, subscription.wildcard, subscription.names, !snapshot);
     // Without a snapshot there is nothing to say yet; onSnapshot answers later.
     if (changed && snapshot) this.push(request.typeUrl, state, snapshot, true);
   }

@@ -3,7 +3,7 @@ import { proxyInfoOf, snapshotKeyOfProxy } from "./node-hash.js";
 import type { ProxyCallbacks, ProxyInfo, StreamDump } from "./proxy-callbacks.js";
 import { inPushOrder } from "./resource-kinds.js";
 import type { EncodedResource, Snapshot } from "./snapshot.js";
-import type { SnapshotCache } from "./snapshot-cache.js";
+import type { CurrentSink, IndexedWatcher, SnapshotCache, SubscriptionHandle } from "./snapshot-cache.js";
 
 /** A client broke the protocol; the transport ends the stream with INVALID_ARGUMENT. */
 export class AdsProtocolError extends Error {
@@ -38,14 +38,19 @@ export interface AckedState {
  * the config dump. Subclasses implement the protocol: `process` for a
  * request, `pushChanged` for what a new snapshot means for one type.
  */
-export abstract class AdsStreamBase<Req extends { node?: Node | undefined }, State extends AckedState, O extends StreamCoreOptions> {
+export abstract class AdsStreamBase<Req extends { node?: Node | undefined }, State extends AckedState, O extends StreamCoreOptions> implements IndexedWatcher {
   protected proxyInfo: ProxyInfo | undefined;
   protected readonly types = new Map<string, State>();
   private nonceCounter = 0;
-  private unwatch: (() => void) | undefined;
+  private watch: SubscriptionHandle | undefined;
   private closed = false;
 
   constructor(protected readonly options: O) {}
+
+  /** Streams the cache skips are reported current through the same callbacks. */
+  get currentSink(): CurrentSink {
+    return this.options.callbacks;
+  }
 
   /** The proxy, once its first request arrived. */
   get proxy(): ProxyInfo | undefined {
@@ -66,8 +71,8 @@ export abstract class AdsStreamBase<Req extends { node?: Node | undefined }, Sta
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.unwatch?.();
-    this.unwatch = undefined;
+    this.watch?.stop();
+    this.watch = undefined;
     if (this.proxyInfo) this.options.callbacks.onStreamClosed(this.proxyInfo);
   }
 
@@ -95,7 +100,7 @@ export abstract class AdsStreamBase<Req extends { node?: Node | undefined }, Sta
     const seen = proxyInfoOf(node, this.options.streamId);
     const proxy = this.options.gate ? this.options.gate(seen) : seen;
     this.proxyInfo = proxy;
-    this.unwatch = this.options.cache.watch(snapshotKeyOfProxy(proxy), (snapshot) => this.onSnapshot(snapshot));
+    this.watch = this.options.cache.watchSubscriptions(snapshotKeyOfProxy(proxy), this);
     this.options.callbacks.onStreamOpen(proxy);
     return proxy;
   }
@@ -106,10 +111,21 @@ export abstract class AdsStreamBase<Req extends { node?: Node | undefined }, Sta
     return String(this.nonceCounter);
   }
 
-  private onSnapshot(snapshot: Snapshot): void {
+  /**
+   * What the stream subscribes to of a type changed (or was first set): a
+   * snapshot change visits the stream for that type only when it concerns
+   * these names. `pending`: no snapshot answered it yet.
+   */
+  protected indexSubscription(typeUrl: string, wildcard: boolean, names: Iterable<string>, pending: boolean): void {
+    this.watch?.set(typeUrl, wildcard, names);
+    if (pending) this.watch?.markPending();
+  }
+
+  /** Called by the cache for the types whose changed names concern this stream. */
+  onSnapshotTypes(snapshot: Snapshot, typeUrls: ReadonlySet<string>): void {
     if (this.closed) return;
     try {
-      for (const [typeUrl, state] of inPushOrder(this.types)) this.pushChanged(typeUrl, state, snapshot);
+      for (const [typeUrl, state] of inPushOrder(this.types)) if (typeUrls.has(typeUrl)) this.pushChanged(typeUrl, state, snapshot);
     } catch (err) {
       this.options.fail(err);
     }

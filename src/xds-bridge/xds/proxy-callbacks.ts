@@ -54,6 +54,12 @@ export interface ProxyCallbacks {
    */
   onCurrent?(proxy: ProxyInfo, typeUrl: string, version: string): void;
   /**
+   * onCurrent for many proxies at once: the streams a snapshot's changed
+   * names do not concern (subscription-index.ts) are reported in one call,
+   * without recomputing them. Left out, each gets onCurrent.
+   */
+  onCurrentMany?(proxies: readonly ProxyInfo[], typeUrl: string, version: string): void;
+  /**
    * Poison isolation changed for this proxy and type: `held.names` are kept
    * on their last accepted version after it refused `held.rejectedVersion`
    * (poison-holds.ts); empty names mean nothing is held any more.
@@ -82,6 +88,7 @@ export function combineCallbacks(...sets: ProxyCallbacks[]): ProxyCallbacks {
     onAck: (p, t, v) => sets.forEach((s) => s.onAck?.(p, t, v)),
     onNack: (p, t, k, r, e) => sets.forEach((s) => s.onNack?.(p, t, k, r, e)),
     onCurrent: (p, t, v) => sets.forEach((s) => s.onCurrent?.(p, t, v)),
+    onCurrentMany: (ps, t, v) => sets.forEach((s) => currentMany(s)(ps, t, v)),
     onHeld: (p, t, h) => sets.forEach((s) => s.onHeld?.(p, t, h)),
   };
 }
@@ -112,6 +119,15 @@ export function guardCallbacks(
     onAck: guard("onAck", callbacks.onAck),
     onNack: guard("onNack", callbacks.onNack),
     onCurrent: guard("onCurrent", callbacks.onCurrent),
+    onCurrentMany: guard("onCurrentMany", callbacks.onCurrentMany ?? (callbacks.onCurrent ? currentMany(callbacks) : undefined)),
     onHeld: guard("onHeld", callbacks.onHeld),
+  };
+}
+
+/** A set's onCurrentMany, or its onCurrent once per proxy when it has only that. */
+function currentMany(set: ProxyCallbacks): (proxies: readonly ProxyInfo[], typeUrl: string, version: string) => void {
+  if (set.onCurrentMany) return (ps, t, v) => set.onCurrentMany?.(ps, t, v);
+  return (ps, t, v) => {
+    for (const p of ps) set.onCurrent?.(p, t, v);
   };
 }

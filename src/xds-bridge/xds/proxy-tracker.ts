@@ -155,6 +155,10 @@ export class ProxyTracker implements ProxyCallbacks {
     this.record(proxy, { typeUrl, state: "ACK", version, errorDetail: "", atMs: this.now() });
   }
 
+  onCurrentMany(proxies: readonly ProxyInfo[], typeUrl: string, version: string): void {
+    for (const proxy of proxies) this.onCurrent(proxy, typeUrl, version);
+  }
+
   onNack(proxy: ProxyInfo, typeUrl: string, keptVersion: string, rejectedVersion: string, errorDetail: string): void {
     const status = this.typeStatus(proxy, typeUrl);
     if (!status) return;

@@ -81,6 +81,11 @@ export class Snapshot {
     return this.byType.get(typeUrl) ?? EMPTY;
   }
 
+  /** The types this snapshot carries. */
+  typeUrls(): string[] {
+    return [...this.byType.keys()];
+  }
+
   /**
    * The resources a subscription receives, sorted by name. Subscribed names
    * missing from the snapshot are simply absent (SotW: for RDS/EDS absence is
