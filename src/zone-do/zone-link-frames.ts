@@ -86,6 +86,15 @@ export function decodeBridgeFrame(frame: Uint8Array): { ok: true; message: Bridg
   }
 }
 
+/**
+ * A Connect envelope's shape (flags 0 and a length that fills the frame). A
+ * first-protocol BridgeMessage never looks like one: its first byte is a
+ * field tag, never 0.
+ */
+export function looksLikeEnvelope(frame: Uint8Array): boolean {
+  return frame.byteLength >= 5 && frame[0] === 0 && new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(1) === frame.byteLength - 5;
+}
+
 /** What is wrong with a head frame, or undefined when the zone serves it. */
 export function checkRequestHead(head: RequestHead | undefined): Refusal | undefined {
   if (!head) return protocolError(`the first frame is the request head, JSON {"procedure":"${ZONE_SYNC_PROCEDURE}","headers":{...}}`);

@@ -56,6 +56,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
   private endpoints!: EndpointLayer;
   private uplink!: ZoneUplink;
   private sockets!: BridgeSockets;
+  private frames!: BridgeFrames;
   private journal!: JournalPull;
   private inventory!: InventorySync;
   private handshake!: BridgeHandshake;
@@ -80,6 +81,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     this.admission = new ZoneAdmission(ctx.storage.sql, this.uplink);
     this.signer = new CertificateSigner(ctx.storage.sql, this.state, this.endpoints, this.uplink);
     this.sockets = new BridgeSockets(ctx, () => this.state.zoneName());
+    this.frames = new BridgeFrames(this.sockets);
     this.journal = new JournalPull(this.state, this.uplink, (from, changed) => this.applied(from, changed));
     this.inventory = new InventorySync(this.endpoints, this.state, this.uplink, () => this.broadcastEndpoints(), () => this.scheduleAlarm());
     this.handshake = new BridgeHandshake({
@@ -209,8 +211,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     // One bad frame must never take the zone down: end that bridge's stream saying why, log it, go on.
     try {
-      const msg = new BridgeFrames(this.sockets).read(ws, data);
-      if (msg) await this.onBridgeMessage(ws, msg);
+      for (const msg of this.frames.read(ws, data)) await this.onBridgeMessage(ws, msg);
     } catch (err) {
       console.error(`zone ${this.state.zoneName()}: bad frame: ${String(err)}`);
       this.drop(ws, { code: "bad_frame", message: String(err), retryAfterMs: 1000n }, CLOSE.protocol);
@@ -369,6 +370,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
 
   /** The socket is gone: its bridge is disconnected unless another socket of it took over. */
   private forget(ws: WebSocket): void {
+    this.frames.forget(ws);
     const att = this.sockets.attachment(ws);
     if (!att.ready) return;
     this.sockets.update(ws, { ready: false });

@@ -38,7 +38,7 @@ describe("ZoneSync.Sync over Connect envelopes on the zone WebSocket", () => {
       [JSON.stringify({ procedure: "/edgeplane.zone.v1.ZoneSync/Other", headers: { "content-type": "application/connect+proto" } }), "ZoneSync/Other"],
       [JSON.stringify({ procedure: ZONE_SYNC_PROCEDURE, headers: { "content-type": "application/connect+json" } }), "application/connect+proto"],
       [JSON.stringify({ procedure: ZONE_SYNC_PROCEDURE, headers: { "content-type": "application/connect+proto", "connect-content-encoding": "gzip" } }), "gzip"],
-      ["not json", "request head"],
+      ["{not json", "request head"],
     ];
     for (const [i, [head, says]] of cases.entries()) {
       const sock = await ZoneSocket.open(`link-head-${i}`, "", { head });
@@ -47,6 +47,21 @@ describe("ZoneSync.Sync over Connect envelopes on the zone WebSocket", () => {
       expect(end.message, head).toContain(says);
       expect(await closed(sock)).toBe(true);
     }
+  });
+
+  it("reads a Hello that arrives before its request head once the head comes (frames were seen out of order)", async () => {
+    const token = await zoneToken("link-early");
+    const sock = await ZoneSocket.open("link-early", token, { noHead: true });
+    sock.ws.send(encodeEnvelope(0, hello("link-early")));
+    sock.ws.send(new TextEncoder().encode(JSON.stringify({ procedure: ZONE_SYNC_PROCEDURE, headers: { "content-type": "application/connect+proto", authorization: `Bearer ${token}` } })));
+    expect((await sock.next()).msg.case).toBe("welcome");
+    sock.close();
+  });
+
+  it("refuses a socket that sends envelopes and never its head, with a Connect error, not the first protocol's refusal", async () => {
+    const sock = await ZoneSocket.open("link-headless", "", { noHead: true });
+    for (let i = 0; i < 17; i++) sock.ws.send(encodeEnvelope(0, hello("link-headless")));
+    expect(await sock.refusal()).toMatchObject({ code: "protocol_error", connectCode: Code.InvalidArgument });
   });
 
   it("refuses an envelope over the size limit with resource_exhausted, before reading it", async () => {

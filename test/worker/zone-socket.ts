@@ -78,14 +78,16 @@ export class ZoneSocket {
 
   /**
    * Opens a socket and sends the request head with the token (none for "").
-   * `legacy` speaks the first protocol instead: no head, bare protobuf frames.
+   * `legacy` speaks the first protocol instead: no head, bare protobuf frames;
+   * `head` sends this text as the head frame, `noHead` sends none.
    */
-  static async open(zone: string, token = "", opts: { legacy?: boolean; head?: string } = {}): Promise<ZoneSocket> {
+  static async open(zone: string, token = "", opts: { legacy?: boolean; head?: string; noHead?: boolean } = {}): Promise<ZoneSocket> {
     const res = await SELF.fetch(`http://api/v1/zones/${zone}/connect`, { headers: { upgrade: "websocket" } });
     if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
     res.webSocket.accept();
     const sock = new ZoneSocket(res.webSocket, token, opts.legacy === true);
-    if (opts.head !== undefined) res.webSocket.send(opts.head);
+    if (opts.noHead) return sock;
+    if (opts.head !== undefined) res.webSocket.send(new TextEncoder().encode(opts.head));
     else if (!opts.legacy) {
       const header = requestHeader(ZoneSync.method.sync.methodKind, true, undefined, token ? { authorization: `Bearer ${token}` } : undefined, false);
       res.webSocket.send(encodeRequestHead(ZONE_SYNC_PROCEDURE, header));

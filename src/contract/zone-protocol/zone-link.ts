@@ -8,8 +8,12 @@ import { ZoneSync } from "./zone_pb.js";
  * big-endian length, the encoded message), and the zone ends the stream with
  * an end-stream envelope (flag 0x02) whose JSON carries a Connect error when
  * there is one. HTTP's request line and headers have no place on a WebSocket
- * after the upgrade, so they travel as the socket's first frame, a text frame
- * holding {@link RequestHead}. The upgrade's 101 stands for Connect's response
+ * after the upgrade, so they travel as the socket's first frame: the JSON of
+ * {@link RequestHead}, sent as a binary frame like the envelopes. Its first
+ * byte, "{", is neither an envelope's flags nor the tag a first-protocol
+ * BridgeMessage starts with. Frames sent back to back after the upgrade were
+ * seen to reach the zone out of order, so the zone holds envelopes that come
+ * before the head (src/zone-do/bridge-frames.ts). The upgrade's 101 stands for Connect's response
  * head (status 200, `application/connect+proto`): a refusal is always an
  * end-stream error, never an HTTP status. The text frames "ping" and "pong"
  * stay outside Connect: the Workers runtime answers them without waking a
@@ -31,19 +35,24 @@ export interface RequestHead {
 }
 
 /** Encodes the head frame the bridge sends first. */
-export function encodeRequestHead(procedure: string, headers: Headers): string {
+export function encodeRequestHead(procedure: string, headers: Headers): Uint8Array {
   const h: Record<string, string> = {};
   headers.forEach((value, key) => {
     h[key] = value;
   });
-  return JSON.stringify({ procedure, headers: h } satisfies RequestHead);
+  return new TextEncoder().encode(JSON.stringify({ procedure, headers: h } satisfies RequestHead));
 }
 
-/** Reads a head frame; undefined when the text is not one (so the caller answers with a protocol error). */
-export function parseRequestHead(text: string): RequestHead | undefined {
+/** True for a frame that is a request head (its JSON starts with "{"). */
+export function isRequestHeadFrame(frame: Uint8Array): boolean {
+  return frame[0] === 0x7b;
+}
+
+/** Reads a head frame; undefined when it is not one (so the caller answers with a protocol error). */
+export function parseRequestHead(frame: Uint8Array | string): RequestHead | undefined {
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    v = JSON.parse(typeof frame === "string" ? frame : new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(frame));
   } catch {
     return undefined;
   }

@@ -4,7 +4,7 @@
 
 // The zone protocol: what a zone Durable Object and the bridges of its cluster
 // say to each other, as the Connect service ZoneSync. It is carried over one
-// hibernatable WebSocket per bridge: a text frame with the request head, then
+// hibernatable WebSocket per bridge: a frame with the request head (JSON), then
 // one Connect envelope per binary frame (zone-link.ts in this folder).
 //
 // Liveness is not in these messages: the bridge sends the text frame "ping"

@@ -23,7 +23,7 @@ export interface ZoneSocketOptions {
  * (src/contract/zone-protocol/zone-link.ts has the framing). Connect's own
  * client code does the protocol: request headers, envelopes, end-stream and
  * its errors, size limits. This file only stands in for HTTP: a call opens a
- * socket, sends the request head as the first (text) frame, then each
+ * socket, sends the request head (JSON) as the first frame, then each
  * request envelope as a binary frame, and hands the frames it receives to
  * Connect as the response body.
  *

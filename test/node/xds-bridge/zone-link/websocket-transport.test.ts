@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
 import { BridgeMessageSchema, RefusedSchema, ZoneMessageSchema, type BridgeMessage } from "../../../../src/contract/zone-protocol/zone_pb.js";
-import { parseRequestHead, ZONE_LINK_MAX_MESSAGE_BYTES, ZONE_SYNC_PROCEDURE, type RequestHead } from "../../../../src/contract/zone-protocol/zone-link.js";
+import { isRequestHeadFrame, parseRequestHead, ZONE_LINK_MAX_MESSAGE_BYTES, ZONE_SYNC_PROCEDURE, type RequestHead } from "../../../../src/contract/zone-protocol/zone-link.js";
 import { AsyncQueue } from "../../../../src/xds-bridge/zone-link/async-queue.js";
 import { zoneSyncClient } from "../../../../src/xds-bridge/zone-link/websocket-transport.js";
 
@@ -27,14 +27,13 @@ class FakeZone {
     await new Promise<void>((r) => this.server.once("listening", () => r()));
     this.server.on("connection", (ws) => {
       ws.on("message", (data, isBinary) => {
-        if (!isBinary) {
-          const text = data.toString();
-          if (text === "ping") return;
-          const head = parseRequestHead(text);
+        if (!isBinary) return; // "ping"
+        const frame = data as Buffer;
+        if (isRequestHeadFrame(frame)) {
+          const head = parseRequestHead(frame);
           if (head) this.heads.push(head);
           return;
         }
-        const frame = data as Buffer;
         this.frames.push(frame);
         this.received.push(fromBinary(BridgeMessageSchema, frame.subarray(5)));
       });
