@@ -2,7 +2,7 @@ import { bearerToken, isRequestHeadFrame, parseRequestHead } from "../contract/z
 import type { BridgeMessage } from "../contract/zone-protocol/zone_pb.js";
 import type { BridgeSockets } from "./bridge-sockets.js";
 import { CLOSE } from "./bridge-handshake.js";
-import { checkRequestHead, decodeBridgeFrame, legacyRefusalFrame, looksLikeEnvelope } from "./zone-link-frames.js";
+import { checkRequestHead, decodeBridgeFrame, legacyRefusalFrame, isEnvelopeFrame } from "./zone-link-frames.js";
 
 /**
  * Reads what arrives on a bridge socket as `ZoneSync.Sync` over Connect
@@ -53,7 +53,7 @@ export class BridgeFrames {
         this.sockets.update(ws, { headSeen: true, bearer: head ? bearerToken(head) : "" });
         return this.decodeAll(ws, waiting);
       }
-      if (!looksLikeEnvelope(frame)) {
+      if (!isEnvelopeFrame(frame)) {
         // A bridge of the first protocol: bare BridgeMessages, no head.
         try {
           ws.send(legacyRefusalFrame(att.zone));

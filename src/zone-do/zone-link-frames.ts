@@ -87,12 +87,16 @@ export function decodeBridgeFrame(frame: Uint8Array): { ok: true; message: Bridg
 }
 
 /**
- * A Connect envelope's shape (flags 0 and a length that fills the frame). A
- * first-protocol BridgeMessage never looks like one: its first byte is a
- * field tag, never 0.
+ * Whether a frame is meant as a Connect envelope, judged by its first byte
+ * alone: the envelope's flags (0 to 3). A first-protocol BridgeMessage
+ * starts with a field tag, which is never below 8 (field numbers start at
+ * 1). The rest of the envelope is checked when it is read
+ * (`decodeBridgeFrame`), so a malformed one that arrives before its head
+ * still ends the stream with a Connect error once the head came, instead of
+ * being taken for an old bridge.
  */
-export function looksLikeEnvelope(frame: Uint8Array): boolean {
-  return frame.byteLength >= 5 && frame[0] === 0 && new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(1) === frame.byteLength - 5;
+export function isEnvelopeFrame(frame: Uint8Array): boolean {
+  return frame.byteLength === 0 || frame[0]! <= 0x03;
 }
 
 /** What is wrong with a head frame, or undefined when the zone serves it. */

@@ -58,6 +58,27 @@ describe("ZoneSync.Sync over Connect envelopes on the zone WebSocket", () => {
     sock.close();
   });
 
+  it("judges a frame that arrives before its head by its first byte: a malformed envelope is still a Connect error, never the first protocol's refusal", async () => {
+    const one = encodeEnvelope(0, hello("link-early-bad"));
+    const two = new Uint8Array(one.byteLength * 2);
+    two.set(one, 0);
+    two.set(one, one.byteLength);
+    const big = new Uint8Array(5);
+    new DataView(big.buffer).setUint32(1, ZONE_LINK_MAX_MESSAGE_BYTES + 1);
+    const cases: [string, Uint8Array, string][] = [
+      ["two envelopes in one frame", two, "bad_frame"],
+      ["compressed", encodeEnvelope(1, hello("link-early-bad")), "bad_frame"],
+      ["over the limit", big, "message_too_large"],
+    ];
+    for (const [i, [what, frame, code]] of cases.entries()) {
+      const token = await zoneToken(`link-early-bad-${i}`);
+      const sock = await ZoneSocket.open(`link-early-bad-${i}`, token, { noHead: true });
+      sock.ws.send(frame);
+      sock.ws.send(new TextEncoder().encode(JSON.stringify({ procedure: ZONE_SYNC_PROCEDURE, headers: { "content-type": "application/connect+proto", authorization: `Bearer ${token}` } })));
+      expect(await sock.refusal(), what).toMatchObject({ code });
+    }
+  });
+
   it("refuses a socket that sends envelopes and never its head, with a Connect error, not the first protocol's refusal", async () => {
     const sock = await ZoneSocket.open("link-headless", "", { noHead: true });
     for (let i = 0; i < 17; i++) sock.ws.send(encodeEnvelope(0, hello("link-headless")));
