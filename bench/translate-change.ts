@@ -63,7 +63,7 @@ for (const w of all.filter(isRemote)) remote.set(`${w.metadata.name}@${w.kind ==
 const mirror = new ZoneMirror();
 const endpoints = new EndpointMirror();
 const cache = new SnapshotCache();
-const silent = { info: () => undefined, warn: () => undefined, error: (e: string, f?: object) => process.stderr.write(`${e} ${JSON.stringify(f)}\n`) };
+const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (e: string, f?: object) => process.stderr.write(`${e} ${JSON.stringify(f)}\n`) };
 const publisher = new SnapshotPublisher({ localZone: LOCAL, cache, mirror, endpoints, discovery: { list: () => [], seq: 0 }, log: silent });
 
 const first = mirror.apply(update(all.filter((r) => !isRemote(r)), true));
