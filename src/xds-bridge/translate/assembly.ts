@@ -33,9 +33,12 @@ export class Assembly {
   private readonly routes: Entry<XdsResources["routes"][number]>[] = [];
   private readonly clusters: Entry<XdsResources["clusters"][number]>[] = [];
   private readonly endpoints: Entry<XdsResources["endpoints"][number]>[] = [];
+  /** The lists as last handed out, until a service's resources change. */
+  private cached: Lists | undefined;
 
   /** Replaces `service`'s resources (`before`, as last set) with `after`; undefined for none. */
   set(service: string, before: Lists | undefined, after: Lists | undefined): void {
+    this.cached = undefined;
     splice(this.listeners, service, before?.listeners, after?.listeners, (m) => m.name);
     splice(this.routes, service, before?.routes, after?.routes, (m) => m.name);
     splice(this.clusters, service, before?.clusters, after?.clusters, (m) => m.name);
@@ -44,12 +47,14 @@ export class Assembly {
 
   /** The sorted lists (the caller's own arrays). */
   lists(): Lists {
-    return {
+    this.cached ??= {
       listeners: uniqueByName(this.listeners.map((e) => e.message)),
       routes: this.routes.map((e) => e.message),
       clusters: this.clusters.map((e) => e.message),
       endpoints: this.endpoints.map((e) => e.message),
     };
+    const { listeners, routes, clusters, endpoints } = this.cached;
+    return { listeners: listeners.slice(), routes: routes.slice(), clusters: clusters.slice(), endpoints: endpoints.slice() };
   }
 }
 
