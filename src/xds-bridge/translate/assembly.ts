@@ -1,5 +1,5 @@
 import type { XdsResources } from "../xds-resources.js";
-import { compareStrings, uniqueByName } from "./compare.js";
+import { compareStrings } from "./compare.js";
 
 type Lists = Pick<XdsResources, "listeners" | "routes" | "clusters" | "endpoints">;
 
@@ -48,7 +48,7 @@ export class Assembly {
   /** The sorted lists (the caller's own arrays). */
   lists(): Lists {
     this.cached ??= {
-      listeners: uniqueByName(this.listeners.map((e) => e.message)),
+      listeners: firstOfEachName(this.listeners),
       routes: this.routes.map((e) => e.message),
       clusters: this.clusters.map((e) => e.message),
       endpoints: this.endpoints.map((e) => e.message),
@@ -56,6 +56,17 @@ export class Assembly {
     const { listeners, routes, clusters, endpoints } = this.cached;
     return { listeners: listeners.slice(), routes: routes.slice(), clusters: clusters.slice(), endpoints: endpoints.slice() };
   }
+}
+
+/** uniqueByName over the entries' own names (plain strings, cheaper to compare than the messages'). */
+function firstOfEachName<T>(entries: readonly Entry<T>[]): T[] {
+  const out: T[] = [];
+  let previous: string | undefined;
+  for (const e of entries) {
+    if (e.name !== previous) out.push(e.message);
+    previous = e.name;
+  }
+  return out;
 }
 
 function splice<T>(entries: Entry<T>[], service: string, before: readonly T[] | undefined, after: readonly T[] | undefined, nameOf: (m: T) => string): void {
