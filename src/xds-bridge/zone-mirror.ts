@@ -65,7 +65,8 @@ export class ZoneMirror {
     if (!head.snapshot && from !== this.model.revision) {
       return { ok: false, reason: `update continues from ${from}, the bridge is at ${this.model.revision}` };
     }
-    const model = head.snapshot ? new ZoneModel() : this.cloneModel();
+    // The copy keeps the sorted lists of the kinds this update does not touch.
+    const model = head.snapshot ? new ZoneModel() : this.model.clone();
     const quarantine = head.snapshot ? new Map<string, Quarantined>() : new Map(this.quarantine);
     let checksum = head.snapshot ? EMPTY_CHECKSUM : this.checksum;
     const meshes = new Set<string>(head.snapshot ? this.model.meshes() : []);
@@ -109,13 +110,6 @@ export class ZoneMirror {
     this.quarantine = quarantine;
     this.checksum = checksum;
     return { ok: true, revision, meshes, snapshot: head.snapshot, skipped };
-  }
-
-  private cloneModel(): ZoneModel {
-    const m = new ZoneModel();
-    for (const [k, v] of this.model.byKey) m.byKey.set(k, v);
-    m.revision = this.model.revision;
-    return m;
   }
 }
 

@@ -1,15 +1,32 @@
 import type { ZoneModel } from "../../contract/zone-model.js";
 import type { XdsResources } from "../xds-resources.js";
-import { compareStrings, uniqueByName } from "./compare.js";
+import { Assembly } from "./assembly.js";
+import { LiveView, referencedServices } from "./live-view.js";
 import { translateView } from "./mesh-translator.js";
-import { meshRules } from "./mesh-rules.js";
-import { MeshView, type AnyRoute, type Service } from "./mesh-view.js";
+import type { MeshView, Service } from "./mesh-view.js";
 import { attachedRoutes } from "./route-precedence.js";
+import { meshLists } from "./view-parts.js";
+
+type ServiceEntry = { fingerprint: string; resources: XdsResources };
 
 /** What a previous translation of one mesh produced, per service. */
 export interface MeshMemo {
   localZone: string | undefined;
-  byService: ReadonlyMap<string, { fingerprint: string; resources: XdsResources }>;
+  byService: ReadonlyMap<string, ServiceEntry>;
+  /**
+   * The live indexes and assembled lists this memo's output came from. They
+   * move on with the next translation, so only the newest memo may use them
+   * (`live.owner`); an older one translates from scratch (still reusing its
+   * per-service results).
+   */
+  live?: Live;
+}
+
+interface Live {
+  owner: MeshMemo | undefined;
+  mesh: string;
+  view: LiveView;
+  assembly: Assembly;
 }
 
 /**
@@ -23,6 +40,11 @@ export interface MeshMemo {
  * fingerprint is exactly those. Unchanged services keep their previous
  * message objects, which lets Snapshot reuse their encoded bytes.
  *
+ * Finding those services costs what changed, not the mesh (issue 13): the
+ * memo keeps the mesh's indexes (LiveView), which tell from the model's lists
+ * which resources are new and so which services to fingerprint again, and
+ * the assembled output lists (Assembly), patched per service.
+ *
  * The output equals translateMesh's (a test checks it over random changes).
  *
  * @example
@@ -34,28 +56,54 @@ export function translateMeshIncremental(
   opts: { localZone?: string },
   memo: MeshMemo | undefined,
 ): { resources: XdsResources; memo: MeshMemo; retranslated: number } {
-  const view = MeshView.of(model, mesh);
-  const reuse = memo !== undefined && memo.localZone === opts.localZone ? memo.byService : new Map<string, { fingerprint: string; resources: XdsResources }>();
-  const byService = new Map<string, { fingerprint: string; resources: XdsResources }>();
+  const lists = meshLists(model, mesh);
+  const sameZone = memo !== undefined && memo.localZone === opts.localZone;
+  const reuse: ReadonlyMap<string, ServiceEntry> = sameZone ? memo.byService : new Map();
+  const live = sameZone && memo.live?.owner === memo && memo.live.mesh === mesh ? memo.live : undefined;
   let retranslated = 0;
-  for (const service of view.services) {
+  const retranslate = (view: MeshView, service: Service, previous: ServiceEntry | undefined): ServiceEntry => {
     const fingerprint = fingerprintOf(view, service);
-    const previous = reuse.get(service.metadata.name);
-    if (previous?.fingerprint === fingerprint) {
-      byService.set(service.metadata.name, previous);
-    } else {
-      byService.set(service.metadata.name, { fingerprint, resources: translateView(view.only([service]), opts) });
-      retranslated += 1;
-    }
-  }
-  const all = [...byService.values()].map((e) => e.resources);
-  const resources: XdsResources = {
-    listeners: uniqueByName(all.flatMap((r) => r.listeners).sort((a, b) => compareStrings(a.name, b.name))),
-    routes: all.flatMap((r) => r.routes).sort((a, b) => compareStrings(a.name, b.name)),
-    clusters: all.flatMap((r) => r.clusters).sort((a, b) => compareStrings(a.name, b.name)),
-    endpoints: all.flatMap((r) => r.endpoints).sort((a, b) => compareStrings(a.clusterName, b.clusterName)),
+    if (previous?.fingerprint === fingerprint) return previous;
+    retranslated += 1;
+    return { fingerprint, resources: translateView(view.only([service]), opts) };
   };
-  return { resources, memo: { localZone: opts.localZone, byService }, retranslated };
+
+  if (!live) {
+    const fresh: Live = { owner: undefined, mesh, view: new LiveView(mesh, lists), assembly: new Assembly() };
+    const view = fresh.view.view();
+    const byService = new Map<string, ServiceEntry>();
+    for (const service of view.services) {
+      const entry = retranslate(view, service, reuse.get(service.metadata.name));
+      byService.set(service.metadata.name, entry);
+      fresh.assembly.set(service.metadata.name, undefined, entry.resources);
+    }
+    return finish(fresh, byService, opts.localZone, retranslated);
+  }
+
+  const touched = live.view.update(lists);
+  const view = live.view.view();
+  const byService = new Map(memo!.byService);
+  const names = touched === "all" ? new Set([...byService.keys(), ...view.services.map((s) => s.metadata.name)]) : touched;
+  for (const name of names) {
+    const service = view.service(name);
+    const previous = byService.get(name);
+    if (!service) {
+      if (previous) live.assembly.set(name, previous.resources, undefined);
+      byService.delete(name);
+      continue;
+    }
+    const entry = retranslate(view, service, previous);
+    if (entry === previous) continue;
+    byService.set(name, entry);
+    live.assembly.set(name, previous?.resources, entry.resources);
+  }
+  return finish(live, byService, opts.localZone, retranslated);
+}
+
+function finish(live: Live, byService: Map<string, ServiceEntry>, localZone: string | undefined, retranslated: number): { resources: XdsResources; memo: MeshMemo; retranslated: number } {
+  const memo: MeshMemo = { localZone, byService, live };
+  live.owner = memo;
+  return { resources: live.assembly.lists(), memo, retranslated };
 }
 
 function fingerprintOf(view: MeshView, service: Service): string {
@@ -71,12 +119,3 @@ function fingerprintOf(view: MeshView, service: Service): string {
   });
   return JSON.stringify([view.mtls, view.workloadsOf(name), view.permissionsFor(name), service, perPort, view.localityPolicy(name) ?? null, view.loadBalancer(name) ?? null, view.backendSettings(name)]);
 }
-
-/** The Services a route sends to or mirrors to: their ports decide its clusters. */
-function referencedServices(route: AnyRoute): string[] {
-  return meshRules(route).flatMap((rule) => [
-    ...rule.backendRefs.map((b) => b.name),
-    ...rule.filters.flatMap((f) => (f.requestMirror ? [f.requestMirror.backendRef.name] : [])),
-  ]);
-}
-

@@ -1,6 +1,6 @@
 import type { BackendPolicySpec, LoadBalancerType, LocalityPolicy, ResourceOf, ServicePort } from "../../contract/resource-types.js";
 import type { ZoneModel } from "../../contract/zone-model.js";
-import { compareStrings } from "./compare.js";
+import { buildParts, meshLists } from "./view-parts.js";
 
 export type Service = ResourceOf<"Service">;
 export type Workload = ResourceOf<"Workload">;
@@ -16,9 +16,30 @@ export type BackendSettings = Omit<BackendPolicySpec, "targetRef">;
 export type MtlsMode = NonNullable<ResourceOf<"Mesh">["spec"]["mtls"]>["mode"];
 
 /**
+ * The indexes a MeshView answers from. Built from the lists by `buildParts`
+ * (view-parts.ts), or kept up to date by the incremental translator.
+ */
+export interface ViewParts {
+  /** By name (code-point order). */
+  readonly services: readonly Service[];
+  /** By name, an HTTPRoute before a GRPCRoute of the same name. */
+  readonly routes: readonly AnyRoute[];
+  readonly servicesByName: ReadonlyMap<string, Service>;
+  /** Each service's workloads, by name. */
+  readonly workloadsByService: ReadonlyMap<string, readonly Workload[]>;
+  readonly localityByService: ReadonlyMap<string, LocalityPolicy>;
+  readonly lbByService: ReadonlyMap<string, LoadBalancerType>;
+  readonly settingsByService: ReadonlyMap<string, BackendSettings>;
+  /** Each service's TrafficPermissions, by name. */
+  readonly permissionsByService: ReadonlyMap<string, readonly ResourceOf<"TrafficPermission">[]>;
+}
+
+/**
  * The resources of one mesh, indexed the way the translators look them up.
  * Built once per translation; every list is in code-point name order so the
  * output does not depend on insertion order or on the host's locale.
+ * Several BackendPolicies naming one Service: for each field the first by
+ * name that sets it wins, so the outcome does not depend on write order.
  */
 export class MeshView {
   readonly services: readonly Service[];
@@ -34,50 +55,21 @@ export class MeshView {
   private constructor(
     readonly mesh: string,
     readonly mtls: MtlsMode,
-    services: Service[],
-    workloads: Workload[],
-    routes: AnyRoute[],
-    policies: ResourceOf<"BackendPolicy">[] = [],
-    permissions: ResourceOf<"TrafficPermission">[] = [],
+    parts: ViewParts,
   ) {
-    const byName = (a: { metadata: { name: string } }, b: { metadata: { name: string } }) =>
-      compareStrings(a.metadata.name, b.metadata.name);
-    this.services = services.sort(byName);
-    this.routes = routes.sort((a, b) => byName(a, b) || compareStrings(a.kind, b.kind));
-    this.servicesByName = new Map(this.services.map((s) => [s.metadata.name, s]));
-    const grouped = new Map<string, Workload[]>();
-    for (const w of workloads.sort(byName)) {
-      const list = grouped.get(w.spec.service) ?? [];
-      list.push(w);
-      grouped.set(w.spec.service, list);
-    }
-    this.workloadsByService = grouped;
-    // Several policies naming one Service: the first by name wins, so the
-    // outcome does not depend on write order.
-    const locality = new Map<string, LocalityPolicy>();
-    for (const p of policies.sort(byName)) {
-      if (p.spec.locality && !locality.has(p.spec.targetRef.name)) locality.set(p.spec.targetRef.name, p.spec.locality);
-    }
-    this.localityByService = locality;
-    const lb = new Map<string, LoadBalancerType>();
-    for (const p of policies) {
-      if (p.spec.loadBalancer && !lb.has(p.spec.targetRef.name)) lb.set(p.spec.targetRef.name, p.spec.loadBalancer.type);
-    }
-    this.lbByService = lb;
-    // Field by field, the first policy by name that sets it, like locality and loadBalancer.
-    const settings = new Map<string, BackendSettings>();
-    for (const p of policies) {
-      const { targetRef, ...fields } = p.spec;
-      const merged: BackendSettings = settings.get(targetRef.name) ?? {};
-      for (const [k, v] of Object.entries(fields) as [keyof BackendSettings, unknown][]) {
-        if (v !== undefined && merged[k] === undefined) (merged as Record<string, unknown>)[k] = v;
-      }
-      settings.set(targetRef.name, merged);
-    }
-    this.settingsByService = settings;
-    const byTarget = new Map<string, ResourceOf<"TrafficPermission">[]>();
-    for (const p of permissions.sort(byName)) byTarget.set(p.spec.targetRef.name, [...(byTarget.get(p.spec.targetRef.name) ?? []), p]);
-    this.permissionsByService = byTarget;
+    this.services = parts.services;
+    this.routes = parts.routes;
+    this.servicesByName = parts.servicesByName;
+    this.workloadsByService = parts.workloadsByService;
+    this.localityByService = parts.localityByService;
+    this.lbByService = parts.lbByService;
+    this.settingsByService = parts.settingsByService;
+    this.permissionsByService = parts.permissionsByService;
+  }
+
+  /** A view over indexes already built (the incremental translator keeps its own up to date). */
+  static ofParts(mesh: string, mtls: MtlsMode, parts: ViewParts): MeshView {
+    return new MeshView(mesh, mtls, parts);
   }
 
   /** The TrafficPermissions targeting `service`, by name. */
@@ -122,16 +114,8 @@ export class MeshView {
    * @example MeshView.of(model, "default").service("echo")?.spec.ports
    */
   static of(model: ZoneModel, mesh: string): MeshView {
-    const meshDoc = model.get({ kind: "Mesh", mesh: "", name: mesh })?.resource as ResourceOf<"Mesh"> | undefined;
-    return new MeshView(
-      mesh,
-      meshDoc?.spec.mtls?.mode ?? "disabled",
-      model.list("Service", mesh),
-      model.list("Workload", mesh),
-      [...model.list("HTTPRoute", mesh), ...model.list("GRPCRoute", mesh)],
-      model.list("BackendPolicy", mesh),
-      model.list("TrafficPermission", mesh),
-    );
+    const lists = meshLists(model, mesh);
+    return new MeshView(mesh, lists.mtls, buildParts(lists));
   }
 
   /** @example view.service("echo") // undefined when the mesh has no such Service */
