@@ -39,7 +39,7 @@ import { writeResult } from "./result-file.js";
 
 const services = Number(process.argv[2] ?? 1000);
 const changes = Number(process.argv[3] ?? 20);
-const TYPES = [TYPE_URL.listener, TYPE_URL.route, TYPE_URL.cluster, TYPE_URL.endpoint];
+const TYPES: string[] = [TYPE_URL.listener, TYPE_URL.route, TYPE_URL.cluster, TYPE_URL.endpoint];
 
 const doc = (d: object): Resource => validateResource(d);
 const svc = (i: number, port = 8080) => doc({ kind: "Service", metadata: { name: `s${i}`, mesh: "default" }, spec: { ports: [{ port }] } });
@@ -121,7 +121,7 @@ async function run(mode: "sotw" | "delta"): Promise<Record<string, Measure>> {
   planner.plan(tracker.drainChanges(), true, true);
 
   // A translation of its own, so Snapshot construction is timed on the same kind of input without the publisher around it.
-  let memo: MeshMemo | undefined = translateMeshIncremental(model, "default", { localZone: "a" }).memo;
+  let memo: MeshMemo | undefined = translateMeshIncremental(model, "default", { localZone: "a" }, undefined).memo;
   let previous = new Snapshot(translateMeshIncremental(model, "default", { localZone: "a" }, memo).resources, "0");
 
   const m = {
