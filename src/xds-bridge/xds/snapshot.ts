@@ -32,6 +32,8 @@ export interface Refused {
 export class Snapshot {
   readonly version: string;
   private readonly byType = new Map<string, ReadonlyMap<string, EncodedResource>>();
+  /** Per type, the message list it was built from and its encodings, position by position: the next snapshot matches by position first. */
+  private readonly lists = new Map<string, TypeList>();
   /** Tells snapshots apart for `changesSince` without holding the previous one alive. */
   private readonly serial = ++serials;
   /** Names whose resource differs from the `previous` this was built on (serial `base`), per type; undefined when not worked out here. */
@@ -53,8 +55,9 @@ export class Snapshot {
     let diffed = previous !== undefined;
     for (const kind of RESOURCE_KINDS) {
       const before = previous?.byType.get(kind.typeUrl);
-      const built = buildType(kind, resources, version, before);
+      const built = buildType(kind, resources, version, before, previous?.lists.get(kind.typeUrl));
       this.byType.set(kind.typeUrl, built.byName);
+      this.lists.set(kind.typeUrl, built.list);
       if (built.changed === undefined) diffed = false;
       else if (built.changed.size > 0) diff.set(kind.typeUrl, built.changed);
     }
@@ -127,56 +130,93 @@ function encodedOf(kind: ResourceKind, message: object, reuse: boolean): Encoded
   return e;
 }
 
+/** The messages of one type a snapshot was built from, and their encodings in the same (name) order. */
+interface TypeList {
+  readonly messages: readonly object[];
+  readonly encoded: readonly EncodedResource[];
+}
+
+interface BuiltType {
+  readonly byName: ReadonlyMap<string, EncodedResource>;
+  /** Names added, changed (by hash) or removed since `before`; undefined without one. */
+  readonly changed: Set<string> | undefined;
+  readonly list: TypeList;
+}
+
 /**
- * One type's resources by name, in name order, and (with `before`) the
- * names that differ from it by hash. Translation hands resources over
- * sorted, so the common case is one pass; when the names are the same as
- * before and nothing changed, `before` itself is kept. `changed` is
- * undefined when it was not worked out (no `before`).
+ * One type's resources by name, in name order, and (with a previous
+ * snapshot's) the names that differ from it by hash. Translation hands
+ * resources over sorted, so the common case is one merge-walk against the
+ * previous list, where an unchanged resource costs an identity check.
  */
-function buildType(kind: ResourceKind, resources: XdsResources, version: string, before: ReadonlyMap<string, EncodedResource> | undefined): { byName: ReadonlyMap<string, EncodedResource>; changed: Set<string> | undefined } {
+function buildType(kind: ResourceKind, resources: XdsResources, version: string, before: ReadonlyMap<string, EncodedResource> | undefined, beforeList: TypeList | undefined): BuiltType {
   const messages = kind.messages(resources);
-  const encoded: EncodedResource[] = new Array<EncodedResource>(messages.length);
-  let ascending = true;
-  let sameNames = before !== undefined && before.size === messages.length;
-  const changed = new Set<string>();
-  let identical = 0;
-  let last: string | undefined;
-  for (let i = 0; i < messages.length; i++) {
-    const e = encodedOf(kind, messages[i]!, before !== undefined);
-    encoded[i] = e;
-    if (last !== undefined && !(last < e.name)) ascending = false;
-    last = e.name;
-    if (!before) continue;
-    const was = before.get(e.name);
-    if (was === undefined) sameNames = false;
-    else if (was === e) identical += 1;
-    else if (was !== e && was.hash !== e.hash) changed.add(e.name);
+  if (before && beforeList) {
+    const merged = mergeWalk(kind, messages, before, beforeList);
+    if (merged) return merged;
   }
-  // Strictly ascending names are unique: nothing to sort or check.
-  if (!ascending) {
-    // Insertion order is name order, so every consumer iterates sorted.
-    encoded.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  }
-  // The same objects under the same (unique) names: the previous map serves as is.
-  if (before && ascending && sameNames && identical === encoded.length) {
-    return { byName: before, changed };
-  }
+  const encoded = messages.map((m) => encodedOf(kind, m, before !== undefined));
+  // Insertion order is name order, so every consumer iterates sorted.
+  encoded.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const byName = new Map<string, EncodedResource>();
   for (const resource of encoded) {
     // Two resources with one name would make the proxy's view depend on
     // order; that is a translation bug, so fail loudly where it is made.
-    if (!ascending && byName.has(resource.name)) {
+    if (byName.has(resource.name)) {
       throw new Error(`snapshot ${version}: duplicate ${kind.typeUrl} named "${resource.name}"`);
     }
     byName.set(resource.name, resource);
   }
-  if (!before) return { byName, changed: undefined };
-  if (!sameNames) {
-    for (const [name, r] of byName) if (before.get(name)?.hash !== r.hash) changed.add(name);
-    for (const name of before.keys()) if (!byName.has(name)) changed.add(name);
+  const list = { messages, encoded };
+  if (!before) return { byName, changed: undefined, list };
+  const changed = new Set<string>();
+  for (const [name, r] of byName) if (before.get(name)?.hash !== r.hash) changed.add(name);
+  for (const name of before.keys()) if (!byName.has(name)) changed.add(name);
+  return { byName, changed, list };
+}
+
+/**
+ * buildType for messages in strictly ascending name order (unique, so
+ * nothing to sort or check), walking them alongside the previous list
+ * (sorted too): the very object at the walk's position in the previous
+ * list keeps its encoding without a lookup. Undefined when the messages are
+ * not in that order.
+ */
+function mergeWalk(kind: ResourceKind, messages: readonly object[], before: ReadonlyMap<string, EncodedResource>, list: TypeList): BuiltType | undefined {
+  const encoded: EncodedResource[] = new Array<EncodedResource>(messages.length);
+  const changed = new Set<string>();
+  const was = list.encoded;
+  let j = 0;
+  let identical = 0;
+  let last: string | undefined;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    let e: EncodedResource;
+    if (j < was.length && m === list.messages[j]) {
+      e = was[j]!;
+      j += 1;
+      identical += 1;
+    } else {
+      e = encodedOf(kind, m, true);
+      // Names the previous list has before this one are gone (the rest comes in order).
+      while (j < was.length && was[j]!.name < e.name) changed.add(was[j++]!.name);
+      if (j < was.length && was[j]!.name === e.name) {
+        if (was[j]!.hash !== e.hash) changed.add(e.name);
+        j += 1;
+      } else {
+        changed.add(e.name);
+      }
+    }
+    if (last !== undefined && !(last < e.name)) return undefined;
+    last = e.name;
+    encoded[i] = e;
   }
-  return { byName, changed };
+  while (j < was.length) changed.add(was[j++]!.name);
+  // The same objects under the same names: the previous map serves as is.
+  if (identical === was.length && identical === messages.length) return { byName: before, changed, list: { messages, encoded: was } };
+  const byName = new Map<string, EncodedResource>();
+  for (const resource of encoded) byName.set(resource.name, resource);
+  return { byName, changed, list: { messages, encoded } };
 }
 
 function sha1(bytes: Uint8Array): string {
