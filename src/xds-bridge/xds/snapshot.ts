@@ -155,9 +155,11 @@ function buildType(kind: ResourceKind, resources: XdsResources, version: string,
     const merged = mergeWalk(kind, messages, before, beforeList);
     if (merged) return merged;
   }
-  const encoded = messages.map((m) => encodedOf(kind, m, before !== undefined));
+  // Message and encoding side by side: the list kept for the next snapshot pairs them in name order.
+  const pairs = messages.map((m) => ({ m, e: encodedOf(kind, m, before !== undefined) }));
   // Insertion order is name order, so every consumer iterates sorted.
-  encoded.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  pairs.sort((a, b) => (a.e.name < b.e.name ? -1 : a.e.name > b.e.name ? 1 : 0));
+  const encoded = pairs.map((p) => p.e);
   const byName = new Map<string, EncodedResource>();
   for (const resource of encoded) {
     // Two resources with one name would make the proxy's view depend on
@@ -167,7 +169,7 @@ function buildType(kind: ResourceKind, resources: XdsResources, version: string,
     }
     byName.set(resource.name, resource);
   }
-  const list = { messages, encoded };
+  const list = { messages: pairs.map((p) => p.m), encoded };
   if (!before) return { byName, changed: undefined, list };
   const changed = new Set<string>();
   for (const [name, r] of byName) if (before.get(name)?.hash !== r.hash) changed.add(name);
