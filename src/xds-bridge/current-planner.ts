@@ -1,5 +1,5 @@
 import type { ProxyStatusRecord, TrackerChanges } from "./xds/proxy-tracker.js";
-import { journalRevisionOf } from "./xds/version-info.js";
+import { journalRevisionOf as parseRevision } from "./xds/version-info.js";
 
 /** One CurrentAt (zone.proto) to send, with the records it stands for (sent in full should it not go out). */
 export interface CurrentAtPlan {
@@ -173,7 +173,30 @@ export class CurrentPlanner {
   /** Names the proxies concerned, or the others of the mesh when they are fewer. */
   private shortest(g: CurrentAtPlan): CurrentAtPlan {
     const members = new Set(g.proxyIds);
-    const others = [...this.known].filter(([id, k]) => !members.has(id) && [...k.rows.values()].some((r) => r.mesh === g.mesh)).map(([id]) => id);
+    const others: string[] = [];
+    // Runs over every proxy the zone knows, once per group: no copies on the way.
+    for (const [id, k] of this.known) {
+      if (members.has(id)) continue;
+      for (const r of k.rows.values()) {
+        if (r.mesh !== g.mesh) continue;
+        others.push(id);
+        break;
+      }
+    }
     return others.length < g.proxyIds.length ? { ...g, proxyIds: others.sort(), allExcept: true } : { ...g, proxyIds: g.proxyIds.sort() };
   }
+}
+
+/** Versions parsed lately: a report carries one or two versions over thousands of records. */
+const revisions = new Map<string, number>();
+
+/** journalRevisionOf, remembered for the last few versions seen. */
+function journalRevisionOf(version: string): number {
+  let revision = revisions.get(version);
+  if (revision === undefined) {
+    if (revisions.size >= 64) revisions.clear();
+    revision = parseRevision(version);
+    revisions.set(version, revision);
+  }
+  return revision;
 }

@@ -56,8 +56,8 @@ export class SnapshotPublisher {
   private readonly memos = new Map<string, MeshMemo>();
   /** Envoy sidecars being served: snapshot key -> the mesh and workload it was made for. */
   private readonly sidecars = new Map<string, Required<SnapshotTarget>>();
-  /** Per snapshot key, the route configurations last served: what a refused one is held on. */
-  private readonly servedRoutes = new Map<string, Map<string, RouteConfiguration>>();
+  /** Per snapshot key, the route configurations last served (translation's list, kept as is): what a refused one is held on. */
+  private readonly servedRoutes = new Map<string, readonly RouteConfiguration[]>();
   /** Per snapshot key, what each resource object needs to be consistent: only changed objects are decoded and checked anew. */
   private readonly consistency = new Map<string, ConsistencyMemo>();
 
@@ -183,17 +183,18 @@ export class SnapshotPublisher {
     // Encoded and about to be seen: setSnapshot has the streams queue their pushes before it returns.
     hooks?.publishing();
     cache.setSnapshot(key, snapshot);
-    this.servedRoutes.set(key, new Map(resources.routes.map((r) => [r.name, r])));
+    // The list itself: looked up by name only when a route is refused.
+    this.servedRoutes.set(key, resources.routes);
     return true;
   }
 
   private withoutUnservable(key: string, res: XdsResources): { resources: XdsResources; refused: Map<string, Refused> } {
-    const bad = unservableRegexes(res.routes);
+    const bad = unservableOf(res.routes);
     if (bad.size === 0) return { resources: res, refused: new Map() };
-    const served = this.servedRoutes.get(key);
+    const served = new Map((this.servedRoutes.get(key) ?? []).map((r) => [r.name, r]));
     const routes = res.routes.map((rc) => {
       if (!bad.has(rc.name)) return rc;
-      const previous = served?.get(rc.name);
+      const previous = served.get(rc.name);
       if (previous && !unservableRegexes([previous]).has(rc.name)) return previous;
       return { ...rc, virtualHosts: rc.virtualHosts.map((vh) => ({ ...vh, routes: vh.routes.filter((r) => unservableRegexes([{ ...rc, virtualHosts: [{ ...vh, routes: [r] }] }]).size === 0) })) };
     });
@@ -201,6 +202,23 @@ export class SnapshotPublisher {
     this.options.log.error("route_regex_refused", { key, revision: this.options.mirror.model.revision, routes: Object.fromEntries(bad) });
     return { resources: { ...res, routes }, refused: new Map([[TYPE_URL.route, { names: [...bad.keys()].sort(), errorDetail: `not served by the bridge: ${errorDetail}` }]]) };
   }
+}
+
+/** Per route configuration object, why it cannot be served ("" when it can): translation hands unchanged ones over as the same objects. */
+const UNSERVABLE = new WeakMap<RouteConfiguration, string>();
+
+/** unservableRegexes, checking only the route configurations not seen before. */
+function unservableOf(routes: readonly RouteConfiguration[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const rc of routes) {
+    let why = UNSERVABLE.get(rc);
+    if (why === undefined) {
+      why = unservableRegexes([rc]).get(rc.name) ?? "";
+      UNSERVABLE.set(rc, why);
+    }
+    if (why !== "") out.set(rc.name, why);
+  }
+  return out;
 }
 
 /** The Service of a sidecar's Workload (declared, or discovered here), if the model has it. */

@@ -30,6 +30,8 @@ export class DeltaSubscription {
   private readonly names = new Set<string>();
   /** name -> hash the client has: sent by us, or claimed in initial_resource_versions. */
   private readonly known = new Map<string, string>();
+  /** `names` sorted, until the next apply() changes them: every push diffs by it. */
+  private sorted: readonly string[] | undefined;
 
   private constructor(wildcard: boolean) {
     this.wildcardOn = wildcard;
@@ -59,7 +61,12 @@ export class DeltaSubscription {
 
   /** Names subscribed explicitly (besides any wildcard), sorted. */
   explicitNames(): string[] {
-    return [...this.names].sort();
+    return [...this.sortedNames()];
+  }
+
+  private sortedNames(): readonly string[] {
+    this.sorted ??= [...this.names].sort();
+    return this.sorted;
   }
 
   /**
@@ -70,6 +77,7 @@ export class DeltaSubscription {
    * @example sub.apply(["echo-c"], []) // true the first time, false after
    */
   apply(subscribe: readonly string[], unsubscribe: readonly string[]): boolean {
+    this.sorted = undefined;
     let changed = false;
     for (const name of subscribe) {
       if (name === WILDCARD_NAME) {
@@ -114,7 +122,7 @@ export class DeltaSubscription {
       for (const name of this.known.keys()) if (!this.names.has(name)) this.known.delete(name);
       // Look up by name rather than scan: EDS subscriptions are a few names
       // out of a mesh's many.
-      for (const name of this.explicitNames()) {
+      for (const name of this.sortedNames()) {
         const resource = resources.get(name);
         if (resource) {
           if (this.known.get(name) !== resource.hash) updated.push(resource);

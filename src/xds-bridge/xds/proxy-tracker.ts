@@ -64,6 +64,8 @@ interface Connection {
   current: Map<string, string>;
   /** type_url -> what is held back for this proxy, while anything is. */
   held: Map<string, HeldState>;
+  /** What every record of this stream's proxy says besides the answer, worked out once per proxy object (record()). */
+  details: { of: ProxyInfo; fields: Pick<ProxyStatusRecord, "joinedRevision" | "workload" | "service"> } | undefined;
 }
 
 /**
@@ -97,6 +99,7 @@ export class ProxyTracker implements ProxyCallbacks {
       sent: new Map(),
       current: new Map(),
       held: new Map(),
+      details: undefined,
     });
     // Back before anyone heard it left: nothing to report about the gap.
     this.disconnected.delete(proxy.id);
@@ -230,18 +233,31 @@ export class ProxyTracker implements ProxyCallbacks {
   private record(proxy: ProxyInfo, r: Omit<ProxyStatusRecord, "proxyId" | "mesh" | "joinedRevision" | "workload" | "service">): void {
     const c = this.connections.get(proxy.streamId);
     const held = c?.held.get(r.typeUrl);
-    const joinedRevision = c?.joinedRevision ?? 0;
-    // What the proxy is served as, read from its snapshot key: a sidecar's names its workload.
-    const workload = snapshotTargetOfKey(snapshotKeyOfProxy(proxy)).workload;
-    const service = proxy.node.metadata?.["service"];
+    // Every proxy a snapshot leaves alone gets a record: the parts that do not change are made once.
+    let fields = c?.details?.of === proxy ? c.details.fields : undefined;
+    if (!fields) {
+      fields = detailsOf(proxy, c?.joinedRevision ?? 0);
+      if (c) c.details = { of: proxy, fields };
+    }
     this.pending.set(`${proxy.id}\n${r.typeUrl}`, {
       proxyId: proxy.id,
       mesh: proxy.mesh,
       ...r,
-      ...(joinedRevision > 0 ? { joinedRevision } : {}),
-      ...(workload !== undefined ? { workload } : {}),
-      ...(typeof service === "string" && service !== "" ? { service } : {}),
+      ...fields,
       ...(held ? { held } : {}),
     });
   }
+
+}
+
+/** The parts of a proxy's records that come from its stream, not its answer. */
+function detailsOf(proxy: ProxyInfo, joinedRevision: number): Pick<ProxyStatusRecord, "joinedRevision" | "workload" | "service"> {
+  // What the proxy is served as, read from its snapshot key: a sidecar's names its workload.
+  const workload = snapshotTargetOfKey(snapshotKeyOfProxy(proxy)).workload;
+  const service = proxy.node.metadata?.["service"];
+  return {
+    ...(joinedRevision > 0 ? { joinedRevision } : {}),
+    ...(workload !== undefined ? { workload } : {}),
+    ...(typeof service === "string" && service !== "" ? { service } : {}),
+  };
 }

@@ -12,6 +12,8 @@ import type { ChangedNames } from "./subscription-index.js";
  */
 export function changedNames(previous: Snapshot | undefined, next: Snapshot): ChangedNames | undefined {
   if (!previous) return undefined;
+  const known = next.changesSince(previous);
+  if (known) return withRefusals(known, previous, next);
   const out = new Map<string, Set<string>>();
   const types = new Set([...previous.typeUrls(), ...next.typeUrls(), ...previous.refused.keys(), ...next.refused.keys()]);
   for (const typeUrl of types) {
@@ -23,6 +25,22 @@ export function changedNames(previous: Snapshot | undefined, next: Snapshot): Ch
     for (const name of previous.refused.get(typeUrl)?.names ?? []) names.add(name);
     for (const name of next.refused.get(typeUrl)?.names ?? []) names.add(name);
     if (names.size > 0) out.set(typeUrl, names);
+  }
+  return out;
+}
+
+/** What `next` worked out while it was built (Snapshot.changesSince), plus both snapshots' refusals. */
+function withRefusals(known: ReadonlyMap<string, ReadonlySet<string>>, previous: Snapshot, next: Snapshot): ChangedNames {
+  if (previous.refused.size === 0 && next.refused.size === 0) return known;
+  const out = new Map<string, Set<string>>();
+  for (const [typeUrl, names] of known) out.set(typeUrl, new Set(names));
+  for (const refused of [previous.refused, next.refused]) {
+    for (const [typeUrl, r] of refused) {
+      if (r.names.length === 0) continue;
+      let names = out.get(typeUrl);
+      if (!names) out.set(typeUrl, (names = new Set()));
+      for (const name of r.names) names.add(name);
+    }
   }
   return out;
 }
