@@ -4,6 +4,7 @@ import { ApiTokenStore } from "../store/api-token-store.js";
 import { ApiError } from "./api-error.js";
 import type { ApiContext, AppEnv } from "./app-env.js";
 import { AuthPenalty } from "./auth-penalty.js";
+import { timingOf } from "./server-timing.js";
 import { ROUTES, type RouteSpec } from "./route-table.js";
 import { UI_ROUTES } from "../ui/ui-route-table.js";
 
@@ -35,7 +36,7 @@ export const authorize: MiddlewareHandler<AppEnv> = async (c, next) => {
   const match = routeOf(c.req.method === "HEAD" ? "GET" : c.req.method, new URL(c.req.url).pathname);
   if (!match || "public" in match.route.access) return next();
   const { role, mesh } = match.route.access;
-  const claims = await authenticate(c);
+  const claims = await timingOf(c).measure("auth", () => authenticate(c));
   if (!roleCovers(claims.role, role)) {
     throw new ApiError("forbidden", `${c.req.method} ${match.route.path} needs the ${role} role; this token has ${claims.role}`, {
       hint: `ask an admin for a ${role} token (POST /v1/tokens)`,
