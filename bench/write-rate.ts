@@ -7,6 +7,7 @@
  * `--bridges N` zones, each with a bridge:
  *
  * - empty: sequential GET /healthz (the full bench's "empty request")
+ * - read: sequential GETs of one Service (a token check and one D1 read)
  * - service: sequential PUTs creating a Service each (as bench/system.ts's
  *   throughput measurement)
  * - route: sequential PUTs of one HTTPRoute, its weights changed each time
@@ -46,7 +47,7 @@ interface Sample {
 
 /** One request, timed from before it is sent to its body read. */
 async function timed(w: Wrangler, method: string, path: string, body?: unknown, expect = [200, 201]): Promise<Sample> {
-  const headers: Record<string, string> = method === "GET" ? {} : { ...adminHeaders(w), "content-type": "application/json" };
+  const headers: Record<string, string> = path === "/healthz" ? {} : { ...adminHeaders(w), ...(body === undefined ? {} : { "content-type": "application/json" }) };
   const start = performance.now();
   const res = await fetch(`${w.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const text = await res.text();
@@ -67,9 +68,12 @@ const route = (weight: number): Resource => ({
   spec: { parentRefs: [{ name: "front", port: 80 }], rules: [{ backendRefs: [{ name: "front", weight }, { name: "back", weight: 100 - weight }] }] },
 });
 
+const WHATS = ["empty", "read", "service", "route"] as const;
+type What = (typeof WHATS)[number];
+
 interface Round {
-  samples: Record<"empty" | "service" | "route", Sample[]>;
-  perSec: Record<"empty" | "service" | "route", number>;
+  samples: Record<What, Sample[]>;
+  perSec: Record<What, number>;
 }
 
 /** `n` sequential calls of `one`; their samples and the rate over the whole run. */
@@ -84,12 +88,16 @@ async function sequential(n: number, one: (i: number) => Promise<Sample>): Promi
 
 async function round(w: Wrangler, tag: string): Promise<Round> {
   const empty = await sequential(writes, () => timed(w, "GET", "/healthz"));
+  const read = await sequential(writes, () => timed(w, "GET", `/v1/meshes/${MESH}/services/front`));
   const svc = await sequential(writes, (i) => {
     const name = `${tag}-${i < 0 ? `warm${-i}` : i}`;
     return timed(w, "PUT", `/v1/meshes/${MESH}/services/${name}`, service(name));
   });
   const rt = await sequential(writes, (i) => timed(w, "PUT", `/v1/meshes/${MESH}/httproutes/split`, route(1 + ((i + 1000) % 98))));
-  return { samples: { empty: empty.samples, service: svc.samples, route: rt.samples }, perSec: { empty: empty.perSec, service: svc.perSec, route: rt.perSec } };
+  return {
+    samples: { empty: empty.samples, read: read.samples, service: svc.samples, route: rt.samples },
+    perSec: { empty: empty.perSec, read: read.perSec, service: svc.perSec, route: rt.perSec },
+  };
 }
 
 const started = new Teardown();
@@ -118,6 +126,7 @@ try {
 const rateRows = Object.entries(rounds).map(([name, r]) => ({
   round: name,
   "empty/s": r.perSec.empty,
+  "read GET/s": r.perSec.read,
   "service PUT/s": r.perSec.service,
   "route PUT/s": r.perSec.route,
   "service / empty": r.perSec.service / r.perSec.empty,
@@ -127,7 +136,7 @@ process.stdout.write(`${table(rateRows)}\n\n`);
 const measures: Record<string, Measure> = {};
 for (const [name, r] of Object.entries(rounds)) {
   const slug = name.replace(/\s+/g, "-");
-  for (const what of ["empty", "service", "route"] as const) {
+  for (const what of WHATS) {
     const samples = r.samples[what];
     measures[`${slug}.${what}`] = { measure: `${name}: ${what} sent -> answered (ms)`, samples: samples.map((s) => s.ms) };
     if (what === "empty") continue;
