@@ -4,6 +4,8 @@ import { ApiTokenStore } from "../store/api-token-store.js";
 import { ApiError } from "./api-error.js";
 import type { ApiContext, AppEnv } from "./app-env.js";
 import { AuthPenalty } from "./auth-penalty.js";
+import { timingOf } from "./server-timing.js";
+import { TokenRevocation } from "./token-revocation.js";
 import { ROUTES, type RouteSpec } from "./route-table.js";
 import { UI_ROUTES } from "../ui/ui-route-table.js";
 
@@ -21,6 +23,13 @@ export type Access = { public: string } | { role: Role; mesh: MeshFrom };
 const penalty = new AuthPenalty();
 
 /**
+ * Routes whose handler asks whether the token is revoked inside its write's
+ * own batch (token-revocation.ts): the PUT of a mesh's resource, the API's
+ * common write. Every other route looks the token up before its handler.
+ */
+const REVOCATION_IN_BATCH = new Set(["PUT /v1/meshes/{mesh}/{kinds}/{name}"]);
+
+/**
  * The one access decision of the API: finds the request's route in the route
  * table, and unless the route is public, requires a valid, unrevoked API
  * token (`Authorization: Bearer ...`) with the route's role and, where the
@@ -35,19 +44,52 @@ export const authorize: MiddlewareHandler<AppEnv> = async (c, next) => {
   const match = routeOf(c.req.method === "HEAD" ? "GET" : c.req.method, new URL(c.req.url).pathname);
   if (!match || "public" in match.route.access) return next();
   const { role, mesh } = match.route.access;
-  const claims = await authenticate(c);
-  if (!roleCovers(claims.role, role)) {
-    throw new ApiError("forbidden", `${c.req.method} ${match.route.path} needs the ${role} role; this token has ${claims.role}`, {
-      hint: `ask an admin for a ${role} token (POST /v1/tokens)`,
-    });
-  }
-  if (typeof mesh === "object") {
-    const name = match.params[mesh.param];
-    if (name !== undefined) requireMesh(claims, name);
+  const deferred = REVOCATION_IN_BATCH.has(`${match.route.method} ${match.route.path}`);
+  const claims = await timingOf(c).measure("auth", () => authenticate(c, deferred));
+  try {
+    if (!roleCovers(claims.role, role)) {
+      throw new ApiError("forbidden", `${c.req.method} ${match.route.path} needs the ${role} role; this token has ${claims.role}`, {
+        hint: `ask an admin for a ${role} token (POST /v1/tokens)`,
+      });
+    }
+    if (typeof mesh === "object") {
+      const name = match.params[mesh.param];
+      if (name !== undefined) requireMesh(claims, name);
+    }
+  } catch (err) {
+    // A revoked token is answered 401 whatever else it lacks, as when it is looked up first.
+    await requireUnrevoked(c);
+    throw err;
   }
   c.set("principal", claims);
-  return next();
+  if (!deferred) return next();
+  await next();
+  // Unless the handler's batch answered it, asked now, before the answer goes out: a refusal, a validation error or a reading-path answer is replaced by the 401.
+  try {
+    await requireUnrevoked(c);
+  } catch (err) {
+    // Not the handler's headers (an ETag, say) on the refusal: cleared first, as Hono merges them into a replaced response.
+    c.res = undefined;
+    c.res = ApiError.from(err).toResponse();
+  }
 };
+
+/**
+ * Refuses (401) a token found revoked, when the route deferred asking
+ * (REVOCATION_IN_BATCH) and no batch has answered yet; a no-op otherwise
+ * (the token was looked up before the handler). Called before a write that
+ * does not carry the condition itself.
+ */
+export async function requireUnrevoked(c: ApiContext): Promise<void> {
+  const revocation = c.get("revocation");
+  if (!revocation) return;
+  const client = clientOf(c);
+  if (await revocation.revoked()) {
+    await penalty.failed(client);
+    throw new ApiError("unauthenticated", "the token was revoked", { hint: "get a new token from an admin (POST /v1/tokens)" });
+  }
+  penalty.succeeded(client);
+}
 
 /** The caller's claims; only routes with an access role have one. */
 export function principalOf(c: ApiContext): ApiTokenClaims {
@@ -68,8 +110,13 @@ export function requireRole(claims: Pick<ApiTokenClaims, "role">, role: Role, wh
   if (!roleCovers(claims.role, role)) throw new ApiError("forbidden", `${what} needs the ${role} role; this token has ${claims.role}`);
 }
 
-async function authenticate(c: ApiContext): Promise<ApiTokenClaims> {
-  const client = c.req.header("cf-connecting-ip") ?? "local";
+function clientOf(c: ApiContext): string {
+  return c.req.header("cf-connecting-ip") ?? "local";
+}
+
+/** The token's claims; with `deferRevocation`, its revocation is left to the handler's batch (token-revocation.ts). */
+async function authenticate(c: ApiContext, deferRevocation: boolean): Promise<ApiTokenClaims> {
+  const client = clientOf(c);
   const refuse = async (message: string, hint: string): Promise<never> => {
     await penalty.failed(client);
     throw new ApiError("unauthenticated", message, { hint });
@@ -86,8 +133,12 @@ async function authenticate(c: ApiContext): Promise<ApiTokenClaims> {
     const why = { malformed: "is not an API token", bad_signature: "is not signed by this deployment", expired: "has expired", invalid_claims: "carries claims this API does not accept" }[reading.reason];
     return refuse(`the token ${why}`, "get a new token from an admin (POST /v1/tokens)");
   }
-  const record = await new ApiTokenStore(c.env.DB).find(reading.claims.jti);
-  if (record?.revokedAt) return refuse("the token was revoked", "get a new token from an admin (POST /v1/tokens)");
+  const revocation = new TokenRevocation(reading.claims.jti, async () => Boolean((await new ApiTokenStore(c.env.DB).find(reading.claims.jti))?.revokedAt));
+  if (deferRevocation) {
+    c.set("revocation", revocation);
+    return reading.claims;
+  }
+  if (await revocation.revoked()) return refuse("the token was revoked", "get a new token from an admin (POST /v1/tokens)");
   penalty.succeeded(client);
   return reading.claims;
 }

@@ -27,6 +27,7 @@ import { zoneRoutes } from "./zone-routes.js";
 import { workloadTokenRoutes } from "./workload-token-routes.js";
 import { zoneTokenRoutes } from "./zone-token-routes.js";
 import { uiRoutes } from "../ui/ui-routes.js";
+import { serverTiming, timingOf } from "./server-timing.js";
 
 
 /**
@@ -44,6 +45,7 @@ app.onError((err, c) => {
 });
 app.notFound((c) => new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`).toResponse());
 
+app.use("*", serverTiming);
 app.use("*", originCheck);
 // Before the token check: a refused request's body must be read (or bounded) too, or its connection hangs (body-limit.ts).
 app.use("/v1/*", bodyLimit);
@@ -139,10 +141,11 @@ async function getOne(c: ApiContext, key: ResourceKey): Promise<Response> {
 }
 
 async function putOne(c: ApiContext, key: ResourceKey): Promise<Response> {
-  const [doc] = await readDocuments(c.req.raw, { multi: false });
-  const resource = ResourceService.validateAt(doc, key);
-  const outcome = await service(c).put(resource, ifMatchRevision(c.req.header("if-match")));
-  return answerWrite(c, outcome, { shape: "document", key });
+  const timing = timingOf(c);
+  const [doc] = await timing.measure("parse", () => readDocuments(c.req.raw, { multi: false }));
+  const resource = await timing.measure("validate", () => ResourceService.validateAt(doc, key));
+  const outcome = await timing.measure("write", () => service(c).put(resource, ifMatchRevision(c.req.header("if-match"))));
+  return timing.measure("answer", () => answerWrite(c, outcome, { shape: "document", key }));
 }
 
 async function deleteOne(c: ApiContext, key: ResourceKey): Promise<Response> {

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "./api-error.js";
 import type { AppEnv } from "./app-env.js";
+import { timingOf } from "./server-timing.js";
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 /** Past the limit, at most this much more is read (and discarded) so the connection stays usable. */
@@ -28,6 +29,7 @@ export const bodyLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   // cancel makes the runtime reset the connection before the 413 is out.
   const declared = Number(c.req.header("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > max + MAX_DRAIN_BYTES) throw tooLarge();
+  const started = performance.now();
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = body.getReader();
@@ -49,5 +51,6 @@ export const bodyLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
     at += chunk.byteLength;
   }
   c.req.raw = new Request(c.req.raw, { body: bytes });
+  timingOf(c).add("body", performance.now() - started);
   return next();
 };

@@ -14,7 +14,7 @@ import type { WriteContext } from "./write-context.js";
  * resource's checks cannot be written as conditions (a Mesh: its CA and
  * mTLS rules; a TrafficPermission: its mesh's mTLS mode), or when a
  * condition was false: the caller then takes the reading path, which says
- * which check failed with the same error as always (or, if the state
+ * which check failed (a revoked token: 401, asked before it reads) with the same error as always (or, if the state
  * changed meanwhile and the write now holds, writes it).
  *
  * @example const fast = await putInOneBatch(store, ctx, resource, ifMatch); if (fast) return fast;
@@ -27,13 +27,15 @@ export async function putInOneBatch(store: ResourceStore, ctx: WriteContext, res
   if (refs.some((r) => keyString(r) === keyString(key))) return undefined;
   const exist = new Map(refs.map((r) => [keyString(r), { kind: r.kind, mesh: r.mesh, name: r.name }]));
   const ports = refs.flatMap((r) => (r.port ? [{ key: { kind: "Service" as const, mesh: r.mesh, name: r.name }, port: r.port.value }] : []));
+  const unrevokedToken = ctx.pendingRevocation();
   const result = await store.putInOneBatch(
     key,
     resource,
-    { ...basics(ctx, ifMatch), exist: [...exist.values()], ports },
+    { ...basics(ctx, ifMatch), exist: [...exist.values()], ports, ...(unrevokedToken === undefined ? {} : { unrevokedToken }) },
     ctx.author,
   );
   if (result.outcome === "refused") return undefined;
+  ctx.revocationHeld();
   const warnings = proxyWarnings(resource).map((w) => ({ document: 0, kind: resource.kind, mesh: key.mesh, name: key.name, ...w }));
   if (result.outcome === "unchanged") {
     return { results: [{ ...key, action: "unchanged", revision: result.stored.revision }], revision: undefined, warnings, converted: [], stored: result.stored };

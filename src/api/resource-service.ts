@@ -86,6 +86,7 @@ export class ResourceService {
     this.ctx.authorize(key);
     const fast = await deleteInOneBatch(this.store, this.ctx, key, ifMatch);
     if (fast) return fast;
+    await this.ctx.requireUnrevoked();
     const current = await this.store.get(key);
     if (!current) throw new ApiError("not_found", `${key.kind} "${key.name}" does not exist`);
     if (key.kind === "Mesh" && (await this.store.countInMesh(key.name)) > 0) {
@@ -179,6 +180,8 @@ export class ResourceService {
 
   /** `indexes[i]`: where `puts[i]` was in the request, for references and warnings. */
   private async apply(puts: Resource[], indexes: number[], deletes: StoredDocument[], ifMatch?: number, dryRun = false): Promise<Outcome> {
+    // A token whose revocation was left to a batch (token-revocation.ts) is asked before this path writes anything.
+    await this.ctx.requireUnrevoked();
     const deleting = new Set(deletes.map((d) => keyString(resourceKey(d.resource))));
     await checkReferences(this.store, puts, indexes, deleting);
     await checkMtlsRules(this.store, puts, indexes, deleting);

@@ -2,7 +2,7 @@ import { roleCovers, type ApiTokenClaims } from "../contract/api-token.js";
 import { GLOBAL_KINDS, type Kind } from "../contract/resource-types.js";
 import { ensureMeshCa } from "../global/mesh-ca.js";
 import type { Author } from "../store/resource-store.js";
-import { principalOf, requireMesh } from "./access.js";
+import { principalOf, requireMesh, requireUnrevoked } from "./access.js";
 import { ApiError } from "./api-error.js";
 import type { ApiContext } from "./app-env.js";
 import { queryBool } from "./request-params.js";
@@ -20,6 +20,12 @@ export interface WriteContext {
    * on a Worker without MESH_CA_SECRET, so no mesh ever has mTLS on and no CA.
    */
   prepareMeshCa(mesh: string, opts: { dryRun: boolean; document?: number }): Promise<void>;
+  /** The token's id while its revocation is still to be asked, for a one-batch write to carry as a condition (token-revocation.ts). */
+  pendingRevocation(): string | undefined;
+  /** A batch carrying that condition went through: the token was not revoked. */
+  revocationHeld(): void;
+  /** Refuses (401) a revoked token unless that is already known not to be; before any write without the condition. */
+  requireUnrevoked(): Promise<void>;
 }
 
 /** Sources bridges write through; never an API caller's. */
@@ -40,6 +46,9 @@ export function writeContext(c: ApiContext): WriteContext {
     author: { principal: claims.sub, source },
     force: queryBool(c.req.query("force"), "force") ?? false,
     authorize: (target, document) => authorizeWrite(claims, target, document),
+    pendingRevocation: () => c.get("revocation")?.pendingId(),
+    revocationHeld: () => c.get("revocation")?.heldInBatch(),
+    requireUnrevoked: () => requireUnrevoked(c),
     prepareMeshCa: async (mesh, opts) => {
       const outcome = opts.dryRun ? (c.env.MESH_CA_SECRET ? { ok: true } : { ok: false }) : await ensureMeshCa(c.env, mesh);
       if (outcome.ok) return;
