@@ -32,6 +32,8 @@ interface Session {
   abort: AbortController;
   /** Set by resync(): the call was ended on purpose, not by the zone. */
   resyncing: boolean;
+  /** The last message's seq (zone.proto): the zone handles them in this order. */
+  seq: bigint;
 }
 
 /**
@@ -227,13 +229,14 @@ export class ZoneClient {
   private connect(): void {
     if (this.stopped) return;
     this.opts.log.info("zone_connecting", { zone: this.opts.zone, attempt: this.attempt });
-    const session: Session = { outbox: new AsyncQueue(), abort: new AbortController(), resyncing: false };
+    const session: Session = { outbox: new AsyncQueue(), abort: new AbortController(), resyncing: false, seq: 0n };
     this.session = session;
     const m = this.opts.mirror;
     const from = this.forceSnapshot ? 0 : m.revision;
     m.resetPending();
     this.sentToken = this.currentToken();
     session.outbox.push({
+      seq: ++session.seq,
       msg: {
         case: "hello",
         value: {
@@ -425,7 +428,7 @@ export class ZoneClient {
   private send(msg: BridgeMessageInit["msg"]): boolean {
     const s = this.session;
     if (!s || !s.outbox.open) return false;
-    s.outbox.push({ msg });
+    s.outbox.push({ msg, seq: ++s.seq });
     return true;
   }
 }

@@ -2,6 +2,7 @@ import { bearerToken, isRequestHeadFrame, parseRequestHead } from "../contract/z
 import type { BridgeMessage } from "../contract/zone-protocol/zone_pb.js";
 import type { BridgeSockets } from "./bridge-sockets.js";
 import { CLOSE } from "./bridge-handshake.js";
+import { FrameOrder } from "./frame-order.js";
 import { checkRequestHead, decodeBridgeFrame, legacyRefusalFrame, isEnvelopeFrame } from "./zone-link-frames.js";
 
 /**
@@ -27,11 +28,15 @@ export class BridgeFrames {
    */
   private readonly early = new Map<WebSocket, Uint8Array[]>();
 
+  /** Numbered messages back in the bridge's order. */
+  private readonly order = new FrameOrder();
+
   constructor(private readonly sockets: BridgeSockets) {}
 
   /** Forgets what a closed socket left waiting. */
   forget(ws: WebSocket): void {
     this.early.delete(ws);
+    this.order.forget(ws);
   }
 
   /** The bridge's messages this frame makes readable, in order: none for the head itself or a refusal. */
@@ -85,7 +90,12 @@ export class BridgeFrames {
         this.sockets.refuse(ws, decoded.refusal, CLOSE.protocol);
         return out;
       }
-      out.push(decoded.message);
+      const ready = this.order.admit(ws, decoded.message, this.sockets.attachment(ws).helloSeen);
+      if (ready === "overflow") {
+        this.sockets.refuse(ws, { code: "protocol_error", message: "messages numbered past a gap that did not fill: seq counts each message of the call from 1", retryAfterMs: 1_000n }, CLOSE.protocol);
+        return out;
+      }
+      out.push(...ready);
     }
     return out;
   }

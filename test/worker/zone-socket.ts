@@ -95,8 +95,12 @@ export class ZoneSocket {
     return sock;
   }
 
-  send(msg: MessageInitShape<typeof BridgeMessageSchema>["msg"]): void {
-    const bytes = toBinary(BridgeMessageSchema, create(BridgeMessageSchema, { msg }));
+  /** The last seq sent: messages are numbered like a bridge numbers them, so the zone handles them in order. */
+  private seq = 0n;
+
+  /** Sends `msg` numbered next, or with the `seq` given (a test of order). */
+  send(msg: MessageInitShape<typeof BridgeMessageSchema>["msg"], seq?: bigint): void {
+    const bytes = toBinary(BridgeMessageSchema, create(BridgeMessageSchema, { msg, seq: this.legacy ? 0n : (seq ?? ++this.seq) }));
     this.ws.send(this.legacy ? bytes : encodeEnvelope(0, bytes));
   }
 
