@@ -9,9 +9,6 @@ import { create } from "@bufbuild/protobuf";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { validateResource } from "../src/contract/resource-schema.js";
-import type { Resource } from "../src/contract/resource-types.js";
-import { ZoneModel } from "../src/contract/zone-model.js";
 import { DiscoveryRequestSchema } from "../gen/envoy/service/discovery/v3/discovery_pb.js";
 import { StateCache } from "../src/xds-bridge/state-cache.js";
 import { checkConsistency, newConsistencyMemo, translateMeshIncremental, type MeshMemo } from "../src/xds-bridge/translate/index.js";
@@ -21,21 +18,15 @@ import { guardCallbacks } from "../src/xds-bridge/xds/proxy-callbacks.js";
 import { SnapshotCache } from "../src/xds-bridge/xds/snapshot-cache.js";
 import { Snapshot } from "../src/xds-bridge/xds/snapshot.js";
 import { writeResult } from "./result-file.js";
+import { fanoutModel, svc, wl } from "./fanout-mesh.js";
 
 const services = Number(process.argv[2] ?? 1000);
 const changes = Number(process.argv[3] ?? 20);
 
-const doc = (d: object): Resource => validateResource(d);
-const svc = (i: number, port = 8080) => doc({ kind: "Service", metadata: { name: `s${i}`, mesh: "default" }, spec: { ports: [{ port }] } });
-const wl = (i: number, octet: number) => doc({ kind: "Workload", metadata: { name: `s${i}-w`, mesh: "default" }, spec: { service: `s${i}`, address: `10.${i >> 8}.${i & 255}.${octet}`, port: 9000, zone: "a", health: "healthy" } });
 
-const model = new ZoneModel();
-let revision = 0;
-for (let i = 0; i < services; i++) {
-  model.put(svc(i), ++revision);
-  model.put(wl(i, 1), ++revision);
-}
-model.revision = revision;
+const built = fanoutModel(services);
+const model = built.model;
+let revision = built.revision;
 
 const cache = new SnapshotCache();
 const visited = new Set<number>();

@@ -14,9 +14,7 @@
  *   BENCH_NAME=publish-change.before node --import tsx bench/publish-change.ts
  */
 import { create } from "@bufbuild/protobuf";
-import { validateResource } from "../src/contract/resource-schema.js";
-import type { Resource } from "../src/contract/resource-types.js";
-import { ZoneModel } from "../src/contract/zone-model.js";
+import type { ZoneModel } from "../src/contract/zone-model.js";
 import {
   DeltaDiscoveryRequestSchema,
   DiscoveryRequestSchema,
@@ -36,14 +34,12 @@ import { SnapshotCache } from "../src/xds-bridge/xds/snapshot-cache.js";
 import { Snapshot } from "../src/xds-bridge/xds/snapshot.js";
 import type { Measure } from "./result-file.js";
 import { writeResult } from "./result-file.js";
+import { fanoutModel, svc, wl } from "./fanout-mesh.js";
 
 const services = Number(process.argv[2] ?? 1000);
 const changes = Number(process.argv[3] ?? 20);
 const TYPES: string[] = [TYPE_URL.listener, TYPE_URL.route, TYPE_URL.cluster, TYPE_URL.endpoint];
 
-const doc = (d: object): Resource => validateResource(d);
-const svc = (i: number, port = 8080) => doc({ kind: "Service", metadata: { name: `s${i}`, mesh: "default" }, spec: { ports: [{ port }] } });
-const wl = (i: number, octet: number) => doc({ kind: "Workload", metadata: { name: `s${i}-w`, mesh: "default" }, spec: { service: `s${i}`, address: `10.${i >> 8}.${i & 255}.${octet}`, port: 9000, zone: "a", health: "healthy" } });
 const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** A response one stream sent during the change being measured, to be ACKed. */
@@ -55,13 +51,9 @@ interface Sent {
 }
 
 async function run(mode: "sotw" | "delta"): Promise<Record<string, Measure>> {
-  const model = new ZoneModel();
-  let revision = 0;
-  for (let i = 0; i < services; i++) {
-    model.put(svc(i), ++revision);
-    model.put(wl(i, 1), ++revision);
-  }
-  model.revision = revision;
+  const built = fanoutModel(services);
+  const model = built.model;
+  let revision = built.revision;
 
   const cache = new SnapshotCache();
   let notifyAt = 0;
