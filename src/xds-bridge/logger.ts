@@ -1,3 +1,5 @@
+import { stdoutLines } from "./log-sink.js";
+
 /**
  * The bridge logs one JSON object per line on stdout: `{"t", "level",
  * "event", ...fields}`. Machines (the end-to-end tests, the benchmark, a log
@@ -16,7 +18,7 @@ export interface Logger {
 
 const ORDER: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
-export function jsonLogger(minLevel: Level = "info", write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
+export function jsonLogger(minLevel: Level = "info", write: (line: string) => void = stdoutLines()): Logger {
   const at = (level: Level) => (event: string, fields: Record<string, unknown> = {}) => {
     if (ORDER[level] < ORDER[minLevel]) return;
     write(`${JSON.stringify({ t: Date.now(), level, event, ...fields })}\n`);
