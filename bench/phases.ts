@@ -35,6 +35,9 @@ export interface PhaseOptions {
   trace?(change: Change, revision: number): Promise<HopSample | undefined>;
   /** Called with the proxies connected and at rest, before the changes. */
   connected?(): Promise<void>;
+  /** Right before the first change is written and right after the last settled (e.g. to profile exactly the changes). */
+  changesStart?(): Promise<void>;
+  changesEnd?(): Promise<void>;
   settleTimeoutMs: number;
   progress: Progress;
 }
@@ -59,6 +62,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseReport> {
   o.progress.step(`${o.server}: at rest`);
 
   const results: ChangeResult[] = [];
+  await o.changesStart?.();
   const load0 = await sampleAll(o.tracked);
   const loadStart = nowMs();
   for (const [i, change] of o.plan.entries()) {
@@ -83,6 +87,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseReport> {
   }
   const loadSec = (nowMs() - loadStart) / 1000;
   const load1 = await sampleAll(o.tracked);
+  await o.changesEnd?.();
   const rssBeforeMiB: Record<string, number> = {};
   for (const [name, s] of Object.entries(before)) rssBeforeMiB[name] = s.rssBytes / 2 ** 20;
   const summary = Object.fromEntries((["all", ...CHANGE_KINDS] as const).map((k) => [k, summarizeChanges(results, k)])) as Record<(typeof CHANGE_KINDS)[number] | "all", KindSummary>;

@@ -1,6 +1,6 @@
 /**
- * Reads a V8 .cpuprofile (node --cpu-prof, as the bridges write with
- * `--profile`) into its top functions: by self time (where the CPU is
+ * Reads a V8 CPU profile (as bench/inspector-profile.ts takes of the bridges
+ * and the Worker with `--profile`) into its top functions: by self time (where the CPU is
  * spent) and, for our own code, by inclusive time (which step it is for).
  */
 
@@ -28,7 +28,7 @@ export interface Hotspot {
 export interface ProfileSummary {
   busyMs: number;
   self: Hotspot[];
-  /** Functions under src/ by time including their callees (recursion counted once). */
+  /** Our functions (src/, or the Worker's bundle) by time including their callees (recursion counted once). */
   inclusive: Hotspot[];
 }
 
@@ -66,7 +66,8 @@ export function summarizeProfile(profile: CpuProfile, top: number): ProfileSumma
     let ms = (node.hitCount ?? 0) * msPerHit;
     for (const child of node.children ?? []) ms += walk(byId.get(child)!);
     onStack.set(key, onStack.get(key)! - 1);
-    if (onStack.get(key) === 0 && where.startsWith("src/")) {
+    // Ours: src/ in a bridge; in the Worker everything is one bundle, worker.js.
+    if (onStack.get(key) === 0 && (where.startsWith("src/") || where.startsWith("worker.js"))) {
       const h = inclusive.get(key) ?? { fn, where, ms: 0, pct: 0 };
       h.ms += ms;
       inclusive.set(key, h);

@@ -57,7 +57,7 @@ export interface BenchReport {
   lab: { ours: LabSide[]; floor: LabSide[] };
   targets: { target: string; value: string; met: boolean }[];
   wallSec: number;
-  /** With --profile: each bridge's top functions over its whole life (setup, throughput, changes). */
+  /** With --profile: per process (the Worker, each bridge), its top functions over our phase's changes. */
   profile?: Record<string, ProfileSummary>;
 }
 
@@ -179,7 +179,17 @@ export function renderReport(r: BenchReport): string {
     ),
     "",
     table(targets),
+    ...profileSections(r.profile),
   ].join("\n");
+}
+
+/** Per profiled process, its busiest functions over our changes: self time first (where the CPU goes), then ours inclusive (which step). */
+function profileSections(profile: BenchReport["profile"]): string[] {
+  if (!profile) return [];
+  return Object.entries(profile).flatMap(([name, s]) => {
+    const rows = (list: typeof s.self, kind: string) => list.slice(0, 10).map((h) => ({ [`${name}: ${kind}`]: `${h.fn} ${h.where}`.trim(), ms: f(h.ms), "% busy": f(h.pct) }));
+    return ["", `profile of ${name} over our changes: ${f(s.busyMs)} ms busy`, table(rows(s.self, "self")), table(rows(s.inclusive, "inclusive"))];
+  });
 }
 
 /** A one-line progress bar on stderr (only when it is a terminal, or with EDGEPLANE_PROGRESS=1). */

@@ -10,7 +10,7 @@
  *
  * Prints a table (progress on stderr) and writes the JSON to --out.
  */
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT } from "../scripts/lib/processes.js";
@@ -22,7 +22,8 @@ import { changePlan, HUB, simProxies, type Change, type Sizes } from "./mesh.js"
 import type { Tracked } from "./metrics.js";
 import type { NaiveApi } from "./naive-server.js";
 import { runLab, runPhase } from "./phases.js";
-import { summarizeProfile, type CpuProfile } from "./profile.js";
+import { openProfiler, type InspectorProfiler } from "./inspector-profile.js";
+import { summarizeProfile } from "./profile.js";
 import { judgeTargets, Progress, renderReport, type BenchReport } from "./report.js";
 import { bridgesCaughtUp, measureThroughput, startSystem } from "./system.js";
 import { hopSample, settledTrace } from "./trace-hops.js";
@@ -77,15 +78,14 @@ const watchdog = setTimeout(() => {
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void cleanup().then(() => process.exit(130)));
 
 async function main(): Promise<BenchReport> {
-  const profileDir = values.profile ? join(dirname(values.out!), "profiles") : undefined;
-  const { system, startup } = await startSystem(sizes, { onStep: (s) => progress.step(`setup: ${s}`, 0) });
+  const { system, startup } = await startSystem(sizes, { onStep: (s) => progress.step(`setup: ${s}`, 0), inspect: values.profile === true });
   cleanups.defer(() => system.stop());
   progress.step(`setup: ${startup.documents} documents in ${startup.bundles} bundles, ${(startup.applyMs / 1000).toFixed(1)} s`);
   // Twice: the API and zones alone, then with every write also pushed to the bridges.
   const writes = quick ? 40 : 200;
   const alone = await measureThroughput(system, writes, "alone");
   progress.step(`API without bridges: ${alone.sequential.perSec.toFixed(0)} writes/s sequential, ${alone.concurrent8.perSec.toFixed(0)} with 8 concurrent`);
-  startup.bridgesMs = await system.startBridges(profileDir);
+  startup.bridgesMs = await system.startBridges(values.profile === true);
   const withBridges = await measureThroughput(system, writes, "bridged");
   // Nothing may still be in flight when "at rest" is measured.
   const catchUpMs = await bridgesCaughtUp(system, 180_000);
@@ -104,6 +104,9 @@ async function main(): Promise<BenchReport> {
   const realism: BenchReport["realism"] = [];
   const realismMeshWideAckMs: number[] = [];
   const bridgeAppliedMs: number[] = [];
+  // With --profile: the Worker and each bridge, over our changes alone.
+  let profiles: BenchReport["profile"];
+  let profilers: { name: string; p: InspectorProfiler }[] = [];
   const ours = await runPhase({
     server: "ours",
     mode,
@@ -121,6 +124,23 @@ async function main(): Promise<BenchReport> {
     },
     settleTimeoutMs: 30_000,
     progress,
+    async changesStart() {
+      profilers = await Promise.all(system.inspectors.map(async (i) => ({ name: i.name, p: await openProfiler(i.port) })));
+      cleanups.defer(() => profilers.forEach((x) => x.p.close()));
+      await Promise.all(profilers.map((x) => x.p.start()));
+    },
+    async changesEnd() {
+      if (profilers.length === 0) return;
+      profiles = {};
+      // The raw profiles too, for DevTools (Performance > Load profile); not committed (.gitignore).
+      const dir = join(dirname(values.out!), "profiles");
+      await mkdir(dir, { recursive: true });
+      for (const x of profilers) {
+        const profile = await x.p.stop();
+        profiles[x.name] = summarizeProfile(profile, 15);
+        await writeFile(join(dir, `${x.name.replace(/\W+/g, "-")}.cpuprofile`), JSON.stringify(profile));
+      }
+    },
     async connected() {
       for (let i = 0; i < XDS_CLIENTS; i++) {
         const zone = system.zones[i % system.zones.length]!;
@@ -210,21 +230,10 @@ async function main(): Promise<BenchReport> {
   await cleanup();
   const partial = { at: new Date().toISOString(), args: { sizes, mode, workers, naiveChanges, quick }, startup, throughput, realism, realismMeshWideAckMs, bridgeAppliedMs, bridgeEventsAtRest, identicalConfig, ours, naive: naiveReport, lab };
   const report: BenchReport = { ...partial, targets: judgeTargets(partial), wallSec: (nowMs() - started) / 1000 };
-  if (profileDir) report.profile = await readProfiles(profileDir);
+  if (profiles) report.profile = profiles;
   return report;
 }
 
-/** Per bridge, the hot spots of its longest profile: the main thread (the loader thread's is short). */
-async function readProfiles(dir: string): Promise<NonNullable<BenchReport["profile"]>> {
-  const out: NonNullable<BenchReport["profile"]> = {};
-  for (const bridge of await readdir(dir)) {
-    const profiles: CpuProfile[] = [];
-    for (const file of (await readdir(join(dir, bridge))).filter((f) => f.endsWith(".cpuprofile"))) profiles.push(JSON.parse(await readFile(join(dir, bridge, file), "utf8")) as CpuProfile);
-    const main = profiles.sort((a, b) => b.endTime - b.startTime - (a.endTime - a.startTime))[0];
-    if (main) out[bridge] = summarizeProfile(main, 15);
-  }
-  return out;
-}
 
 try {
   const report = await main();

@@ -5,7 +5,7 @@
  * bridge, and one real echo backend per zone behind the hub service. Also
  * the API write throughput measurement, which needs nothing else.
  */
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEchoBackend, type EchoBackend } from "../examples/echo/echo-backend.js";
@@ -29,8 +29,10 @@ export interface System {
   /** PUT of one document or POST /v1/apply of several; returns the revision. */
   write(docs: Resource[]): Promise<number>;
   tracked(proxiesPerBridge: number): Tracked[];
-  /** One bridge per zone, each with its token; with `profileDir`, under node --cpu-prof. */
-  startBridges(profileDir?: string): Promise<number>;
+  /** One bridge per zone, each with its token; with `inspect`, each with its inspector open (profiled with bench/inspector-profile.ts). */
+  startBridges(inspect?: boolean): Promise<number>;
+  /** With `inspect`: the inspector port of the Worker ("workerd") and of each bridge, by process name. */
+  inspectors: { name: string; port: number }[];
   stopBridges(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -43,7 +45,7 @@ export interface Startup {
 }
 
 /** Everything but the bridges (see System.startBridges), with the mesh applied. */
-export async function startSystem(sizes: Sizes, opts: { onStep: (step: string) => void }): Promise<{ system: System; startup: Startup }> {
+export async function startSystem(sizes: Sizes, opts: { onStep: (step: string) => void; inspect?: boolean }): Promise<{ system: System; startup: Startup }> {
   const started = new Teardown();
   return started.starting(async (t) => {
     const dir = t.add(await mkdtemp(join(tmpdir(), "edgeplane-bench-")), (d) => rm(d, { recursive: true, force: true }));
@@ -52,7 +54,9 @@ export async function startSystem(sizes: Sizes, opts: { onStep: (step: string) =
     const backends: EchoBackend[] = [];
     for (const z of zones) backends.push(t.add(await startEchoBackend(`echo-${z}`), (b) => b.close()));
     opts.onStep("wrangler dev");
-    const wrangler = t.add(await startWrangler({ port: await freePort(), stateDir: join(dir, "state") }), (w) => w.stop());
+    const inspectors: System["inspectors"] = [];
+    if (opts.inspect) inspectors.push({ name: "workerd", port: await freePort() });
+    const wrangler = t.add(await startWrangler({ port: await freePort(), stateDir: join(dir, "state"), ...(opts.inspect ? { inspectorPort: inspectors[0]!.port } : {}) }), (w) => w.stop());
     const bridges: BridgeProcess[] = [];
     // Whatever bridges run at the end (stopBridges may have stopped them already).
     t.defer(() => Promise.all(bridges.map((b) => b.stop())));
@@ -78,11 +82,13 @@ export async function startSystem(sizes: Sizes, opts: { onStep: (step: string) =
         // wrangler.js re-executes itself: the launcher and the CLI that runs miniflare.
         procTracked("wrangler (node)", () => groupPids(wrangler.child.pid!, "node")),
       ],
-      async startBridges(profileDir) {
-        if (profileDir) await mkdir(profileDir, { recursive: true });
+      inspectors,
+      async startBridges(inspect) {
         const started = nowMs();
         for (const [i, z] of zones.entries()) {
           opts.onStep(`bridge ${z}`);
+          const inspector = inspect ? await freePort() : undefined;
+          if (inspector !== undefined) inspectors.push({ name: `bridge ${z}`, port: inspector });
           bridges.push(
             await startBridge({
               zone: z,
@@ -90,8 +96,7 @@ export async function startSystem(sizes: Sizes, opts: { onStep: (step: string) =
               adsPort: await freePort(),
               cacheDir: join(dir, `cache-${z}`),
               extraArgs: ["--token-file", tokens[i]!.file],
-              // A directory per bridge: tsx's loader thread writes a profile of its own beside the main thread's.
-              ...(profileDir ? { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", join(profileDir, `bridge-${z}`)] } : {}),
+              ...(inspector !== undefined ? { nodeArgs: [`--inspect=127.0.0.1:${inspector}`] } : {}),
             }),
           );
         }

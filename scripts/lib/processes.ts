@@ -110,9 +110,9 @@ export interface Wrangler extends Managed, ApiEndpoint {}
  * creates an admin API token (a bootstrap token signed with the
  * API_TOKEN_SECRET it started the Worker with makes the recorded one).
  */
-export async function startWrangler(opts: { port: number; stateDir: string; vars?: Record<string, string> }): Promise<Wrangler> {
+export async function startWrangler(opts: { port: number; stateDir: string; vars?: Record<string, string>; inspectorPort?: number }): Promise<Wrangler> {
   await run(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", opts.stateDir], { CI: "true" });
-  const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.stateDir, "--inspector-port", "0", "--show-interactive-dev-session=false"];
+  const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.stateDir, "--inspector-port", String(opts.inspectorPort ?? 0), "--show-interactive-dev-session=false"];
   // Signing keys for zone and API tokens and the key sealing mesh CA keys: fresh ones per run unless given (npm start keeps its own, local-secrets.ts).
   const vars = {
     ZONE_TOKEN_SECRET: randomBytes(32).toString("hex"),
