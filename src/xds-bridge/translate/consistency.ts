@@ -1,11 +1,11 @@
-import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import type { Cluster } from "../../../gen/envoy/config/cluster/v3/cluster_pb.js";
 import { Cluster_DiscoveryType } from "../../../gen/envoy/config/cluster/v3/cluster_pb.js";
 import type { Listener } from "../../../gen/envoy/config/listener/v3/listener_pb.js";
 import type { RouteConfiguration } from "../../../gen/envoy/config/route/v3/route_pb.js";
 import { RouterSchema } from "../../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
-import { HttpConnectionManagerSchema, type HttpConnectionManager } from "../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import type { HttpConnectionManager } from "../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import type { XdsResources } from "../xds-resources.js";
+import { unpackManager } from "./packed-manager.js";
 
 /**
  * What one resource needs to be consistent: a problem it has on its own, or
@@ -88,7 +88,7 @@ function listenerRequirements(l: Listener): Requirement[] {
   const label = `listener "${l.name}"`;
   const any = l.apiListener?.apiListener;
   if (any) {
-    const hcm = anyUnpack(any, HttpConnectionManagerSchema);
+    const hcm = unpackManager(any);
     return hcm ? managerRequirements(label, hcm) : [{ problem: `${label}: no api_listener with an HttpConnectionManager` }];
   }
   const chains = l.filterChains.map((c, i) => ({ c, at: `filter_chains[${i}]` }));
@@ -96,7 +96,7 @@ function listenerRequirements(l: Listener): Requirement[] {
   if (chains.length === 0) return [{ problem: `${label}: no api_listener with an HttpConnectionManager` }];
   return chains.flatMap(({ c, at }): Requirement[] => {
     const config = c.filters.at(-1)?.configType;
-    const hcm = config?.case === "typedConfig" ? anyUnpack(config.value, HttpConnectionManagerSchema) : undefined;
+    const hcm = config?.case === "typedConfig" ? unpackManager(config.value) : undefined;
     return hcm ? managerRequirements(`${label} ${at}`, hcm) : [{ problem: `${label} ${at}: no HttpConnectionManager` }];
   });
 }

@@ -1,10 +1,9 @@
 import { create } from "@bufbuild/protobuf";
-import { anyPack } from "@bufbuild/protobuf/wkt";
 import { ListenerSchema, type Listener } from "../../../gen/envoy/config/listener/v3/listener_pb.js";
-import { HttpConnectionManagerSchema } from "../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { rdsConnectionManager } from "./http-connection-manager.js";
 import type { MeshView, Service } from "./mesh-view.js";
 import { listenerName, routeConfigName } from "./names.js";
+import { packManager } from "./packed-manager.js";
 
 /**
  * The API listeners of every service in the mesh: `svc:p` for each port and
@@ -33,6 +32,6 @@ function serviceListeners(service: Service): Listener[] {
 function apiListener(name: string, routeConfig: string): Listener {
   return create(ListenerSchema, {
     name,
-    apiListener: { apiListener: anyPack(HttpConnectionManagerSchema, rdsConnectionManager(name, routeConfig)) },
+    apiListener: { apiListener: packManager(rdsConnectionManager(name, routeConfig)) },
   });
 }

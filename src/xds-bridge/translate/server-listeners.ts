@@ -1,14 +1,13 @@
 import { create } from "@bufbuild/protobuf";
-import { anyPack } from "@bufbuild/protobuf/wkt";
 import { ListenerSchema, type Listener } from "../../../gen/envoy/config/listener/v3/listener_pb.js";
 import { RouteConfigurationSchema } from "../../../gen/envoy/config/route/v3/route_pb.js";
-import { HttpConnectionManagerSchema } from "../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { inlineConnectionManager } from "./http-connection-manager.js";
 import { downstreamTls } from "./mesh-tls.js";
 import type { MeshView } from "./mesh-view.js";
 import { serverListenerName } from "./names.js";
 import { socketAddress } from "./proto-values.js";
 import { callerDecision, rbacFilter } from "./traffic-permissions.js";
+import { packManager } from "./packed-manager.js";
 
 /**
  * The Listeners proxyless gRPC servers (grpc-js-xds `XdsServer`, gRFC A36)
@@ -55,7 +54,7 @@ function serverListener(view: MeshView, service: string, address: string, port: 
     filterChains: [
       {
         name: "inbound",
-        filters: [{ name: "envoy.filters.network.http_connection_manager", configType: { case: "typedConfig", value: anyPack(HttpConnectionManagerSchema, hcm) } }],
+        filters: [{ name: "envoy.filters.network.http_connection_manager", configType: { case: "typedConfig", value: packManager(hcm) } }],
         ...(view.mtls === "disabled" ? {} : { transportSocket: downstreamTls(view.mtls === "strict") }),
       },
     ],

@@ -1,11 +1,8 @@
 import { create } from "@bufbuild/protobuf";
-import { anyPack } from "@bufbuild/protobuf/wkt";
 import { ListenerSchema, type Listener } from "../../../gen/envoy/config/listener/v3/listener_pb.js";
-import {
-  HttpConnectionManagerSchema,
-  type HttpConnectionManager,
-} from "../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import type { HttpConnectionManager } from "../../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { socketAddress } from "./proto-values.js";
+import { packManager } from "./packed-manager.js";
 
 /** Envoy's well-known name for the HTTP connection manager network filter. */
 export const HCM_FILTER_NAME = "envoy.filters.network.http_connection_manager";
@@ -34,7 +31,7 @@ export function socketListener(spec: SocketListenerSpec): Listener {
     filterChains: [
       {
         filters: [
-          { name: HCM_FILTER_NAME, configType: { case: "typedConfig", value: anyPack(HttpConnectionManagerSchema, spec.hcm) } },
+          { name: HCM_FILTER_NAME, configType: { case: "typedConfig", value: packManager(spec.hcm) } },
         ],
       },
     ],
