@@ -51,7 +51,7 @@ function announce(c: ApiContext, outcome: Outcome): void {
   if (outcome.revision === undefined) return;
   // The D1 batch has returned: this is when the write was committed, as this Worker's clock reads it.
   const atMs = Date.now();
-  c.executionCtx.waitUntil(notifyZones(c.env, outcome.revision, atMs, outcome.journal ?? []));
+  c.executionCtx.waitUntil(notifyZones(c.env, outcome.revision, atMs, outcome.journal ?? [], outcome.zones));
   const claims = c.get("principal");
   const author = { by: claims?.sub ?? "", source: c.req.query("source") ?? claims?.sub ?? "" };
   const written = outcome.results

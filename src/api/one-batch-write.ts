@@ -48,6 +48,7 @@ export async function putInOneBatch(store: ResourceStore, ctx: WriteContext, res
     converted: [],
     journal: [result.entry],
     stored: result.stored,
+    zones: result.zones,
   };
 }
 

@@ -26,6 +26,8 @@ export interface Outcome {
   journal?: JournalEntry[];
   /** The document as the write left it, when the write's own batch read it back (so the answer needs no read of its own). */
   stored?: StoredDocument;
+  /** The zones to wake, when the write's own batch read them (so waking them needs no read of its own). */
+  zones?: string[];
 }
 
 /**

@@ -5,6 +5,7 @@ import { journal, resources, writeGuard } from "./d1-schema.js";
 import { StoreError } from "./store-error.js";
 import type { JournalEntry } from "../contract/journal-entry.js";
 import { conditionsSql, keyMatch, type WriteConditions } from "./write-conditions.js";
+import { zoneNamesQuery } from "./zone-registry.js";
 
 /** A resource as stored, with the metadata the server owns. */
 export interface StoredDocument {
@@ -40,7 +41,7 @@ export type { JournalEntry, WriteConditions };
 
 /** What `putInOneBatch` found: written (its journal row and the row as stored), identical to what was stored, or a condition false. */
 export type OneBatchPut =
-  | { outcome: "committed"; entry: JournalEntry; stored: StoredDocument; created: boolean }
+  | { outcome: "committed"; entry: JournalEntry; stored: StoredDocument; created: boolean; zones: string[] }
   | { outcome: "unchanged"; stored: StoredDocument }
   | { outcome: "refused" };
 
@@ -206,17 +207,19 @@ export class ResourceStore {
     let results: readonly unknown[];
     try {
       // As in commitJournal: a runtime list of batchable drizzle queries, which batch()'s tuple type cannot describe.
-      results = await this.db.batch([before, ...guards, entry, upsert, after, written] as unknown as Parameters<typeof this.db.batch>[0]);
+      // Last, the zones to wake: read in the same round trip (zone-registry.ts).
+      results = await this.db.batch([before, ...guards, entry, upsert, after, written, zoneNamesQuery(this.db)] as unknown as Parameters<typeof this.db.batch>[0]);
     } catch (err) {
       if (isGuardFailure(err)) return { outcome: "refused" };
       throw err;
     }
     const prior = (results[0] as { revision: number }[])[0]?.revision;
-    const row = (results[results.length - 2] as (typeof resources.$inferSelect)[])[0]!;
+    const row = (results[results.length - 3] as (typeof resources.$inferSelect)[])[0]!;
     const stored = toStored(row);
     if (prior === row.revision) return { outcome: "unchanged", stored };
-    const j = (results[results.length - 1] as (typeof journal.$inferSelect)[])[0]!;
-    return { outcome: "committed", entry: { seq: j.seq, kind: key.kind, mesh: key.mesh, name: key.name, op: "put", document: j.document, at: j.at }, stored, created: prior === undefined };
+    const j = (results[results.length - 2] as (typeof journal.$inferSelect)[])[0]!;
+    const zones = (results[results.length - 1] as { name: string }[]).map((z) => z.name).sort();
+    return { outcome: "committed", entry: { seq: j.seq, kind: key.kind, mesh: key.mesh, name: key.name, op: "put", document: j.document, at: j.at }, stored, created: prior === undefined, zones };
   }
 
   /**

@@ -11,15 +11,17 @@ export interface RoundTrip {
 
 /**
  * Sends one request to the API with a D1 binding that records every round
- * trip it makes, up to the moment the answer was produced (the zone
- * notification runs after that, in waitUntil, and is not the writer's wait).
+ * trip it makes, up to the moment the answer was produced (`trips`), and
+ * those after it (`after`: the zone notification runs in waitUntil, it is
+ * not the writer's wait, but it is on the path to the proxies).
  * Only the test wraps the binding: the Worker's code is the one deployed.
  */
-export async function countedCall(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown>; trips: RoundTrip[] }> {
+export async function countedCall(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown>; trips: RoundTrip[]; after: RoundTrip[] }> {
   const trips: RoundTrip[] = [];
+  const after: RoundTrip[] = [];
   let answered = false;
   const record = (t: RoundTrip) => {
-    if (!answered) trips.push(t);
+    (answered ? after : trips).push(t);
   };
   const db = countingD1(env.DB, record);
   const init: RequestInit = { method, headers: { ...headers, authorization: `Bearer ${await apiToken()}` } };
@@ -32,8 +34,9 @@ export async function countedCall(method: string, path: string, body?: unknown, 
   answered = true;
   const json = (await res.json()) as Record<string, unknown>;
   await waitOnExecutionContext(ctx);
-  // The notifier's zone list is read in waitUntil, but its first query may start before the answer: it is not on the answer's path.
-  return { status: res.status, body: json, trips: trips.filter((t) => !t.sql.includes("zones_seen")) };
+  // Where the notifier reads the zone list itself (in waitUntil), that query may start before the answer: it is not on the answer's path.
+  const notifiers = trips.filter((t) => t.call !== "batch" && t.sql.includes("zones_seen"));
+  return { status: res.status, body: json, trips: trips.filter((t) => !notifiers.includes(t)), after: [...notifiers, ...after] };
 }
 
 /** Proxies of statements, to the real statement and its SQL (the real binding's batch wants its own statements). */

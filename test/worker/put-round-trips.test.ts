@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, journalHead, route, service } from "./api-helpers.js";
 import { countedCall, type RoundTrip } from "./d1-round-trips.js";
@@ -28,6 +29,20 @@ describe("D1 round trips of a write (issue 13: four sequential ones made one bat
     const bad = await call("PUT", "/v1/meshes/default/httproutes/rt-b2", { ...doc, metadata: { name: "rt-b2", mesh: "default" }, spec: { ...doc.spec, parentRefs: [{ name: "rt-b", port: 1 }] } });
     expect(bad.status).toBe(422);
     expect(bad.body.field).toBe("spec.parentRefs[0].port");
+  });
+
+  it("the zones are woken with the zone list the write's batch read: no D1 trip between the commit and the zones", async () => {
+    // One zone declared, one only seen: both are in the list the batch reads.
+    await call("PUT", "/v1/zones/rt-declared", { kind: "Zone", metadata: { name: "rt-declared" }, spec: {} });
+    await env.DB.prepare("INSERT OR IGNORE INTO zones_seen (name) VALUES ('rt-seen')").run();
+    const put = await countedCall("PUT", "/v1/meshes/default/services/rt-z", service("rt-z"));
+    expect(put.status).toBe(201);
+    expect(writeTrips(put.trips).map((t) => t.call)).toEqual(["batch"]);
+    expect(put.trips[0]!.sql).toContain("zones_seen");
+    // After the answer: the zones' own calls only, no read of the zone list.
+    expect(put.after.filter((t) => t.sql.includes("zones_seen"))).toEqual([]);
+    // And both were woken: each holds the revision.
+    for (const zone of ["rt-declared", "rt-seen"]) expect((await env.ZONES.get(env.ZONES.idFromName(zone)).status()).revision).toBeGreaterThanOrEqual(revisionOf(put.body));
   });
 
   it("an identical PUT is one batch and writes no revision", async () => {
