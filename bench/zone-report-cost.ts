@@ -26,6 +26,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { readdirSync, readFileSync } from "node:fs";
+import { request, type ClientRequest } from "node:http";
 import { parseArgs } from "node:util";
 import { ROOT } from "../scripts/lib/processes.js";
 import { AckState, BridgeMessageSchema } from "../src/contract/zone-protocol/zone_pb.js";
@@ -71,10 +72,13 @@ export class BenchZone {
       // The zone object leaves publishing to waitUntil; its work is on the same thread either way.
       await Promise.all(this.pending.splice(0));
     }
-    return Response.json({ reach: this.sql.exec("SELECT count(*) AS n FROM proxy_reach").one().n });
+    // Rows of revision reach: per proxy's step before issue 13, per group after.
+    const reachTable = this.sql.exec("SELECT name FROM sqlite_master WHERE name IN ('proxy_reach', 'proxy_reach_groups')").one().name;
+    return Response.json({ reach: this.sql.exec("SELECT count(*) AS n FROM " + reachTable).one().n });
   }
 }
-export default { fetch() { return new Response("bench"); } };
+// The event stream over a real socket: a client that hangs up is then seen to go (a Node fetch through Miniflare's dispatch is not).
+export default { fetch(request, env) { return env.EVENTS.get(env.EVENTS.idFromName("events")).fetch(request); } };
 `;
 
 function statusFrame(proxies: number, revision: number, atMs: number): Uint8Array {
@@ -117,11 +121,6 @@ const script = (await build({
   stdin: { contents: ZONE_ENTRY, resolveDir: ROOT, loader: "js" }, bundle: true, format: "esm", write: false, platform: "neutral",
   mainFields: ["module", "main"], external: ["cloudflare:workers"],
 })).outputFiles[0]!.text;
-const mf = new Miniflare({
-  modules: true, script, compatibilityDate: "2025-04-01",
-  durableObjects: { ZONE: { className: "BenchZone", useSQLite: true }, EVENTS: "EventHub" },
-});
-
 interface CpuRow extends Record<string, string | number> {
   report: string;
   mode: string;
@@ -130,65 +129,91 @@ interface CpuRow extends Record<string, string | number> {
   reachRows: number;
 }
 
-try {
-  await mf.ready;
-  const pid = workerdPid();
-  const zones = await mf.getDurableObjectNamespace("ZONE");
-  const hubs = await mf.getDurableObjectNamespace("EVENTS");
-  const measures: Record<string, Measure> = {};
-  const cpuRows: CpuRow[] = [];
-  for (const proxies of SIZES) {
-    for (const kind of ["currentAt", "status"] as const) {
-      for (const mode of MODES) {
-        const zone = zones.get(zones.idFromName(`${kind}-${proxies}-${mode}`));
-        let revision = 1;
-        let atMs = 1_000_000;
-        const send = async (frame: Uint8Array, m: Mode = mode) => {
-          const res = await zone.fetch(`http://zone/?mode=${m === "decode" ? "decode" : m === "no-events" ? "no-events" : "full"}`, { method: "POST", body: frame });
-          return (await res.json()) as { reach: number };
-        };
-        const next = () => {
-          revision++;
-          atMs += 1_000;
-          return kind === "status" ? statusFrame(proxies, revision, atMs) : currentFrame(revision, atMs);
-        };
-        // Every proxy reported in full on the socket first (what a CurrentAt follows), then enough
-        // changes that the reach history is at its bound.
-        await send(statusFrame(proxies, revision, atMs), "no-events");
-        const warmup = Math.max(5, Math.ceil(25_000 / proxies));
-        for (let i = 0; i < warmup; i++) await send(next(), mode === "decode" ? "no-events" : mode);
-        let sse: AbortController | undefined;
-        if (mode === "full+sse") {
-          sse = new AbortController();
-          const res = await hubs.get(hubs.idFromName("events")).fetch(`http://hub/?mesh=${MESH}`, { signal: sse.signal });
-          const reader = res.body!.getReader();
-          void (async () => {
-            try {
-              for (;;) if ((await reader.read()).done) return;
-            } catch {
-              // aborted
-            }
-          })();
-        }
-        const frames = Array.from({ length: REPORTS }, next);
-        const wall: number[] = [];
-        let reach = 0;
-        const cpuBefore = cpuMs(pid);
-        for (const f of frames) {
-          const start = performance.now();
-          reach = (await send(f)).reach;
-          wall.push(performance.now() - start);
-        }
-        const cpu = (cpuMs(pid) - cpuBefore) / REPORTS;
-        sse?.abort();
-        const label = `${kind} ${proxies}x${TYPES.length} ${mode}`;
-        measures[`${kind}-${proxies}-${mode}`] = { measure: `${label} wall ms`, samples: wall };
-        cpuRows.push({ report: `${kind} ${proxies}x${TYPES.length}`, mode, wallP50: [...wall].sort((a, b) => a - b)[Math.floor(wall.length / 2)]!, cpuMsPerReport: cpu, reachRows: reach });
-      }
+interface CpuRow extends Record<string, string | number> {
+  report: string;
+  mode: string;
+  wallP50: number;
+  cpuMsPerReport: number;
+  reachRows: number;
+  /** Event-stream clients the hub still lists after the one of full+sse hung up and more events went out. */
+  listenersLeft: number;
+}
+
+/** One kind of report in one mode, in a Miniflare of its own (a run's leftovers, such as a stream client the hub still lists, cannot tax the next). */
+async function run(proxies: number, kind: "currentAt" | "status", mode: Mode): Promise<{ row: CpuRow; wall: number[] }> {
+  const mf = new Miniflare({
+    modules: true, script, compatibilityDate: "2025-04-01",
+    durableObjects: { ZONE: { className: "BenchZone", useSQLite: true }, EVENTS: "EventHub" },
+  });
+  try {
+    const url = await mf.ready;
+    const pid = workerdPid();
+    const zones = await mf.getDurableObjectNamespace("ZONE");
+    const hubs = await mf.getDurableObjectNamespace("EVENTS");
+    const zone = zones.get(zones.idFromName("zone"));
+    // Miniflare's stubs are untyped for RPC: the hub's is src/env.ts's EventHubRpc.
+    const hub = hubs.get(hubs.idFromName("events")) as unknown as { stats(): Promise<{ listeners: number }> };
+    let revision = 1;
+    let atMs = 1_000_000;
+    const send = async (frame: Uint8Array, m: Mode = mode) => {
+      const res = await zone.fetch(`http://zone/?mode=${m === "decode" ? "decode" : m === "no-events" ? "no-events" : "full"}`, { method: "POST", body: frame });
+      return (await res.json()) as { reach: number };
+    };
+    const next = () => {
+      revision++;
+      atMs += 1_000;
+      return kind === "status" ? statusFrame(proxies, revision, atMs) : currentFrame(revision, atMs);
+    };
+    // Every proxy reported in full on the socket first (what a CurrentAt follows), then enough
+    // changes that the reach history is at its bound.
+    await send(statusFrame(proxies, revision, atMs), "no-events");
+    const warmup = Math.max(5, Math.ceil(25_000 / proxies));
+    for (let i = 0; i < warmup; i++) await send(next(), mode === "decode" ? "no-events" : mode);
+    let client: ClientRequest | undefined;
+    if (mode === "full+sse") {
+      const c = request(new URL(`/?mesh=${MESH}`, url));
+      client = c;
+      await new Promise<void>((resolve, reject) => {
+        c.on("response", (res) => {
+          res.on("data", () => undefined);
+          resolve();
+        });
+        c.on("error", reject);
+        c.end();
+      });
+      while ((await hub.stats()).listeners === 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    const frames = Array.from({ length: REPORTS }, next);
+    const wall: number[] = [];
+    let reach = 0;
+    const cpuBefore = cpuMs(pid);
+    for (const f of frames) {
+      const start = performance.now();
+      reach = (await send(f)).reach;
+      wall.push(performance.now() - start);
+    }
+    const cpu = (cpuMs(pid) - cpuBefore) / REPORTS;
+    client?.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 3; i++) await send(next(), "full");
+    const listenersLeft = (await hub.stats()).listeners;
+    const p50 = [...wall].sort((a, b) => a - b)[Math.floor(wall.length / 2)]!;
+    return { row: { report: `${kind} ${proxies}x${TYPES.length}`, mode, wallP50: p50, cpuMsPerReport: cpu, reachRows: reach, listenersLeft }, wall };
+  } finally {
+    await mf.dispose();
+  }
+}
+
+const measures: Record<string, Measure> = {};
+const cpuRows: CpuRow[] = [];
+for (const proxies of SIZES) {
+  for (const kind of ["currentAt", "status"] as const) {
+    for (const mode of MODES) {
+      const { row, wall } = await run(proxies, kind, mode);
+      measures[`${kind}-${proxies}-${mode}`] = { measure: `${kind} ${proxies}x${TYPES.length} ${mode} wall ms`, samples: wall };
+      cpuRows.push(row);
     }
   }
-  process.stdout.write(`${table(cpuRows)}\n\n`);
-  await writeResult(values.label ? `zone-report-cost.${values.label}` : "zone-report-cost", { reports: REPORTS, types: TYPES.length, cpu: cpuRows }, measures);
-} finally {
-  await mf.dispose();
 }
+process.stdout.write(`${table(cpuRows)}\n\n`);
+await writeResult(values.label ? `zone-report-cost.${values.label}` : "zone-report-cost", { reports: REPORTS, types: TYPES.length, cpu: cpuRows }, measures);
