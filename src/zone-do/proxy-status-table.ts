@@ -2,6 +2,31 @@ import type { BridgeRow, ProxyRow } from "../contract/zone-status.js";
 import { AckState, type CurrentAt, type StatusReport } from "../contract/zone-protocol/zone_pb.js";
 
 /**
+ * Which proxies a report concerned, as a condition on proxy_status rows and
+ * its parameters, so what follows the report (revision-reach.ts) reads them
+ * in SQL rather than from rows brought into JS.
+ */
+export interface RowSelection {
+  where: string;
+  binds: SqlStorageValue[];
+}
+
+/** The proxies a StatusReport named. One bound JSON array, not one parameter per id: storage caps the parameters of a statement. */
+export function namedProxies(ids: readonly string[]): RowSelection {
+  return { where: "proxy_id IN (SELECT value FROM json_each(?))", binds: [JSON.stringify(ids)] };
+}
+
+type CurrentRows = Pick<CurrentAt, "revision" | "mesh" | "atMs" | "proxyIds" | "allExcept">;
+
+/** The rows a CurrentAt from socket `socketEpoch` of `bridgeId` stands for (ProxyStatusTable.recordCurrent). */
+export function currentRows(bridgeId: string, socketEpoch: number, current: Omit<CurrentRows, "revision" | "atMs">): RowSelection {
+  return {
+    where: `bridge_id = ? AND socket_epoch = ? AND connected = 1 AND mesh = ? AND proxy_id ${current.allExcept ? "NOT IN" : "IN"} (SELECT value FROM json_each(?))`,
+    binds: [bridgeId, socketEpoch, current.mesh, JSON.stringify(current.proxyIds)],
+  };
+}
+
+/**
  * What the zone knows about its bridges and their proxies, in the zone's
  * SQLite storage: per proxy and xDS type the last ACK or NACK (with Envoy's
  * error_detail) and the revision it concerned. Proxies of a bridge that went
@@ -109,14 +134,13 @@ export class ProxyStatusTable {
    *
    * @example table.recordCurrent("bridge-1", att.acceptedAtMs, { revision: 42n, mesh: "default", atMs, proxyIds: [], allExcept: true }, Date.now())
    */
-  recordCurrent(bridgeId: string, socketEpoch: number, current: Pick<CurrentAt, "revision" | "mesh" | "atMs" | "proxyIds" | "allExcept">, nowMs: number): { proxyId: string; typeUrl: string }[] {
-    const named = `proxy_id ${current.allExcept ? "NOT IN" : "IN"} (SELECT value FROM json_each(?))`;
+  recordCurrent(bridgeId: string, socketEpoch: number, current: CurrentRows, nowMs: number): { proxyId: string; typeUrl: string }[] {
+    const rowsOf = currentRows(bridgeId, socketEpoch, current);
     const rows = this.sql
       .exec<{ proxy_id: string; type_url: string }>(
         `UPDATE proxy_status SET state = 'ACK', revision = ?, error_detail = '', at_ms = ?, held_revision = 0, held_error = ''
-         WHERE bridge_id = ? AND socket_epoch = ? AND connected = 1 AND mesh = ? AND ${named}
-         RETURNING proxy_id, type_url`,
-        Number(current.revision), Number(current.atMs), bridgeId, socketEpoch, current.mesh, JSON.stringify(current.proxyIds),
+         WHERE ${rowsOf.where} RETURNING proxy_id, type_url`,
+        Number(current.revision), Number(current.atMs), ...rowsOf.binds,
       )
       .toArray();
     this.sql.exec("UPDATE bridges SET last_seen_ms = ? WHERE bridge_id = ?", nowMs, bridgeId);

@@ -1,6 +1,6 @@
 import type { RolloutEvent } from "../contract/rollout-events.js";
 import type { CurrentAt, StatusReport } from "../contract/zone-protocol/zone_pb.js";
-import type { ProxyStatusTable } from "./proxy-status-table.js";
+import { currentRows, namedProxies, type ProxyStatusTable } from "./proxy-status-table.js";
 import type { RevisionReachTable } from "./revision-reach.js";
 import { currentEvents, proxyEvents } from "./zone-events.js";
 
@@ -24,12 +24,13 @@ export class ReportIntake {
   status(zone: string, bridgeId: string, socketEpoch: number, report: StatusReport, nowMs: number): void {
     this.table.recordReport(bridgeId, report, nowMs, socketEpoch);
     this.publish(proxyEvents(zone, report));
-    this.reach.record(this.table.proxies([...new Set(report.proxies.map((p) => p.proxyId))]));
+    this.reach.record(namedProxies([...new Set(report.proxies.map((p) => p.proxyId))]));
   }
 
   current(zone: string, bridgeId: string, socketEpoch: number, current: CurrentAt, nowMs: number): void {
     const rows = this.table.recordCurrent(bridgeId, socketEpoch, current, nowMs);
     this.publish(currentEvents(zone, current, rows));
-    this.reach.record(this.table.proxies([...new Set(rows.map((r) => r.proxyId))]));
+    // The rows it set are still the ones its condition names (it changed no column the condition reads).
+    if (rows.length > 0) this.reach.record(currentRows(bridgeId, socketEpoch, current));
   }
 }
