@@ -135,7 +135,7 @@ export class ProxyStatusTable {
    * at its revision, no error, nothing held; the rest of a row cannot have
    * changed, or the bridge would have sent ProxyStatus). One statement for
    * the proxy rows however many proxies it names or leaves out. Returns the
-   * rows it set, for events and revision reach.
+   * rows it set, for events (revision reach reads them by currentRows).
    *
    * @example table.recordCurrent("bridge-1", att.acceptedAtMs, { revision: 42n, mesh: "default", atMs, proxyIds: [], allExcept: true }, Date.now())
    */
