@@ -36,7 +36,7 @@ const [LDS, RDS, CDS, EDS] = TYPES as [string, string, string, string];
 const ZONE_ENTRY = `
 import { fromBinary } from "@bufbuild/protobuf";
 import { BridgeMessageSchema } from "./src/contract/zone-protocol/zone_pb.ts";
-import { ProxyStatusTable } from "./src/zone-do/proxy-status-table.ts";
+import { ProxyStatusTable, currentRows, namedProxies } from "./src/zone-do/proxy-status-table.ts";
 import { RevisionReachTable } from "./src/zone-do/revision-reach.ts";
 export class BenchZone {
   constructor(state) {
@@ -55,15 +55,15 @@ export class BenchZone {
     const msg = fromBinary(BridgeMessageSchema, new Uint8Array(await request.arrayBuffer()));
     if (msg.msg.case === "status") {
       this.table.recordReport("bridge-1", msg.msg.value, Date.now(), 1);
-      this.reach.record(this.table.proxies([...new Set(msg.msg.value.proxies.map((p) => p.proxyId))]));
+      this.reach.record(namedProxies([...new Set(msg.msg.value.proxies.map((p) => p.proxyId))]));
     } else if (msg.msg.case === "currentAt") {
       const rows = this.table.recordCurrent("bridge-1", 1, msg.msg.value, Date.now());
-      this.reach.record(this.table.proxies([...new Set(rows.map((r) => r.proxyId))]));
+      if (rows.length > 0) this.reach.record(currentRows("bridge-1", 1, msg.msg.value));
     }
     const rowsWritten = this.cursors.reduce((n, c) => n + c.rowsWritten, 0);
     const check = this.table.proxies().map((p) => Math.min(...p.types.map((t) => t.revision)));
-    const reached = this.sql.exec("SELECT count(*) AS n, coalesce(sum(to_rev), 0) AS s FROM proxy_reach").one();
-    return Response.json({ statements: this.statements, rowsWritten, lowest: Math.min(...check), highest: Math.max(...check), reach: reached.n + " steps, sum " + reached.s });
+    const reached = this.sql.exec("SELECT count(*) AS g, coalesce(sum(proxies), 0) AS n, coalesce(sum(to_rev * proxies), 0) AS s FROM proxy_reach_groups").one();
+    return Response.json({ statements: this.statements, rowsWritten, lowest: Math.min(...check), highest: Math.max(...check), reach: reached.n + " steps in " + reached.g + " groups, sum " + reached.s });
   }
 }
 export default { fetch() { return new Response("bench"); } };

@@ -37,13 +37,24 @@ export class EventHub extends DurableObject<Env> implements EventHubRpc {
     return { listeners: this.listeners.size, buffered: this.buffer.length };
   }
 
-  /** RPC: record events and send them to every matching client. */
+  /**
+   * RPC: record events and send them to every matching client. A zone's
+   * report publishes thousands at once (one per proxy and type): each
+   * client gets them as one write, each event framed once, rather than a
+   * write per event and client (at 4,000 events that was most of a zone's
+   * CPU time for the report). The bytes on the stream are the same.
+   */
   async publish(events: RolloutEvent[]): Promise<void> {
-    for (const e of events) {
-      const event = { ...e, id: this.nextId++ };
-      this.buffer.push(event);
-      if (this.buffer.length > KEEP) this.buffer.shift();
-      for (const l of this.listeners) if (matches(l.filter, event)) l.write(frame(event));
+    const numbered = events.map((e) => ({ ...e, id: this.nextId++ }));
+    // (A loop, not push(...numbered): a report of 10,000 proxies would pass 40,000 arguments.)
+    for (const e of numbered) this.buffer.push(e);
+    if (this.buffer.length > KEEP) this.buffer.splice(0, this.buffer.length - KEEP);
+    if (this.listeners.size === 0) return;
+    const framed = numbered.map((event) => ({ event, text: frame(event) }));
+    for (const l of this.listeners) {
+      let chunk = "";
+      for (const f of framed) if (matches(l.filter, f.event)) chunk += f.text;
+      if (chunk !== "") l.write(chunk);
     }
   }
 

@@ -2,6 +2,31 @@ import type { BridgeRow, ProxyRow } from "../contract/zone-status.js";
 import { AckState, type CurrentAt, type StatusReport } from "../contract/zone-protocol/zone_pb.js";
 
 /**
+ * Which proxies a report concerned, as a condition on proxy_status rows and
+ * its parameters, so what follows the report (revision-reach.ts) reads them
+ * in SQL rather than from rows brought into JS.
+ */
+export interface RowSelection {
+  where: string;
+  binds: SqlStorageValue[];
+}
+
+/** The proxies a StatusReport named. One bound JSON array, not one parameter per id: storage caps the parameters of a statement. */
+export function namedProxies(ids: readonly string[]): RowSelection {
+  return { where: "proxy_id IN (SELECT value FROM json_each(?))", binds: [JSON.stringify(ids)] };
+}
+
+type CurrentRows = Pick<CurrentAt, "revision" | "mesh" | "atMs" | "proxyIds" | "allExcept">;
+
+/** The rows a CurrentAt from socket `socketEpoch` of `bridgeId` stands for (ProxyStatusTable.recordCurrent). */
+export function currentRows(bridgeId: string, socketEpoch: number, current: Omit<CurrentRows, "revision" | "atMs">): RowSelection {
+  return {
+    where: `bridge_id = ? AND socket_epoch = ? AND connected = 1 AND mesh = ? AND proxy_id ${current.allExcept ? "NOT IN" : "IN"} (SELECT value FROM json_each(?))`,
+    binds: [bridgeId, socketEpoch, current.mesh, JSON.stringify(current.proxyIds)],
+  };
+}
+
+/**
  * What the zone knows about its bridges and their proxies, in the zone's
  * SQLite storage: per proxy and xDS type the last ACK or NACK (with Envoy's
  * error_detail) and the revision it concerned. Proxies of a bridge that went
@@ -73,12 +98,18 @@ export class ProxyStatusTable {
 
   /** `socketEpoch` names the socket the report came on, for the CurrentAt that may follow on it (recordCurrent). */
   recordReport(bridgeId: string, report: StatusReport, nowMs: number, socketEpoch = 0): void {
-    for (const p of report.proxies) {
-      const state = p.state === AckState.NACK ? "NACK" : "ACK";
+    // One statement for the whole report (a report names up to thousands of rows), its rows as one
+    // JSON array of arrays; applied in order, so a row named twice ends as its last mention.
+    const rows = report.proxies.map((p) => [
+      p.proxyId, p.typeUrl, p.mesh, p.state === AckState.NACK ? "NACK" : "ACK", Number(p.revision), p.errorDetail, Number(p.atMs),
+      Number(p.heldRevision), p.heldError, Number(p.joinedRevision), p.workload, p.service,
+    ]);
+    if (rows.length > 0) {
       this.sql.exec(
         `INSERT INTO proxy_status (proxy_id, type_url, mesh, bridge_id, state, revision, error_detail, at_ms, connected, held_revision, held_error,
            connected_at_ms, disconnected_at_ms, joined_revision, workload, service, socket_epoch)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, 0, ?, ?, ?, ?)
+         SELECT value ->> 0, value ->> 1, value ->> 2, ?, value ->> 3, value ->> 4, value ->> 5, value ->> 6, 1, value ->> 7, value ->> 8,
+           ?, 0, value ->> 9, value ->> 10, value ->> 11, ? FROM json_each(?) WHERE true
          ON CONFLICT(proxy_id, type_url) DO UPDATE SET mesh = excluded.mesh, bridge_id = excluded.bridge_id,
            state = excluded.state, revision = excluded.revision, error_detail = excluded.error_detail,
            at_ms = excluded.at_ms, held_revision = excluded.held_revision, held_error = excluded.held_error,
@@ -86,15 +117,14 @@ export class ProxyStatusTable {
              THEN proxy_status.connected_at_ms ELSE excluded.connected_at_ms END,
            connected = 1, disconnected_at_ms = 0, joined_revision = excluded.joined_revision, workload = excluded.workload,
            service = excluded.service, socket_epoch = excluded.socket_epoch`,
-        p.proxyId, p.typeUrl, p.mesh, bridgeId, state, Number(p.revision), p.errorDetail, Number(p.atMs), Number(p.heldRevision), p.heldError, nowMs,
-        Number(p.joinedRevision),
-        p.workload,
-        p.service,
-        socketEpoch,
+        bridgeId, nowMs, socketEpoch, JSON.stringify(rows),
       );
     }
-    for (const id of report.disconnected) {
-      this.sql.exec("UPDATE proxy_status SET connected = 0, disconnected_at_ms = ? WHERE proxy_id = ? AND bridge_id = ? AND connected = 1", nowMs, id, bridgeId);
+    if (report.disconnected.length > 0) {
+      this.sql.exec(
+        "UPDATE proxy_status SET connected = 0, disconnected_at_ms = ? WHERE proxy_id IN (SELECT value FROM json_each(?)) AND bridge_id = ? AND connected = 1",
+        nowMs, JSON.stringify(report.disconnected), bridgeId,
+      );
     }
     this.sql.exec("UPDATE bridges SET last_seen_ms = ? WHERE bridge_id = ?", nowMs, bridgeId);
   }
@@ -105,18 +135,17 @@ export class ProxyStatusTable {
    * at its revision, no error, nothing held; the rest of a row cannot have
    * changed, or the bridge would have sent ProxyStatus). One statement for
    * the proxy rows however many proxies it names or leaves out. Returns the
-   * rows it set, for events and revision reach.
+   * rows it set, for events (revision reach reads them by currentRows).
    *
    * @example table.recordCurrent("bridge-1", att.acceptedAtMs, { revision: 42n, mesh: "default", atMs, proxyIds: [], allExcept: true }, Date.now())
    */
-  recordCurrent(bridgeId: string, socketEpoch: number, current: Pick<CurrentAt, "revision" | "mesh" | "atMs" | "proxyIds" | "allExcept">, nowMs: number): { proxyId: string; typeUrl: string }[] {
-    const named = `proxy_id ${current.allExcept ? "NOT IN" : "IN"} (SELECT value FROM json_each(?))`;
+  recordCurrent(bridgeId: string, socketEpoch: number, current: CurrentRows, nowMs: number): { proxyId: string; typeUrl: string }[] {
+    const rowsOf = currentRows(bridgeId, socketEpoch, current);
     const rows = this.sql
       .exec<{ proxy_id: string; type_url: string }>(
         `UPDATE proxy_status SET state = 'ACK', revision = ?, error_detail = '', at_ms = ?, held_revision = 0, held_error = ''
-         WHERE bridge_id = ? AND socket_epoch = ? AND connected = 1 AND mesh = ? AND ${named}
-         RETURNING proxy_id, type_url`,
-        Number(current.revision), Number(current.atMs), bridgeId, socketEpoch, current.mesh, JSON.stringify(current.proxyIds),
+         WHERE ${rowsOf.where} RETURNING proxy_id, type_url`,
+        Number(current.revision), Number(current.atMs), ...rowsOf.binds,
       )
       .toArray();
     this.sql.exec("UPDATE bridges SET last_seen_ms = ? WHERE bridge_id = ?", nowMs, bridgeId);

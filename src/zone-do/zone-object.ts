@@ -21,7 +21,8 @@ import { RevisionTraces } from "./revision-traces.js";
 import { TokenMemory } from "./token-memory.js";
 import { ZoneAdmission } from "./zone-admission.js";
 import { tokenRefusal } from "./token-refusal.js";
-import { appliedEvents, currentEvents, proxyEvents } from "./zone-events.js";
+import { ReportIntake } from "./report-intake.js";
+import { appliedEvents } from "./zone-events.js";
 import { DEFAULT_CHANGE_LOG_ROWS, ZoneStorage } from "./zone-storage.js";
 import { encodeEndpoints, encodeUpdate } from "./zone-updates.js";
 import { ZoneUplink } from "./zone-uplink.js";
@@ -63,6 +64,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
   private signer!: CertificateSigner;
   private admission!: ZoneAdmission;
   private traces!: RevisionTraces;
+  private intake!: ReportIntake;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -75,6 +77,7 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
     this.state = new ZoneStorage(ctx.storage, Number(env.ZONE_CHANGE_LOG_ROWS ?? "") || DEFAULT_CHANGE_LOG_ROWS);
     this.proxyStatus = new ProxyStatusTable(ctx.storage.sql);
     this.reach = new RevisionReachTable(ctx.storage.sql);
+    this.intake = new ReportIntake(this.proxyStatus, this.reach, (events) => this.ctx.waitUntil(publishEvents(env, events)));
     this.endpoints = new EndpointLayer(ctx.storage.sql);
     this.traces = new RevisionTraces(ctx.storage.sql);
     this.uplink = new ZoneUplink(env, ctx.storage);
@@ -290,17 +293,10 @@ export class ZoneDurableObject extends DurableObject<Env> implements ZoneRpc {
         return this.handshake.answer(ws, msg.msg.value);
       case "status":
         if (!att.ready) return;
-        this.proxyStatus.recordReport(att.bridgeId, msg.msg.value, Date.now(), att.acceptedAtMs);
-        this.ctx.waitUntil(publishEvents(this.env, proxyEvents(att.zone, msg.msg.value)));
-        this.reach.record(this.proxyStatus.proxies([...new Set(msg.msg.value.proxies.map((p) => p.proxyId))]));
-        return;
-      case "currentAt": {
+        return this.intake.status(att.zone, att.bridgeId, att.acceptedAtMs, msg.msg.value, Date.now());
+      case "currentAt":
         if (!att.ready) return;
-        const rows = this.proxyStatus.recordCurrent(att.bridgeId, att.acceptedAtMs, msg.msg.value, Date.now());
-        this.ctx.waitUntil(publishEvents(this.env, currentEvents(att.zone, msg.msg.value, rows)));
-        this.reach.record(this.proxyStatus.proxies([...new Set(rows.map((r) => r.proxyId))]));
-        return;
-      }
+        return this.intake.current(att.zone, att.bridgeId, att.acceptedAtMs, msg.msg.value, Date.now());
       case "applied":
         if (att.ready) this.proxyStatus.bridgeApplied(att.bridgeId, Number(msg.msg.value.revision), Date.now());
         return;

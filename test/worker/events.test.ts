@@ -112,3 +112,29 @@ describe("clients that hang up (hardening 17)", () => {
     expect(listeners).toBe(before);
   });
 });
+
+describe("many events at once (issue 13)", () => {
+  it("writes one publish's events to a client as one write, each event framed as before", async () => {
+    const hub = env.EVENTS!.get(env.EVENTS!.idFromName("events"));
+    const res = await fetchAsAdmin("http://api/v1/events?mesh=batch");
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    expect((await reader.read()).value).toContain(": edgeplane events");
+    // A CurrentAt of 250 proxies x 4 types publishes 1,000 proxy-acked events in one call.
+    const events = Array.from({ length: 200 }, (_, i) => ({ type: "proxy-acked" as const, mesh: "batch", revision: 9, zone: "z", proxyId: `p${i}`, typeUrl: "t/Cluster", atMs: 5 }));
+    await hub.publish([{ type: "written", mesh: "elsewhere", kind: "Service", name: "x", revision: 9, atMs: 5 }, ...events]);
+    // The way to the client may cut a write into pieces (of some KiB), but does not join writes.
+    let text = "";
+    let reads = 0;
+    while (text.split("\n\n").length <= 200) {
+      text += (await reader.read()).value ?? "";
+      reads++;
+    }
+    await reader.cancel();
+    const frames = text.split("\n\n").filter((f) => f !== "");
+    expect(frames).toHaveLength(200);
+    expect(reads).toBeLessThan(20);
+    expect(frames[0]).toMatch(/^id: \d+\nevent: proxy-acked\ndata: \{"type":"proxy-acked","mesh":"batch","revision":9,"zone":"z","proxyId":"p0","typeUrl":"t\/Cluster","atMs":5\}$/);
+    const ids = frames.map((f) => Number(/^id: (\d+)/.exec(f)?.[1]));
+    expect(ids).toEqual(ids.map((_, i) => ids[0]! + i));
+  });
+});
