@@ -55,6 +55,8 @@ export interface Tracked {
   /** How many proxies it serves (for RSS per proxy); 0 when not a server. */
   proxies: number;
   sample(): Promise<ProcSample>;
+  /** A full garbage collection, where the process lets us ask for one (the bridges, through their inspector): run before memory is read. */
+  collectGarbage?(): Promise<void>;
 }
 
 /** `pids` is called at each sample, so processes that a parent replaces (wrangler restarting workerd) are still counted. */
@@ -79,6 +81,16 @@ export function procTracked(name: string, pids: () => number[], proxies = 0): Tr
 }
 
 export type Samples = Record<string, ProcSample>;
+
+/** RSS of each process in MiB, each collected first where it can be. */
+export async function memoryAfterGc(tracked: Tracked[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of tracked) {
+    await t.collectGarbage?.();
+    out[t.name] = (await t.sample()).rssBytes / 2 ** 20;
+  }
+  return out;
+}
 
 export async function sampleAll(tracked: Tracked[]): Promise<Samples> {
   const out: Samples = {};

@@ -9,7 +9,7 @@ import type { Fleet } from "./fleet.js";
 import type { FloorApi, LabKind } from "./floor.js";
 import { nowMs, spawnChild } from "./ipc.js";
 import { CHANGE_KINDS, HUB, LAB_ROUTED, serviceName, type Change, type SimProxySpec, type Sizes } from "./mesh.js";
-import { changeResult, cpuRows, sampleAll, summarizeChanges, type ChangeResult, type KindSummary, type Tracked } from "./metrics.js";
+import { changeResult, cpuRows, memoryAfterGc, sampleAll, summarizeChanges, type ChangeResult, type KindSummary, type Tracked } from "./metrics.js";
 import type { LabSide, PhaseReport, Progress } from "./report.js";
 import type { Mode } from "./sim-proxy.js";
 import { summarize } from "./stats.js";
@@ -47,6 +47,7 @@ const subscribersOf = (specs: SimProxySpec[], service: string): number => specs.
 /** Connects the proxies, measures rest, then each change of the plan. */
 export async function runPhase(o: PhaseOptions): Promise<PhaseReport> {
   const before = await sampleAll(o.tracked);
+  const rssBeforeMiB = await memoryAfterGc(o.tracked);
   o.progress.step(`${o.server}: connecting ${o.specs.length} proxies`, 0);
   const connect = await o.fleet.connect(o.mode, o.specs, o.addressOf, true);
   if (connect.ready < o.specs.length) throw new Error(`${o.server}: only ${connect.ready}/${o.specs.length} proxies got their initial configuration, e.g. ${connect.late.join("; ")}`);
@@ -58,6 +59,8 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseReport> {
   const restFrom = Date.now();
   await new Promise((r) => setTimeout(r, o.restSec * 1000));
   const rest1 = await sampleAll(o.tracked);
+  // After the CPU window: a collection's own CPU is not "at rest".
+  const rssAtRestMiB = await memoryAfterGc(o.tracked);
   const restTo = Date.now();
   o.progress.step(`${o.server}: at rest`);
 
@@ -88,8 +91,6 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseReport> {
   const loadSec = (nowMs() - loadStart) / 1000;
   const load1 = await sampleAll(o.tracked);
   await o.changesEnd?.();
-  const rssBeforeMiB: Record<string, number> = {};
-  for (const [name, s] of Object.entries(before)) rssBeforeMiB[name] = s.rssBytes / 2 ** 20;
   const summary = Object.fromEntries((["all", ...CHANGE_KINDS] as const).map((k) => [k, summarizeChanges(results, k)])) as Record<(typeof CHANGE_KINDS)[number] | "all", KindSummary>;
   return {
     server: o.server,
@@ -100,6 +101,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseReport> {
     loadSec,
     load: cpuRows(load0, load1, loadSec, o.tracked),
     rssBeforeMiB,
+    rssAtRestMiB,
     changes: results,
     summary,
     hops: summarizeHops(results.flatMap((r) => (r.hops ? [r.hops] : []))),

@@ -21,7 +21,9 @@ export interface PhaseReport {
   loadSec: number;
   load: CpuRow[];
   /** RSS of each server process before any proxy connected, MiB. */
+  /** RSS before the proxies connected and at rest with them, each read after a full collection where the process allows one (the bridges). */
   rssBeforeMiB: Record<string, number>;
+  rssAtRestMiB?: Record<string, number>;
   changes: ChangeResult[];
   summary: Record<ChangeKind | "all", KindSummary>;
   /** Per hop of the revisions' traces, over the changes (empty for the naive servers). */
@@ -73,7 +75,8 @@ const sum = (rows: CpuRow[], pick: (r: CpuRow) => number): number => rows.reduce
 /** Marginal RSS per proxy of the servers (after connect minus before), worst server, KB. */
 export function rssPerProxyKB(p: PhaseReport): { marginal: number; total: number } {
   const servers = serverRows(p.rest, p.server === "naive");
-  const marginal = Math.max(...servers.map((r) => ((r.rssMiB - (p.rssBeforeMiB[r.process] ?? r.rssMiB)) * 1024) / Math.max(1, r.proxies)));
+  const atRest = (r: CpuRow) => p.rssAtRestMiB?.[r.process] ?? r.rssMiB;
+  const marginal = Math.max(...servers.map((r) => ((atRest(r) - (p.rssBeforeMiB[r.process] ?? atRest(r))) * 1024) / Math.max(1, r.proxies)));
   const total = Math.max(...servers.map((r) => (r.rssMiB * 1024) / Math.max(1, r.proxies)));
   return { marginal, total };
 }
@@ -85,7 +88,8 @@ export function judgeTargets(r: Omit<BenchReport, "targets" | "wallSec">): Bench
   const fanoutOne = lab(r.lab.ours, "route-weight").p50 / lab(r.lab.floor, "route-weight").p50;
   const { sizes } = r.args;
   // Issue 13's targets, each judged against figures of this same run.
-  const small = summarize(r.ours.changes.filter((c) => c.affected < 0.05 * sizes.proxies).map((c) => c.allAckedMs));
+  // The issue names them: route weight, new service, workload unhealthy (each under 5% of the proxies at the default sizes).
+  const small = summarize(r.ours.changes.filter((c) => c.kind !== "mesh-wide").map((c) => c.allAckedMs));
   const meshWide = r.ours.summary["mesh-wide"];
   const meshWideBound = 1.5 * lab(r.lab.floor, "mesh-wide").p99 + meshWide.writeMs.p99;
   const seq = r.throughput.alone.sequential.perSec;
@@ -93,7 +97,7 @@ export function judgeTargets(r: Omit<BenchReport, "targets" | "wallSec">): Bench
   const all = r.ours.summary.all.allAcked.p99;
   const rss = rssPerProxyKB(r.ours);
   const out = [
-    { target: `changes touching < 5% of proxies: p99 write -> all affected ACKed < 50 ms (${sizes.proxies} proxies, ${sizes.zones} zones; n ${small.n})`, value: `${f(small.p99)} ms (p50 ${f(small.p50)})`, met: small.p99 < 50 },
+    { target: `route weight, new service, workload unhealthy: p99 write -> all affected ACKed < 50 ms (${sizes.proxies} proxies, ${sizes.zones} zones; n ${small.n})`, value: `${f(small.p99)} ms (p50 ${f(small.p50)})`, met: small.p99 < 50 },
     { target: "mesh-wide change: p99 <= 1.5x the floor's p99 + the API's write p99", value: `${f(meshWide.allAcked.p99)} ms vs ${f(meshWideBound)} ms`, met: meshWide.allAcked.p99 <= meshWideBound },
     { target: `fan-out within 3x of the floor: one service (${r.lab.ours[1]?.targets ?? 0} proxies), p50`, value: `${f(fanoutOne, 1)}x`, met: fanoutOne <= 3 },
     { target: `fan-out within 3x of the floor: mesh-wide (${r.lab.ours[0]?.targets ?? 0} proxies), p50`, value: `${f(fanout, 1)}x`, met: fanout <= 3 },

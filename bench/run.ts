@@ -22,7 +22,7 @@ import { changePlan, HUB, simProxies, type Change, type Sizes } from "./mesh.js"
 import type { Tracked } from "./metrics.js";
 import type { NaiveApi } from "./naive-server.js";
 import { runLab, runPhase } from "./phases.js";
-import { openProfiler, type InspectorProfiler } from "./inspector-profile.js";
+import { profilerOn, type InspectorProfiler } from "./inspector-profile.js";
 import { summarizeProfile } from "./profile.js";
 import { judgeTargets, Progress, renderReport, type BenchReport } from "./report.js";
 import { bridgesCaughtUp, measureThroughput, startSystem } from "./system.js";
@@ -85,7 +85,7 @@ async function main(): Promise<BenchReport> {
   const writes = quick ? 40 : 200;
   const alone = await measureThroughput(system, writes, "alone");
   progress.step(`API without bridges: ${alone.sequential.perSec.toFixed(0)} writes/s sequential, ${alone.concurrent8.perSec.toFixed(0)} with 8 concurrent`);
-  startup.bridgesMs = await system.startBridges(values.profile === true);
+  startup.bridgesMs = await system.startBridges();
   const withBridges = await measureThroughput(system, writes, "bridged");
   // Nothing may still be in flight when "at rest" is measured.
   const catchUpMs = await bridgesCaughtUp(system, 180_000);
@@ -125,8 +125,8 @@ async function main(): Promise<BenchReport> {
     settleTimeoutMs: 30_000,
     progress,
     async changesStart() {
-      profilers = await Promise.all(system.inspectors.map(async (i) => ({ name: i.name, p: await openProfiler(i.port) })));
-      cleanups.defer(() => profilers.forEach((x) => x.p.close()));
+      if (!values.profile) return;
+      profilers = await Promise.all(system.inspectors.map(async (i) => ({ name: i.name, p: await profilerOn(await i.session()) })));
       await Promise.all(profilers.map((x) => x.p.start()));
     },
     async changesEnd() {

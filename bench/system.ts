@@ -17,6 +17,7 @@ import { issueZoneTokenFile, type IssuedToken } from "../scripts/lib/zone-token.
 import type { Resource } from "../src/contract/resource-types.js";
 import { nowMs } from "./ipc.js";
 import { meshBundles, putPath, zoneName, type Sizes } from "./mesh.js";
+import { collectGarbage, openInspector, type InspectorSession } from "./inspector-profile.js";
 import { groupPids, procTracked, type Tracked } from "./metrics.js";
 
 export interface System {
@@ -29,10 +30,10 @@ export interface System {
   /** PUT of one document or POST /v1/apply of several; returns the revision. */
   write(docs: Resource[]): Promise<number>;
   tracked(proxiesPerBridge: number): Tracked[];
-  /** One bridge per zone, each with its token; with `inspect`, each with its inspector open (profiled with bench/inspector-profile.ts). */
-  startBridges(inspect?: boolean): Promise<number>;
-  /** With `inspect`: the inspector port of the Worker ("workerd") and of each bridge, by process name. */
-  inspectors: { name: string; port: number }[];
+  /** One bridge per zone, each with its token and its inspector open (memory after a full collection, profiles with --profile). */
+  startBridges(): Promise<number>;
+  /** The inspector of each bridge and, started with `inspect`, of the Worker ("workerd"), by process name; one session each, opened on first use. */
+  inspectors: { name: string; session(): Promise<InspectorSession> }[];
   stopBridges(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -55,8 +56,16 @@ export async function startSystem(sizes: Sizes, opts: { onStep: (step: string) =
     for (const z of zones) backends.push(t.add(await startEchoBackend(`echo-${z}`), (b) => b.close()));
     opts.onStep("wrangler dev");
     const inspectors: System["inspectors"] = [];
-    if (opts.inspect) inspectors.push({ name: "workerd", port: await freePort() });
-    const wrangler = t.add(await startWrangler({ port: await freePort(), stateDir: join(dir, "state"), ...(opts.inspect ? { inspectorPort: inspectors[0]!.port } : {}) }), (w) => w.stop());
+    const inspector = (name: string, port: number) => {
+      let opened: Promise<InspectorSession> | undefined;
+      const session = () => (opened ??= openInspector(port).then((s) => (t.defer(() => s.close()), s)));
+      inspectors.push({ name, session });
+      return session;
+    };
+    const workerdPort = opts.inspect ? await freePort() : undefined;
+    if (workerdPort !== undefined) inspector("workerd", workerdPort);
+    const wrangler = t.add(await startWrangler({ port: await freePort(), stateDir: join(dir, "state"), ...(workerdPort !== undefined ? { inspectorPort: workerdPort } : {}) }), (w) => w.stop());
+    const bridgeSessions: (() => Promise<InspectorSession>)[] = [];
     const bridges: BridgeProcess[] = [];
     // Whatever bridges run at the end (stopBridges may have stopped them already).
     t.defer(() => Promise.all(bridges.map((b) => b.stop())));
@@ -77,18 +86,21 @@ export async function startSystem(sizes: Sizes, opts: { onStep: (step: string) =
       api,
       write,
       tracked: (perBridge) => [
-        ...bridges.map((b, i) => procTracked(`bridge ${zones[i]}`, () => [b.child.pid!], perBridge)),
+        ...bridges.map((b, i) => ({
+          ...procTracked(`bridge ${zones[i]}`, () => [b.child.pid!], perBridge),
+          collectGarbage: async () => collectGarbage(await bridgeSessions[i]!()),
+        })),
         procTracked("workerd (2 processes)", () => groupPids(wrangler.child.pid!, "workerd")),
         // wrangler.js re-executes itself: the launcher and the CLI that runs miniflare.
         procTracked("wrangler (node)", () => groupPids(wrangler.child.pid!, "node")),
       ],
       inspectors,
-      async startBridges(inspect) {
+      async startBridges() {
         const started = nowMs();
         for (const [i, z] of zones.entries()) {
           opts.onStep(`bridge ${z}`);
-          const inspector = inspect ? await freePort() : undefined;
-          if (inspector !== undefined) inspectors.push({ name: `bridge ${z}`, port: inspector });
+          const inspectorPort = await freePort();
+          bridgeSessions.push(inspector(`bridge ${z}`, inspectorPort));
           bridges.push(
             await startBridge({
               zone: z,
@@ -96,7 +108,7 @@ export async function startSystem(sizes: Sizes, opts: { onStep: (step: string) =
               adsPort: await freePort(),
               cacheDir: join(dir, `cache-${z}`),
               extraArgs: ["--token-file", tokens[i]!.file],
-              ...(inspector !== undefined ? { nodeArgs: [`--inspect=127.0.0.1:${inspector}`] } : {}),
+              nodeArgs: [`--inspect=127.0.0.1:${inspectorPort}`],
             }),
           );
         }
