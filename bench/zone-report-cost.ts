@@ -127,14 +127,6 @@ interface CpuRow extends Record<string, string | number> {
   wallP50: number;
   cpuMsPerReport: number;
   reachRows: number;
-}
-
-interface CpuRow extends Record<string, string | number> {
-  report: string;
-  mode: string;
-  wallP50: number;
-  cpuMsPerReport: number;
-  reachRows: number;
   /** Event-stream clients the hub still lists after the one of full+sse hung up and more events went out. */
   listenersLeft: number;
 }
