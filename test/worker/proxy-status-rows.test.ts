@@ -66,4 +66,26 @@ describe("ProxyStatusTable.proxies", () => {
     expect(some).toEqual(rowByRow(ROWS.filter((r) => r.proxy_id === "p1" || r.proxy_id === "p3")));
     expect(none).toEqual([]);
   });
+
+  it("answers a zone of thousands of proxies, however long their rows are together (no one text for all of them)", async () => {
+    // 5,000 proxies x 4 types: as one JSON text this is over SQLite's string limit (SQLITE_TOOBIG, seen at 10,000 proxies in the bench).
+    const stub = env.ZONES.get(env.ZONES.idFromName("proxy-status-many"));
+    const { count, sample, bytes } = await runInDurableObject(stub, (_obj, state) => {
+      const table = new ProxyStatusTable(state.storage.sql);
+      state.storage.sql.exec(
+        `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19999)
+         INSERT INTO proxy_status (proxy_id, type_url, mesh, bridge_id, state, revision, error_detail, at_ms, connected, held_revision, held_error,
+           connected_at_ms, disconnected_at_ms, joined_revision, workload, service, socket_epoch)
+         SELECT printf('proxy-%05d', i / 4), 'type.googleapis.com/envoy.config.t' || (i % 4), 'default', 'bridge-1', 'ACK', 42,
+           '', 1000 + i, 1, 0, '', 500, 0, 3, '', printf('service-with-a-long-name-%05d', i / 4), 0 FROM n`,
+      );
+      const all = table.proxies();
+      return { count: all.length, sample: all[4321]!, bytes: JSON.stringify(all).length };
+    });
+    expect(bytes).toBeGreaterThan(2_000_000);
+    expect(count).toBe(5000);
+    expect(sample).toMatchObject({ proxyId: "proxy-04321", service: "service-with-a-long-name-04321", connectedAtMs: 500 });
+    expect(sample.types.map((t) => t.typeUrl)).toEqual([0, 1, 2, 3].map((i) => `type.googleapis.com/envoy.config.t${i}`));
+  });
 });
+
