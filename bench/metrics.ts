@@ -34,6 +34,16 @@ export function readProc(pid: number): ProcSample | undefined {
 
 /** Pids in process group `pgid` whose command is `comm` (e.g. wrangler's two workerd). */
 export function groupPids(pgid: number, comm: string): number[] {
+  return pidsWhere(comm, (f) => Number(f[2]) === pgid);
+}
+
+/** Pids of the children of `parent` whose command is `comm` (e.g. the workerd a Miniflare in this process started). */
+export function childPids(parent: number, comm: string): number[] {
+  return pidsWhere(comm, (f) => Number(f[1]) === parent);
+}
+
+/** Pids whose command is `comm` and whose stat fields after the command (state, ppid, pgrp, ...) pass `test`. */
+function pidsWhere(comm: string, test: (fields: string[]) => boolean): number[] {
   const out: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -41,7 +51,7 @@ export function groupPids(pgid: number, comm: string): number[] {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (name === comm && Number(f[2]) === pgid) out.push(Number(entry));
+      if (name === comm && test(f)) out.push(Number(entry));
     } catch {
       // exited while we looked
     }

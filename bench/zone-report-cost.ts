@@ -25,11 +25,11 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
-import { readdirSync, readFileSync } from "node:fs";
 import { request, type ClientRequest } from "node:http";
 import { parseArgs } from "node:util";
 import { ROOT } from "../scripts/lib/processes.js";
 import { AckState, BridgeMessageSchema } from "../src/contract/zone-protocol/zone_pb.js";
+import { childPids, readProc } from "./metrics.js";
 import { writeResult, type Measure } from "./result-file.js";
 import { table } from "./stats.js";
 
@@ -97,24 +97,16 @@ const currentFrame = (revision: number, atMs: number) =>
 
 /** Miniflare's workerd process: the child of this one named workerd. */
 function workerdPid(): number {
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (stat.includes("(workerd)") && Number(fields[1]) === process.pid) return Number(d);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  throw new Error("no workerd child found");
+  const [pid] = childPids(process.pid, "workerd");
+  if (pid === undefined) throw new Error("no workerd child found");
+  return pid;
 }
 
-/** utime + stime of `pid` in ms (clock ticks of 10 ms). */
+/** utime + stime of `pid` in ms. */
 function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  const s = readProc(pid);
+  if (!s) throw new Error(`workerd ${pid} is gone`);
+  return s.cpuSec * 1000;
 }
 
 const script = (await build({
