@@ -20,8 +20,7 @@ export interface PhaseReport {
   rest: CpuRow[];
   loadSec: number;
   load: CpuRow[];
-  /** RSS of each server process before any proxy connected, MiB. */
-  /** RSS before the proxies connected and at rest with them, each read after a full collection where the process allows one (the bridges). */
+  /** RSS (MiB) before the proxies connected and at rest with them, each read after a full collection where the process allows one (the bridges). */
   rssBeforeMiB: Record<string, number>;
   rssAtRestMiB?: Record<string, number>;
   changes: ChangeResult[];
